@@ -1,0 +1,186 @@
+/**
+ * The connector contract: what every agency's connector returns, in the canonical shape of the
+ * DfE MAIS data-exchange standard (Involvement / State / Event) and person standard.
+ * Nothing here is disclosed data: these values are raw agency records and only the gateway's
+ * disclosure gate may turn them into something a resolver can read.
+ */
+
+/** Sensitivity tiers of POLICY-GUIDANCE.md: T0 identity ... T4 sealed. */
+export const TIERS = ['T0', 'T1', 'T2', 'T3', 'T4'] as const;
+export type Tier = (typeof TIERS)[number];
+
+/** MAIS: a sustained involvement, a status of interest, or a dated occurrence. */
+export const RECORD_KINDS = ['involvement', 'state', 'event'] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
+
+/**
+ * The field vocabulary of a canonical record. Policies name these fields (full and summary
+ * lists per category), so the gate can disclose field by field whatever the agency.
+ */
+export const RECORD_FIELDS = [
+  'type', // a code for what it is, e.g. `ae-attendance`, `camhs`, `cp-plan`
+  'title', // a short human label for the type
+  'status', // e.g. active, finished, cancelled
+  'start', // ISO date or date-time: when it began / occurred
+  'end', // ISO date or date-time: when it ended
+  'location', // where (site, ward, school)
+  'narrative', // free text: what happened, why, clinical detail
+  'outcome', // what followed
+  'service', // the team or service involved (e.g. "CAMHS", "Health visiting")
+  'contactName', // who to contact about it
+  'contactRole',
+  'contactPhone',
+  'contactEmail',
+] as const;
+export type RecordField = (typeof RECORD_FIELDS)[number];
+
+/** The identity fields of a person as an agency holds them (category `<agency>.identity`). */
+export const PERSON_FIELDS = ['names', 'birthDate', 'gender', 'identifiers', 'addresses', 'contact'] as const;
+export type PersonField = (typeof PERSON_FIELDS)[number];
+
+export interface Provenance {
+  /** The agency system the record came from, e.g. `https://fhir.health.sandbox.example/fhir`. */
+  system: string;
+  /** The record's id in that system. */
+  recordId: string;
+  /** When the agency system last knew this to be true (ISO 8601 date-time). */
+  asOf: string;
+}
+
+export interface SourceRecord {
+  kind: RecordKind;
+  agency: string;
+  /** The policy key, e.g. `health.summary`; must be one of the connector manifest's categories. */
+  category: string;
+  tier: Tier;
+  /** The agency-local person id this record is about. */
+  personId: string;
+  provenance: Provenance;
+  fields: Partial<Record<RecordField, string>>;
+}
+
+/** FHIR-style identifier: `https://fhir.nhs.uk/Id/nhs-number` and the like. */
+export interface PersonIdentifier {
+  system: string;
+  value: string;
+}
+
+/** MAIS person standard name `use` codes. */
+export type NameUse = 'usual' | 'official' | 'temp' | 'nickname' | 'anonymous' | 'old' | 'maiden';
+
+export interface PersonName {
+  use?: NameUse;
+  family?: string;
+  given: string[];
+}
+
+export interface Address {
+  line1?: string;
+  line2?: string;
+  city?: string;
+  postalCode?: string;
+  uprn?: string;
+  /** ISO dates the person lived there, where known. */
+  from?: string;
+  to?: string;
+}
+
+/** Who at the agency to contact about a person or a record. */
+export interface AgencyContact {
+  name: string;
+  organisation?: string;
+  phone?: string;
+  email?: string;
+}
+
+/** NHS stated gender codes of the MAIS person standard: 1 male, 2 female, 9 indeterminate, 0 not known. */
+export type GenderCode = '0' | '1' | '2' | '9';
+
+/** A person as one agency holds them: the answer to a person search. */
+export interface SourcePerson {
+  agency: string;
+  /** The agency-local person id (the id to pass to `fetchRecords`). */
+  personId: string;
+  identifiers: PersonIdentifier[];
+  names: PersonName[];
+  birthDate?: string;
+  /** MAIS accuracy indicator for Y-M-D: A accurate, E estimated, U unknown, X expected. */
+  birthDateAccuracy?: string;
+  gender?: GenderCode;
+  addresses: Address[];
+  contact?: AgencyContact;
+  provenance: Provenance;
+}
+
+/** A person search. Connectors search by any declared identifier, or by demographics. */
+export interface PersonQuery {
+  identifiers?: PersonIdentifier[];
+  family?: string;
+  given?: string;
+  birthDate?: string;
+  postalCode?: string;
+}
+
+export interface CategoryManifest {
+  /** Policy key, `<agency>.<name>`, e.g. `health.clinical`. */
+  id: string;
+  tier: Tier;
+  kinds: RecordKind[];
+  /** The canonical fields this connector fills for the category. */
+  fields: RecordField[];
+  description: string;
+}
+
+export interface ConnectorManifest {
+  agency: string;
+  /** Human name of the connected system, e.g. "County health FHIR R4 endpoint". */
+  name: string;
+  version: string;
+  protocol: string;
+  identifierSystems: string[];
+  categories: CategoryManifest[];
+  /** Who to contact at the agency (used in withheld markers). */
+  contact: AgencyContact;
+}
+
+export interface CallContext {
+  /** Aborted when the gateway's timeout for the call expires or the request ends. */
+  signal: AbortSignal;
+  /** Correlation id for the agency's own logs; carries no personal data. */
+  requestId: string;
+}
+
+export interface ConnectorHealth {
+  ok: boolean;
+  detail?: string;
+}
+
+/**
+ * A connector is a plain object: a manifest and a few async methods. It never imports the
+ * gateway; timeouts, retries and circuit breaking wrap it from outside.
+ */
+export interface Connector {
+  readonly manifest: ConnectorManifest;
+  /** Persons matching the query. An empty array means no record; an error means unavailable. */
+  searchPersons(query: PersonQuery, ctx: CallContext): Promise<SourcePerson[]>;
+  /**
+   * Records for many persons in one call, keyed by agency-local person id. A person with no
+   * records maps to an empty array (or is absent). Throw ConnectorError when the system fails.
+   */
+  fetchRecords(personIds: readonly string[], ctx: CallContext): Promise<Map<string, SourceRecord[]>>;
+  health?(ctx: CallContext): Promise<ConnectorHealth>;
+  close?(): Promise<void>;
+}
+
+export type ConnectorErrorKind = 'TIMEOUT' | 'UPSTREAM_ERROR' | 'MALFORMED_RESPONSE' | 'UNREACHABLE' | 'BAD_QUERY';
+
+/** What a connector throws when its system fails; the gateway maps it to UNAVAILABLE with why. */
+export class ConnectorError extends Error {
+  readonly kind: ConnectorErrorKind;
+
+  constructor(kind: ConnectorErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConnectorError';
+    this.kind = kind;
+  }
+}

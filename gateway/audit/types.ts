@@ -1,0 +1,84 @@
+/**
+ * AccessEvent: one record of the audit log. Who (actor), on what (enquiry, subjects), why
+ * (purpose, legal basis), what was asked (operation), what was decided (per agency and category)
+ * and with what result. Refusals and failures are events too.
+ */
+
+export type AuditOutcome = 'success' | 'partial' | 'refused' | 'failed';
+
+export type AuditDecisionKind =
+  | 'disclose'
+  | 'summarise'
+  | 'withhold'
+  | 'deny'
+  | 'review'
+  | 'unavailable'
+  | 'no-record';
+
+export interface AuditActor {
+  id: string;
+  name?: string;
+  agency?: string;
+  roles: string[];
+  issuer?: string;
+}
+
+export interface AuditEnquiry {
+  id: string;
+  purpose: string;
+  legalBasis: string;
+  consent?: boolean;
+}
+
+export interface AuditSubject {
+  subjectId: string;
+  links: { agency: string; personId: string }[];
+}
+
+/** One decision of the gate, or an agency that could not answer. */
+export interface AuditDecision {
+  agency: string;
+  category: string;
+  decision: AuditDecisionKind;
+  /** The policy rule that decided (absent for `unavailable` / `no-record`). */
+  ruleId?: string;
+  sources?: string[];
+  /** Disclosed field names (empty unless disclose / summarise). */
+  fields: string[];
+  /** Source record ids the decision covered. */
+  recordIds: string[];
+  /** Withheld markers produced. */
+  markers: number;
+  reason?: string;
+}
+
+export interface AccessEventInput {
+  requestId: string;
+  /** What was asked, e.g. `profile`, `searchPeople`, `openEnquiry`, `authenticate`. */
+  operation: string;
+  outcome: AuditOutcome;
+  /** The GatewayError code for refused / failed outcomes. */
+  outcomeCode?: string;
+  reason?: string;
+  /** Null when the caller could not be authenticated. */
+  actor: AuditActor | null;
+  enquiry?: AuditEnquiry;
+  subjects?: AuditSubject[];
+  policy?: { id: string; version: string };
+  decisions?: AuditDecision[];
+  breakGlass?: boolean;
+}
+
+export interface AccessEvent extends AccessEventInput {
+  id: string;
+  /** ISO 8601 time the gateway recorded the event. */
+  at: string;
+  subjects: AuditSubject[];
+  decisions: AuditDecision[];
+}
+
+export interface CommittedEvent {
+  id: string;
+  seq: number;
+  hash: string;
+}

@@ -25,8 +25,9 @@ export interface AuditActor {
 
 export interface AuditEnquiry {
   id: string;
-  purpose: string;
-  legalBasis: string;
+  /** Absent when the access was refused before the enquiry could be read. */
+  purpose?: string;
+  legalBasis?: string;
   consent?: boolean;
 }
 
@@ -79,6 +80,12 @@ export interface AccessEvent extends AccessEventInput {
 
 export interface CommittedEvent {
   id: string;
+  seq: number;
+  hash: string;
+}
+
+/** An event as read back from the log, with its place in the chain. */
+export interface RecordedEvent extends AccessEvent {
   seq: number;
   hash: string;
 }

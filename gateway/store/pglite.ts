@@ -1,0 +1,63 @@
+import { PGlite } from '@electric-sql/pglite';
+import { storeClosed, storeUnavailable, toStoreError } from './errors.js';
+import type { Driver, Queryable, ScriptQueryable, Store } from './types.js';
+
+/**
+ * PGlite is one single-user backend. Its top-level `query`/`exec` and `transaction` share one mutex
+ * (`_runExclusiveTransaction`), so a query issued while a transaction is open waits for it to end
+ * rather than running inside it; the store tests pin that behaviour down.
+ */
+export async function openPglite(options: { dataDir?: string }): Promise<Driver> {
+  let db: PGlite;
+  try {
+    db = options.dataDir === undefined ? await PGlite.create() : await PGlite.create(options.dataDir);
+  } catch (error) {
+    // A data directory that cannot be opened (EACCES, a corrupt cluster, a WebAssembly abort) is an
+    // availability problem of the store, whatever the underlying error looks like.
+    throw storeUnavailable(error, 'pglite');
+  }
+
+  let closed = false;
+
+  async function withTransaction<T>(fn: (tx: ScriptQueryable) => Promise<T>): Promise<T> {
+    if (closed) throw storeClosed('pglite');
+    try {
+      return await db.transaction(async (tx) =>
+        fn({
+          async query<R>(sql: string, params?: unknown[]) {
+            const result = await tx.query<R>(sql, params);
+            return { rows: result.rows };
+          },
+          async runScript(sql: string) {
+            await tx.exec(sql);
+          },
+        }),
+      );
+    } catch (error) {
+      throw closed ? storeClosed('pglite') : toStoreError(error, 'pglite');
+    }
+  }
+
+  const store: Store = {
+    kind: 'pglite',
+    async query<R>(sql: string, params?: unknown[]) {
+      if (closed) throw storeClosed('pglite');
+      try {
+        const result = await db.query<R>(sql, params);
+        return { rows: result.rows };
+      } catch (error) {
+        throw closed ? storeClosed('pglite') : toStoreError(error, 'pglite');
+      }
+    },
+    transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+      return withTransaction(fn);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.close();
+    },
+  };
+
+  return { store, scriptTransaction: withTransaction };
+}

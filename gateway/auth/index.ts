@@ -1,0 +1,27 @@
+/** Authentication: who is calling, from a verified token of a registered agency issuer. */
+export {
+  ASYMMETRIC_ALGORITHMS,
+  DEFAULT_ALGORITHMS,
+  issuerConfigSchema,
+  parseIssuerConfig,
+  parseIssuerConfigs,
+  type AsymmetricAlgorithm,
+  type IssuerConfig,
+  type IssuerConfigInput,
+} from './config.js';
+export {
+  AUTH_REFUSAL_REASONS,
+  createAuthenticator,
+  type Actor,
+  type Authenticator,
+  type AuthRefusalReason,
+} from './authenticator.js';
+export {
+  DEMO_AUDIENCE,
+  DEMO_ISSUER,
+  loadDemoIssuer,
+  parseTtl,
+  type DemoIssuer,
+  type DemoTokenClaims,
+} from './demo-issuer.js';
+export { NO_DEMO_ISSUER_MESSAGE, runTokenCommand, TOKEN_USAGE, type TokenCommandIo } from './token-command.js';

@@ -1,0 +1,11 @@
+export { DECISIONS, type Decision, type PolicyDocument } from './schema.js';
+export { DEFAULT_POLICY_PATH, PolicyError, loadPolicyFile, loadPolicyText, type LoadedPolicy } from './load.js';
+export {
+  DEFAULT_DENY,
+  compileAbility,
+  createAbilityCache,
+  decide,
+  type AccessContext,
+  type CategoryDecision,
+  type PolicyAbility,
+} from './compile.js';

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { PERSON_FIELDS, RECORD_FIELDS, TIERS } from '../connectors/sdk/index.js';
+
+/** The five decisions of POLICY-GUIDANCE.md. */
+export const DECISIONS = ['disclose', 'summarise', 'withhold', 'deny', 'review'] as const;
+export type Decision = (typeof DECISIONS)[number];
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be an ISO date (YYYY-MM-DD)');
+const fieldName = z.enum([...RECORD_FIELDS, ...PERSON_FIELDS]);
+
+const cellSchema = z
+  .object({
+    decision: z.enum(DECISIONS),
+    sources: z.array(z.string()).min(1, 'a rule must cite at least one source'),
+    reason: z.string().min(1),
+    /** Narrows the disclosed fields for this cell (e.g. Operation Encompass: name and date of birth). */
+    fields: z.array(fieldName).optional(),
+  })
+  .strict();
+
+export const policyDocumentSchema = z
+  .object({
+    id: z.string().min(1),
+    version: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a semantic version such as 1.2.0'),
+    title: z.string().min(1),
+    owner: z.string().min(1),
+    effective: z.object({ from: isoDate, to: isoDate.optional() }).strict(),
+    sources: z.record(z.string(), z.string().min(1)),
+    roles: z.record(z.string(), z.string()),
+    purposes: z.record(
+      z.string(),
+      z
+        .object({
+          label: z.string().min(1),
+          legalBasis: z.url(),
+          consent: z.enum(['required', 'optional', 'not-required']),
+          roles: z.array(z.string()).min(1),
+        })
+        .strict(),
+    ),
+    categories: z.record(
+      z.string().regex(/^[a-z-]+\.[a-z-]+$/, 'a category id is <agency>.<name>'),
+      z
+        .object({
+          agency: z.string().min(1),
+          tier: z.enum(TIERS),
+          sealed: z.boolean().optional(),
+          label: z.string().min(1),
+          fields: z.array(fieldName).min(1),
+          summary: z.array(fieldName),
+        })
+        .strict(),
+    ),
+    matrix: z.array(
+      z
+        .object({
+          row: z.string().min(1),
+          purpose: z.string(),
+          consent: z.boolean().optional(),
+          cells: z.record(z.string(), cellSchema),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+export type PolicyDocument = z.infer<typeof policyDocumentSchema>;
+export type PolicyCell = z.infer<typeof cellSchema>;
+export type PolicyCategory = PolicyDocument['categories'][string];
+export type PolicyPurpose = PolicyDocument['purposes'][string];

@@ -125,9 +125,10 @@ export interface CategoryManifest {
   /** Policy key, `<agency>.<name>`, e.g. `health.clinical`. */
   id: string;
   tier: Tier;
+  /** Record kinds in the category; empty for `<agency>.identity`, which person search returns. */
   kinds: RecordKind[];
-  /** The canonical fields this connector fills for the category. */
-  fields: RecordField[];
+  /** The canonical fields this connector fills: record fields, or person fields for identity. */
+  fields: (RecordField | PersonField)[];
   description: string;
 }
 

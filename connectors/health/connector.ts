@@ -1,0 +1,202 @@
+/**
+ * The health connector: a county health system's FHIR R4 endpoint (UK Core shaped) as a
+ * `Connector`. Person search by NHS number or demographics; record fetch in one search per
+ * resource type for a whole batch of persons.
+ */
+import {
+  ConnectorError,
+  type AgencyContact,
+  type CallContext,
+  type Connector,
+  type ConnectorHealth,
+  type ConnectorManifest,
+  type PersonQuery,
+  type SourcePerson,
+  type SourceRecord,
+} from '../sdk/index.js';
+import { HEALTH_CATEGORIES, SYSTEMS } from './codes.js';
+import { FhirClient, type SearchOptions } from './http.js';
+import {
+  AGENCY,
+  appointmentRecord,
+  encounterRecord,
+  episodeRecord,
+  flagRecord,
+  patientRecords,
+  toSourcePerson,
+  type MappingContext,
+} from './mapping.js';
+import { CapabilityStatementSchema, FHIR_ID, type Patient } from './schema.js';
+
+export interface HealthConnectorOptions {
+  /** FHIR base URL, e.g. `https://fhir.health.example/fhir` (no trailing slash needed). */
+  baseUrl: string;
+  /** Provenance `system` for records; defaults to `baseUrl`. */
+  system?: string;
+  /** Who to contact at health about withheld information. */
+  contact?: AgencyContact;
+  /** `_count` per page. Default 100. */
+  pageSize?: number;
+  /** A person search matching more patients than this is refused as too broad. Default 50. */
+  maxPersonMatches?: number;
+}
+
+const DEFAULT_CONTACT: AgencyContact = {
+  name: 'Designated Nurse for Safeguarding Children',
+  organisation: 'Integrated Care Board',
+};
+
+/** NHS number: 10 digits with a Modulus 11 check digit (STANDARDS.md). */
+export function isValidNhsNumber(value: string): boolean {
+  if (!/^\d{10}$/.test(value)) return false;
+  let sum = 0;
+  for (let i = 0; i < 9; i++) sum += (value.charCodeAt(i) - 48) * (10 - i);
+  const check = 11 - (sum % 11);
+  const expected = check === 11 ? 0 : check;
+  return expected !== 10 && expected === value.charCodeAt(9) - 48;
+}
+
+const PARTIAL_DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
+
+function trimmed(value: string | undefined): string | undefined {
+  const t = value?.trim();
+  return t ? t : undefined;
+}
+
+export function createHealthConnector(options: HealthConnectorOptions): Connector {
+  let base: URL;
+  try {
+    base = new URL(options.baseUrl);
+  } catch {
+    throw new TypeError('createHealthConnector: baseUrl must be an absolute URL');
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError('createHealthConnector: baseUrl must be http(s)');
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const pageSize = options.pageSize ?? 100;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new RangeError('createHealthConnector: pageSize must be 1..1000');
+  const maxPersonMatches = options.maxPersonMatches ?? 50;
+  const client = new FhirClient(baseUrl, pageSize);
+  const system = options.system ?? baseUrl;
+
+  const manifest: ConnectorManifest = {
+    agency: AGENCY,
+    name: 'County health FHIR R4 endpoint',
+    version: '0.1.0',
+    protocol: 'fhir-r4',
+    identifierSystems: [SYSTEMS.nhsNumber],
+    categories: HEALTH_CATEGORIES,
+    contact: options.contact ?? DEFAULT_CONTACT,
+  };
+
+  const mappingContext = (): MappingContext => ({ system, fetchedAt: new Date().toISOString() });
+
+  async function findPatients(params: Array<[string, string]>, opts: SearchOptions): Promise<Patient[]> {
+    const page = await client.search('Patient', params, opts, maxPersonMatches + 1);
+    if ((page.total ?? page.resources.length) > maxPersonMatches || page.resources.length > maxPersonMatches) {
+      // As PDS does: too many matches is a query to narrow, not a list to return.
+      throw new ConnectorError('BAD_QUERY', 'health person search matched too many patients; add a birth date or more of the name');
+    }
+    return page.resources;
+  }
+
+  return {
+    manifest,
+
+    async searchPersons(query: PersonQuery, ctx: CallContext): Promise<SourcePerson[]> {
+      const nhsNumbers = (query.identifiers ?? [])
+        .filter((i) => i.system === SYSTEMS.nhsNumber)
+        .map((i) => i.value.replace(/\s+/g, ''))
+        .filter(isValidNhsNumber);
+      const family = trimmed(query.family);
+      const given = trimmed(query.given);
+      const birthDate = trimmed(query.birthDate);
+      const postalCode = trimmed(query.postalCode)?.replace(/\s+/g, '');
+      if (birthDate !== undefined && !PARTIAL_DATE.test(birthDate)) {
+        throw new ConnectorError('BAD_QUERY', 'health person search: birth date must be YYYY-MM-DD');
+      }
+      // Demographics are usable with a name and a birth date, or a full name (MASH referrals
+      // often lack a date of birth).
+      const demographics = (family !== undefined || given !== undefined) && (birthDate !== undefined || (family !== undefined && given !== undefined));
+      if (nhsNumbers.length === 0 && !demographics) {
+        throw new ConnectorError('BAD_QUERY', 'health person search needs a valid NHS number, or a name with a birth date, or a full name');
+      }
+      const opts: SearchOptions = { signal: ctx.signal, requestId: ctx.requestId };
+      const ctxMap = mappingContext();
+
+      let patients: Patient[] = [];
+      if (nhsNumbers.length > 0) {
+        const tokens = [...new Set(nhsNumbers)].map((n) => `${SYSTEMS.nhsNumber}|${n}`).join(',');
+        patients = await findPatients([['identifier', tokens]], opts);
+      }
+      if (patients.length === 0 && demographics) {
+        const params: Array<[string, string]> = [];
+        if (family) params.push(['family', family]);
+        if (given) params.push(['given', given]);
+        if (birthDate) params.push(['birthdate', `eq${birthDate}`]);
+        // The postcode narrows a search without a birth date only: with one, it would hide
+        // patients whose health record still has the address before a move.
+        if (postalCode && !birthDate) params.push(['address-postalcode', postalCode]);
+        const found = await findPatients(params, opts);
+        // A patient with a different NHS number is someone else.
+        patients = nhsNumbers.length === 0
+          ? found
+          : found.filter((p) => {
+              const theirs = (p.identifier ?? []).filter((i) => i.system === SYSTEMS.nhsNumber).map((i) => i.value);
+              return theirs.length === 0 || theirs.some((v) => v !== undefined && nhsNumbers.includes(v));
+            });
+      }
+      return patients.map((p) => toSourcePerson(p, ctxMap));
+    },
+
+    async fetchRecords(personIds: readonly string[], ctx: CallContext): Promise<Map<string, SourceRecord[]>> {
+      const ids = [...new Set(personIds)];
+      if (ids.some((id) => !FHIR_ID.test(id))) throw new ConnectorError('BAD_QUERY', 'health record fetch: person ids must be FHIR ids');
+      const result = new Map<string, SourceRecord[]>(ids.map((id) => [id, []]));
+      if (ids.length === 0) return result;
+
+      // One search per resource type for the whole batch. When one fails, cancel the others:
+      // the batch fails as a whole. The caller's signal still governs every request.
+      const cancel = new AbortController();
+      const opts: SearchOptions = { signal: AbortSignal.any([ctx.signal, cancel.signal]), requestId: ctx.requestId };
+      const subjects = ids.map((id) => `Patient/${id}`).join(',');
+      const guard = <T>(p: Promise<T>): Promise<T> =>
+        p.catch((error: unknown) => {
+          cancel.abort();
+          throw error;
+        });
+      const [patients, encounters, flags, episodes, appointments] = await Promise.all([
+        guard(client.search('Patient', [['_id', ids.join(',')]], opts)),
+        guard(client.search('Encounter', [['subject', subjects]], opts)),
+        guard(client.search('Flag', [['subject', subjects]], opts)),
+        guard(client.search('EpisodeOfCare', [['patient', subjects]], opts)),
+        guard(client.search('Appointment', [['patient', subjects], ['status', 'noshow']], opts)),
+      ]);
+
+      const ctxMap = mappingContext();
+      const add = (r: SourceRecord | undefined): void => {
+        if (r) result.get(r.personId)?.push(r);
+      };
+      const birthDates = new Map<string, string>();
+      for (const patient of patients.resources) {
+        if (patient.birthDate) birthDates.set(patient.id, patient.birthDate);
+        for (const r of patientRecords(patient, ctxMap)) add(r);
+      }
+      for (const f of flags.resources) add(flagRecord(f, ctxMap));
+      for (const e of episodes.resources) add(episodeRecord(e, ctxMap));
+      for (const e of encounters.resources) add(encounterRecord(e, ctxMap));
+      for (const a of appointments.resources) add(appointmentRecord(a, ctxMap, birthDates));
+      return result;
+    },
+
+    async health(ctx: CallContext): Promise<ConnectorHealth> {
+      try {
+        const statement = await client.read('metadata', CapabilityStatementSchema, { signal: ctx.signal, requestId: ctx.requestId });
+        return statement.fhirVersion.startsWith('4.0')
+          ? { ok: true }
+          : { ok: false, detail: `endpoint speaks FHIR ${statement.fhirVersion}, not R4` };
+      } catch (error) {
+        return { ok: false, detail: error instanceof ConnectorError ? error.kind : 'unknown error' };
+      }
+    },
+  };
+}

@@ -1,6 +1,15 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // One graphql instance, as under Node: graphql 16 has no "exports" map, so Node (and the
+    // Apollo / graphql-tools code it loads) takes its CommonJS entry while Vite would pick the
+    // "module" entry, and errors and types from the two would not be instances of each other.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',

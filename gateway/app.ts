@@ -1,0 +1,120 @@
+import type { Connector } from '../connectors/sdk/index.js';
+import { createHealthConnector } from '../connectors/health/index.js';
+import { createAbilityCache, loadPolicyFile, PolicyError } from '../policies/index.js';
+import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { createAuditLog, type AuditLog } from './audit/index.js';
+import { createAuthenticator, loadDemoIssuer, type DemoIssuer, type IssuerConfig } from './auth/index.js';
+import type { GatewayConfig } from './config.js';
+import { createAccess } from './disclosure/index.js';
+import { createEnquiryRepository, createEnquiryService } from './enquiries/index.js';
+import { GatewayError } from './errors.js';
+import { createFederation, type Federation } from './federation/index.js';
+import { startHttpServer, type HttpHandle } from './http/server.js';
+import { silentLogger, type Logger } from './log.js';
+import { openStore, type Store } from './store/index.js';
+
+export interface Gateway {
+  url: string;
+  http: HttpHandle;
+  store: Store;
+  audit: AuditLog;
+  federation: Federation;
+  sandbox: Sandbox | undefined;
+  demoIssuer: DemoIssuer | undefined;
+  /** Finishes in-flight requests, flushes the audit log, then closes agencies, store and sandbox. */
+  close(): Promise<void>;
+}
+
+export interface GatewayOverrides {
+  logger?: Logger;
+  /** Use this store instead of opening one (tests inject faults this way). */
+  store?: Store;
+  /** Use these connectors instead of the configured ones. */
+  connectors?: Connector[];
+  now?: () => Date;
+  /** PGlite in memory instead of the data directory (tests). */
+  inMemoryStore?: boolean;
+}
+
+function buildConnectors(config: GatewayConfig, sandbox: Sandbox | undefined): Connector[] {
+  return config.connectors.map((entry, index) => {
+    switch (entry.kind) {
+      case 'health': {
+        const baseUrl = entry.baseUrl ?? sandbox?.health.baseUrl;
+        if (!baseUrl) throw new GatewayError('CONFIG_INVALID', `connectors.${index}.baseUrl is required when the sandbox is not enabled.`);
+        return createHealthConnector({ baseUrl });
+      }
+    }
+  });
+}
+
+/** Assembles the gateway from configuration: the one place the parts are wired together. */
+export async function startGateway(config: GatewayConfig, overrides: GatewayOverrides = {}): Promise<Gateway> {
+  const logger = overrides.logger ?? silentLogger;
+  const now = overrides.now ?? (() => new Date());
+  const opened: { close(): Promise<void> }[] = [];
+  try {
+    let policy;
+    try {
+      policy = loadPolicyFile(config.policyPath);
+    } catch (error) {
+      if (error instanceof PolicyError) throw new GatewayError('CONFIG_INVALID', error.message);
+      throw error;
+    }
+
+    const sandbox = config.sandbox.enabled
+      ? await startSandbox({ seed: config.sandbox.seed, households: config.sandbox.households, host: '127.0.0.1', healthPort: config.sandbox.healthPort })
+      : undefined;
+    if (sandbox) opened.push(sandbox);
+
+    const store =
+      overrides.store ??
+      (await openStore({
+        ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : overrides.inMemoryStore ? {} : { dataDir: `${config.dataDir}/pglite` }),
+        logger,
+      }));
+    if (!overrides.store) opened.push(store);
+
+    const demoIssuer = config.demoIssuer ? await loadDemoIssuer(config.dataDir) : undefined;
+    const issuers: IssuerConfig[] = [...config.issuers, ...(demoIssuer ? [demoIssuer.config] : [])];
+    if (issuers.length === 0) {
+      throw new GatewayError('CONFIG_INVALID', 'auth: no token issuer is configured; register an agency issuer (auth.issuers) or enable auth.demoIssuer.');
+    }
+
+    const connectors = overrides.connectors ?? buildConnectors(config, sandbox);
+    const timeoutMs = Math.max(...config.connectors.map((c) => c.timeoutMs));
+    const federation = createFederation(connectors, { timeoutMs, logger });
+    const audit = createAuditLog(store, { logger });
+    const enquiries = createEnquiryService({ repository: createEnquiryRepository(store), policy, agencies: () => federation.agencies() });
+    const services = { enquiries, audit, abilities: createAbilityCache(policy), federation, logger, now };
+    const access = createAccess(services);
+
+    const http = await startHttpServer({
+      host: config.host,
+      port: config.port,
+      authenticator: createAuthenticator(issuers),
+      services: { ...services, access },
+      logger,
+      shutdownGraceMs: config.shutdownGraceMs,
+    });
+
+    return {
+      url: http.url,
+      http,
+      store,
+      audit,
+      federation,
+      sandbox,
+      demoIssuer,
+      async close() {
+        await http.close();
+        await audit.close();
+        await federation.close();
+        for (const resource of opened.reverse()) await resource.close();
+      },
+    };
+  } catch (error) {
+    for (const resource of opened.reverse()) await resource.close().catch(() => undefined);
+    throw error;
+  }
+}

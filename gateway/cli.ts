@@ -1,0 +1,44 @@
+import { runTokenCommand } from './auth/index.js';
+import { loadConfig } from './config.js';
+import { isGatewayError } from './errors.js';
+
+const USAGE = `Usage: mash-gateway <command>
+
+Commands:
+  token --sub ID --name NAME --agency AGENCY --role ROLE [--role ROLE] [--ttl 1h]
+        Print a bearer token from the demo issuer (sandbox only).
+  serve Run the gateway (same as npm start).
+`;
+
+/** The `mash-gateway` command line. Exit codes follow GatewayError codes (BAD_INPUT = 2). */
+async function cli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const stdout = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+  const stderr = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
+  switch (command) {
+    case 'token': {
+      const config = loadConfig();
+      return runTokenCommand(rest, { dataDir: config.dataDir, demoIssuerEnabled: config.demoIssuer, stdout, stderr });
+    }
+    case 'serve':
+      await import('./main.js');
+      return -1;
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      stdout(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      stderr(`Unknown command "${command}".\n${USAGE}`);
+      return 2;
+  }
+}
+
+try {
+  const code = await cli(process.argv.slice(2));
+  if (code >= 0) process.exit(code);
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(isGatewayError(error) ? error.exitCode : 1);
+}

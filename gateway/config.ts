@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseIssuerConfigs, type IssuerConfig } from './auth/index.js';
+import { GatewayError } from './errors.js';
+
+/**
+ * Configuration: environment variables for where the gateway runs, and one YAML file for what it
+ * connects to and trusts. Validated once at start; a bad value stops the process with one line
+ * naming the key.
+ */
+
+const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MASH_CONFIG: z.string().min(1).default('mash-gateway.config.yaml'),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+const connectorSchema = z
+  .object({
+    kind: z.enum(['health']),
+    baseUrl: z.url().optional(),
+    timeoutMs: z.number().int().min(50).max(60_000).default(3000),
+  })
+  .strict();
+
+const fileSchema = z
+  .object({
+    policy: z.string().min(1).default('policies/mash-disclosure-policy.yaml'),
+    auth: z
+      .object({
+        demoIssuer: z.boolean().default(false),
+        issuers: z.array(z.unknown()).default([]),
+      })
+      .strict()
+      .default({ demoIssuer: false, issuers: [] }),
+    sandbox: z
+      .object({
+        enabled: z.boolean().default(false),
+        seed: z.number().int().default(1),
+        households: z.number().int().min(1).max(50_000).default(200),
+        healthPort: z.number().int().min(0).max(65535).default(4101),
+      })
+      .strict()
+      .default({ enabled: false, seed: 1, households: 200, healthPort: 4101 }),
+    connectors: z.array(connectorSchema).min(1, 'at least one connector is needed'),
+  })
+  .strict();
+
+export type ConnectorConfig = z.infer<typeof connectorSchema>;
+
+export interface GatewayConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  logLevel: string;
+  shutdownGraceMs: number;
+  policyPath: string;
+  demoIssuer: boolean;
+  issuers: IssuerConfig[];
+  sandbox: z.infer<typeof fileSchema>['sandbox'];
+  connectors: ConnectorConfig[];
+}
+
+function firstProblem(error: z.ZodError, prefix: string): string {
+  const issue = error.issues[0]!;
+  const key = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+  return `${key}: ${issue.message}`;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): GatewayConfig {
+  const parsedEnv = environmentSchema.safeParse(env);
+  if (!parsedEnv.success) {
+    throw new GatewayError('CONFIG_INVALID', `Configuration error in environment variable ${firstProblem(parsedEnv.error, '')}`);
+  }
+  const configPath = resolve(cwd, parsedEnv.data.MASH_CONFIG);
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(configPath, 'utf8'));
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message.split('\n')[0];
+    throw new GatewayError('CONFIG_INVALID', `Configuration file ${configPath} cannot be read: ${why}`);
+  }
+  return configFromDocument(raw, configPath, parsedEnv.data);
+}
+
+export function configFromDocument(raw: unknown, configPath: string, env: z.infer<typeof environmentSchema> = environmentSchema.parse({})): GatewayConfig {
+  const parsed = fileSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    throw new GatewayError('CONFIG_INVALID', `Configuration error in ${configPath}: ${firstProblem(parsed.error, '')}`);
+  }
+  const file = parsed.data;
+  const issuers = file.auth.issuers.length > 0 ? parseIssuerConfigs(file.auth.issuers, 'auth.issuers') : [];
+  const base = dirname(configPath);
+  for (const [index, connector] of file.connectors.entries()) {
+    if (!connector.baseUrl && !file.sandbox.enabled) {
+      throw new GatewayError('CONFIG_INVALID', `Configuration error in ${configPath}: connectors.${index}.baseUrl is required when the sandbox is not enabled`);
+    }
+  }
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    dataDir: resolve(env.DATA_DIR),
+    databaseUrl: env.DATABASE_URL,
+    logLevel: env.LOG_LEVEL,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    policyPath: resolve(base, file.policy),
+    demoIssuer: file.auth.demoIssuer,
+    issuers,
+    sandbox: file.sandbox,
+    connectors: file.connectors,
+  };
+}

@@ -1,0 +1,148 @@
+import type { PersonQuery } from '../../connectors/sdk/index.js';
+import type { AccessContext, PolicyAbility } from '../../policies/index.js';
+import type { AccessEventInput, AuditActor, AuditEnquiry, AuditLog, AuditSubject } from '../audit/index.js';
+import type { Actor } from '../auth/index.js';
+import type { Enquiry, EnquiryService, EnquirySubject } from '../enquiries/index.js';
+import { GatewayError, isGatewayError } from '../errors.js';
+import type { Federation, RequestFederation } from '../federation/index.js';
+import type { Logger } from '../log.js';
+import { auditDecisions, disclosePersons, discloseRecords, type AgencyDisclosure, type Disclosure, type PersonDisclosure } from './gate.js';
+
+/**
+ * The one path every disclosure takes (ARCHITECTURE.md): enquiry check -> ability -> federation
+ * -> gate -> audit (awaited) -> answer. Nothing leaves here before its AccessEvent is committed,
+ * and refusals are recorded too.
+ */
+export interface AccessServices {
+  enquiries: EnquiryService;
+  audit: AuditLog;
+  abilities: (context: AccessContext) => PolicyAbility;
+  federation: Federation;
+  logger: Logger;
+  now: () => Date;
+}
+
+export interface RequestScope {
+  requestId: string;
+  actor: Actor;
+  federation: RequestFederation;
+}
+
+type EventParts = Omit<AccessEventInput, 'requestId' | 'operation' | 'actor'>;
+
+export const auditActor = (actor: Actor): AuditActor => ({ id: actor.id, name: actor.name, agency: actor.agency, roles: actor.roles, issuer: actor.issuer });
+
+export const auditEnquiry = (enquiry: Enquiry): AuditEnquiry => ({
+  id: enquiry.id,
+  purpose: enquiry.purpose,
+  legalBasis: enquiry.legalBasis,
+  consent: enquiry.consentRecorded,
+});
+
+export const auditSubject = (subject: EnquirySubject): AuditSubject => ({
+  subjectId: subject.id,
+  links: subject.links.map((l) => ({ agency: l.agency, personId: l.personId })),
+});
+
+/**
+ * Runs an operation and records it. Success: the event is committed before the value is returned.
+ * Refusal or failure: the event is committed, then the original error is rethrown. If the audit
+ * log cannot commit, the caller gets AUDIT_UNAVAILABLE and nothing else (invariant 3).
+ */
+export async function audited<T>(
+  services: Pick<AccessServices, 'audit' | 'logger'>,
+  scope: { requestId: string; actor: Actor | null },
+  operation: string,
+  attempt: Partial<EventParts>,
+  body: () => Promise<{ value: T; event: EventParts }>,
+): Promise<{ value: T; eventId: string }> {
+  const base = { requestId: scope.requestId, operation, actor: scope.actor ? auditActor(scope.actor) : null };
+  let outcome: { value: T; event: EventParts };
+  try {
+    outcome = await body();
+  } catch (error) {
+    const refused = isGatewayError(error) && error.code !== 'INTERNAL_ERROR' && error.code !== 'AUDIT_UNAVAILABLE';
+    if (isGatewayError(error) && error.code === 'AUDIT_UNAVAILABLE') throw error;
+    await services.audit.append({
+      ...base,
+      ...attempt,
+      outcome: refused ? 'refused' : 'failed',
+      outcomeCode: isGatewayError(error) ? error.code : 'INTERNAL_ERROR',
+      reason: attempt.reason ?? (isGatewayError(error) ? error.message : 'internal error'),
+    });
+    throw error;
+  }
+  const committed = await services.audit.append({ ...base, ...outcome.event });
+  return { value: outcome.value, eventId: committed.id };
+}
+
+export interface ProfileAnswer {
+  enquiry: Enquiry;
+  subject: EnquirySubject;
+  disclosure: Disclosure<AgencyDisclosure>;
+  auditEventId: string;
+}
+
+export interface SearchAnswer {
+  disclosure: Disclosure<PersonDisclosure>;
+  auditEventId: string;
+}
+
+const outcomeOf = (disclosure: Disclosure<unknown>): 'success' | 'partial' => (disclosure.failures.length > 0 ? 'partial' : 'success');
+
+export function createAccess(services: AccessServices) {
+  const abilityFor = (actor: Actor, enquiry: Enquiry, relation: 'child' | 'adult'): PolicyAbility =>
+    services.abilities({ roles: actor.roles, purpose: enquiry.purpose, consent: enquiry.consentRecorded, relation });
+
+  return {
+    /** Everything the agencies hold about one linked subject, as far as the purpose allows. */
+    async profile(scope: RequestScope, enquiryId: string, subjectId: string): Promise<ProfileAnswer> {
+      const { value, eventId } = await audited(
+        services,
+        scope,
+        'profile',
+        { enquiry: { id: enquiryId }, subjects: [{ subjectId, links: [] }] },
+        async () => {
+          const { enquiry, subject } = await services.enquiries.authoriseRead(scope.actor, enquiryId, subjectId, services.now());
+          const compiled = abilityFor(scope.actor, enquiry, subject.relation);
+          const answers = await scope.federation.fetchRecords(subject.links);
+          const disclosure = discloseRecords(compiled, answers);
+          return {
+            value: { enquiry, subject, disclosure },
+            event: {
+              outcome: outcomeOf(disclosure),
+              enquiry: auditEnquiry(enquiry),
+              subjects: [auditSubject(subject)],
+              policy: disclosure.policy,
+              decisions: auditDecisions(disclosure),
+            },
+          };
+        },
+      );
+      return { ...value, auditEventId: eventId };
+    },
+
+    /** A person search across every agency, within an open enquiry. */
+    async searchPeople(scope: RequestScope, enquiryId: string, query: PersonQuery): Promise<SearchAnswer> {
+      const { value, eventId } = await audited(services, scope, 'searchPeople', { enquiry: { id: enquiryId } }, async () => {
+        const enquiry = await services.enquiries.authoriseSearch(scope.actor, enquiryId, services.now());
+        // Identity is decided as for a child: a search is how a subject is first found.
+        const compiled = abilityFor(scope.actor, enquiry, 'child');
+        const answers = await scope.federation.searchPersons(query);
+        const disclosure = disclosePersons(compiled, answers);
+        return {
+          value: { disclosure },
+          event: { outcome: outcomeOf(disclosure), enquiry: auditEnquiry(enquiry), policy: disclosure.policy, decisions: auditDecisions(disclosure) },
+        };
+      });
+      return { ...value, auditEventId: eventId };
+    },
+  };
+}
+
+export type Access = ReturnType<typeof createAccess>;
+
+/** Errors that are not ours become INTERNAL_ERROR without detail: no SQL, no stack, no data. */
+export function asGatewayError(error: unknown): GatewayError {
+  return isGatewayError(error) ? error : new GatewayError('INTERNAL_ERROR', 'An internal error occurred.', { cause: error });
+}

@@ -1,0 +1,174 @@
+import type { LoadedPolicy } from '../../policies/index.js';
+import type { Actor } from '../auth/index.js';
+import { GatewayError, badInput } from '../errors.js';
+import type { EnquiryRepository } from './repository.js';
+import { enquiryStatus, type Enquiry, type EnquirySubject, type Rag, type SubjectRelation } from './types.js';
+
+export interface OpenEnquiryInput {
+  referralReference: string;
+  purpose: string;
+  legalBasis?: string | null;
+  consentRecorded: boolean;
+  rag: string;
+  deadline: string;
+}
+
+export interface LinkSubjectInput {
+  enquiryId: string;
+  /** Omit to add a new subject to the enquiry. */
+  subjectId?: string | null;
+  relation?: string | null;
+  label?: string | null;
+  relevance?: string | null;
+  agency: string;
+  personId: string;
+}
+
+/** Free text that names a referral or a reason: bounded, printable, trimmed. */
+function text(name: string, value: string | null | undefined, max: number): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (trimmed.length === 0) throw badInput(`${name} must not be empty.`, { field: name });
+  if (trimmed.length > max) throw badInput(`${name} must be at most ${max} characters (got ${trimmed.length}).`, { field: name });
+  return trimmed;
+}
+
+const RAGS: readonly Rag[] = ['RED', 'AMBER', 'GREEN'];
+const RELATIONS: readonly SubjectRelation[] = ['child', 'adult'];
+
+/**
+ * Enquiries: the legitimate relationship that scopes every read of agency data. Every method
+ * takes `now` so that expiry is decided from one clock, passed in.
+ */
+export function createEnquiryService(deps: { repository: EnquiryRepository; policy: LoadedPolicy; agencies: () => readonly string[] }) {
+  const { repository, policy } = deps;
+
+  async function memberEnquiry(actor: Actor, enquiryId: string): Promise<Enquiry> {
+    const enquiry = await repository.get(enquiryId);
+    if (!enquiry) {
+      throw new GatewayError('FORBIDDEN_NO_ENQUIRY', `No enquiry ${enquiryId} exists. Open an enquiry for the referral first.`, { details: { enquiryId } });
+    }
+    if (!enquiry.members.some((m) => m.actorId === actor.id)) {
+      throw new GatewayError('FORBIDDEN_NOT_MEMBER', `You are not a member of enquiry ${enquiryId}. Ask a member to add you.`, { details: { enquiryId } });
+    }
+    return enquiry;
+  }
+
+  async function openEnquiryOf(actor: Actor, enquiryId: string, now: Date): Promise<Enquiry> {
+    const enquiry = await memberEnquiry(actor, enquiryId);
+    const status = enquiryStatus(enquiry, now);
+    if (status !== 'OPEN') {
+      const when = status === 'CLOSED' ? `was closed at ${enquiry.closedAt}` : `passed its deadline at ${enquiry.deadline}`;
+      throw new GatewayError('FORBIDDEN_ENQUIRY_CLOSED', `Enquiry ${enquiryId} ${when}; agency records can no longer be read under it.`, {
+        details: { enquiryId, status },
+      });
+    }
+    return enquiry;
+  }
+
+  return {
+    async open(actor: Actor, input: OpenEnquiryInput, now: Date): Promise<Enquiry> {
+      const referralReference = text('referralReference', input.referralReference, 64)!;
+      const purpose = policy.document.purposes[input.purpose];
+      if (!purpose) {
+        const known = Object.keys(policy.document.purposes).join(', ');
+        throw badInput(`Unknown purpose "${input.purpose}": use one of ${known}.`, { field: 'purpose' });
+      }
+      if (!purpose.roles.some((role) => actor.roles.includes(role))) {
+        throw new GatewayError('FORBIDDEN', `Your roles (${actor.roles.join(', ') || 'none'}) may not open a ${input.purpose} enquiry; it needs one of: ${purpose.roles.join(', ')}.`);
+      }
+      let legalBasis = purpose.legalBasis;
+      if (input.legalBasis !== null && input.legalBasis !== undefined) {
+        if (!URL.canParse(input.legalBasis) || !/^https?:/.test(input.legalBasis)) {
+          throw badInput(`legalBasis must be an http(s) URI of the legislation relied on, such as ${purpose.legalBasis}.`, { field: 'legalBasis' });
+        }
+        legalBasis = input.legalBasis;
+      }
+      if (purpose.consent === 'required' && !input.consentRecorded) {
+        throw badInput(`A ${input.purpose} enquiry rests on the family's agreement: record consent (consentRecorded: true) or choose another purpose.`, { field: 'consentRecorded' });
+      }
+      const rag = input.rag.toUpperCase() as Rag;
+      if (!RAGS.includes(rag)) throw badInput(`rag must be RED, AMBER or GREEN (got "${input.rag}").`, { field: 'rag' });
+      const deadline = new Date(input.deadline);
+      if (!/^\d{4}-\d{2}-\d{2}T/.test(input.deadline) || Number.isNaN(deadline.getTime())) {
+        throw badInput(`deadline must be an ISO 8601 date-time such as 2026-11-26T17:00:00Z (got "${input.deadline}").`, { field: 'deadline' });
+      }
+      if (deadline.getTime() <= now.getTime()) throw badInput(`deadline ${input.deadline} is in the past; give the RAG decision deadline.`, { field: 'deadline' });
+      return repository.create({
+        referralReference,
+        purpose: input.purpose,
+        legalBasis,
+        consentRecorded: input.consentRecorded,
+        rag,
+        deadline,
+        openedBy: { id: actor.id, name: actor.name, agency: actor.agency },
+        now,
+      });
+    },
+
+    /** Members may see their enquiries, open or not. */
+    get: (actor: Actor, enquiryId: string) => memberEnquiry(actor, enquiryId),
+
+    list: (actor: Actor) => repository.listForActor(actor.id),
+
+    async addMember(actor: Actor, enquiryId: string, member: { actorId: string; name?: string | null; agency?: string | null }, now: Date): Promise<Enquiry> {
+      await openEnquiryOf(actor, enquiryId, now);
+      const actorId = text('actorId', member.actorId, 200)!;
+      await repository.addMember(enquiryId, { id: actorId, name: text('name', member.name, 200), agency: text('agency', member.agency, 64) }, actor.id, now);
+      return (await repository.get(enquiryId))!;
+    },
+
+    async linkSubject(actor: Actor, input: LinkSubjectInput, now: Date): Promise<{ enquiry: Enquiry; subject: EnquirySubject }> {
+      const enquiry = await openEnquiryOf(actor, input.enquiryId, now);
+      if (!deps.agencies().includes(input.agency)) {
+        throw badInput(`Unknown agency "${input.agency}": use one of ${deps.agencies().join(', ')}.`, { field: 'agency' });
+      }
+      const personId = text('personId', input.personId, 200)!;
+      let subjectId = input.subjectId ?? undefined;
+      if (subjectId !== undefined) {
+        if (!enquiry.subjects.some((s) => s.id === subjectId)) {
+          throw new GatewayError('FORBIDDEN_SUBJECT_NOT_LINKED', `Subject ${subjectId} is not part of enquiry ${input.enquiryId}.`, { details: { enquiryId: input.enquiryId } });
+        }
+      } else {
+        const relation = (input.relation ?? 'child').toLowerCase() as SubjectRelation;
+        if (!RELATIONS.includes(relation)) throw badInput(`relation must be CHILD or ADULT (got "${input.relation}").`, { field: 'relation' });
+        subjectId = await repository.addSubject(
+          enquiry.id,
+          { relation, label: text('label', input.label, 100), relevance: text('relevance', input.relevance, 2000) },
+          actor.id,
+          now,
+        );
+      }
+      await repository.link(subjectId, input.agency, personId, actor.id, now);
+      const updated = (await repository.get(enquiry.id))!;
+      return { enquiry: updated, subject: updated.subjects.find((s) => s.id === subjectId)! };
+    },
+
+    async close(actor: Actor, enquiryId: string, decision: string, now: Date): Promise<Enquiry> {
+      const enquiry = await memberEnquiry(actor, enquiryId);
+      if (enquiry.closedAt !== null) throw new GatewayError('CONFLICT', `Enquiry ${enquiryId} is already closed (at ${enquiry.closedAt}).`);
+      const closureDecision = text('decision', decision, 500)!;
+      await repository.close(enquiryId, actor.id, closureDecision, now);
+      return (await repository.get(enquiryId))!;
+    },
+
+    /** The check before any read of agency data: member of an open, unexpired enquiry. */
+    authoriseSearch: (actor: Actor, enquiryId: string, now: Date) => openEnquiryOf(actor, enquiryId, now),
+
+    /** ... and, for records, a subject of that enquiry with at least one confirmed link. */
+    async authoriseRead(actor: Actor, enquiryId: string, subjectId: string, now: Date): Promise<{ enquiry: Enquiry; subject: EnquirySubject }> {
+      const enquiry = await openEnquiryOf(actor, enquiryId, now);
+      const subject = enquiry.subjects.find((s) => s.id === subjectId);
+      if (!subject || subject.links.length === 0) {
+        throw new GatewayError(
+          'FORBIDDEN_SUBJECT_NOT_LINKED',
+          `Subject ${subjectId} has no confirmed agency link in enquiry ${enquiryId}. Search for the person and link them first.`,
+          { details: { enquiryId, subjectId } },
+        );
+      }
+      return { enquiry, subject };
+    },
+  };
+}
+
+export type EnquiryService = ReturnType<typeof createEnquiryService>;

@@ -1,0 +1,51 @@
+export type Rag = 'RED' | 'AMBER' | 'GREEN';
+export type EnquiryStatus = 'OPEN' | 'CLOSED' | 'EXPIRED';
+export type SubjectRelation = 'child' | 'adult';
+
+export interface EnquiryMember {
+  actorId: string;
+  name: string | null;
+  agency: string | null;
+  addedAt: string;
+  addedBy: string;
+}
+
+export interface SubjectLink {
+  agency: string;
+  personId: string;
+  linkedAt: string;
+  linkedBy: string;
+}
+
+export interface EnquirySubject {
+  id: string;
+  relation: SubjectRelation;
+  label: string | null;
+  /** Why a household adult is relevant to the child (WT23); required before their detail is shared. */
+  relevance: string | null;
+  createdAt: string;
+  createdBy: string;
+  links: SubjectLink[];
+}
+
+export interface Enquiry {
+  id: string;
+  referralReference: string;
+  purpose: string;
+  legalBasis: string;
+  consentRecorded: boolean;
+  rag: Rag;
+  deadline: string;
+  openedAt: string;
+  openedBy: string;
+  closedAt: string | null;
+  closedBy: string | null;
+  closureDecision: string | null;
+  members: EnquiryMember[];
+  subjects: EnquirySubject[];
+}
+
+export function enquiryStatus(enquiry: Pick<Enquiry, 'closedAt' | 'deadline'>, now: Date): EnquiryStatus {
+  if (enquiry.closedAt !== null) return 'CLOSED';
+  return Date.parse(enquiry.deadline) <= now.getTime() ? 'EXPIRED' : 'OPEN';
+}

@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Authenticator } from '../auth/index.js';
+import type { Access, AccessServices } from '../disclosure/index.js';
+import { audited } from '../disclosure/index.js';
+import { GatewayError, isGatewayError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { createSchema, type GatewayContext } from '../resolvers/index.js';
+
+const MAX_BODY_BYTES = 1_000_000;
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  authenticator: Authenticator;
+  services: AccessServices & { access: Access };
+  logger: Logger;
+  /** How long shutdown waits for in-flight requests before closing their sockets. */
+  shutdownGraceMs?: number;
+}
+
+export interface HttpHandle {
+  url: string;
+  port: number;
+  /** Stops accepting requests, waits for in-flight ones (up to the grace period), then closes. */
+  close(): Promise<void>;
+}
+
+/** Our errors keep their code and message; anything else is masked as INTERNAL_ERROR. */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (isGatewayError(original)) {
+    return {
+      message: original.message,
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: original.code, ...(original.details ?? {}) },
+    };
+  }
+  if (original === undefined || original instanceof GraphQLError) {
+    // Parse, validation and variable errors: they say what was wrong with the request.
+    const code = String(formatted.extensions?.code ?? 'BAD_INPUT');
+    const known = ['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_SUPPORTED'];
+    return { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), extensions: { code: known.includes(code) ? 'BAD_INPUT' : code } };
+  }
+  return {
+    message: 'An internal error occurred. Quote the request id (x-request-id) to the gateway operators.',
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: 'INTERNAL_ERROR' },
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+const errorBody = (error: GatewayError) => ({ errors: [{ message: error.message, extensions: { code: error.code, ...(error.details ?? {}) } }] });
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new GatewayError('BAD_INPUT', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startHttpServer(options: HttpOptions, extraRoutes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void> | void> = {}): Promise<HttpHandle> {
+  const { services, logger } = options;
+  const apollo = new ApolloServer<GatewayContext>({
+    schema: createSchema(),
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+    logger: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (message) => logger.warn({ component: 'apollo' }, String(message).slice(0, 200)),
+      error: (message) => logger.error({ component: 'apollo' }, String(message).slice(0, 200)),
+    },
+  });
+  await apollo.start();
+
+  let accepting = true;
+  const inFlight = new Set<Promise<void>>();
+
+  async function handleGraphql(req: IncomingMessage, res: ServerResponse, requestId: string, search: string): Promise<void> {
+    let actor;
+    try {
+      actor = await options.authenticator.authenticate(req.headers.authorization);
+    } catch (error) {
+      const refusal = isGatewayError(error) ? error : new GatewayError('UNAUTHENTICATED', 'The token could not be verified.');
+      // A refused authentication is an access attempt: record it, then refuse.
+      try {
+        await audited(services, { requestId, actor: null }, 'authenticate', { reason: `${String(refusal.details?.reason ?? refusal.code)}: ${refusal.message}` }, () => Promise.reject(refusal));
+      } catch (audit) {
+        if (isGatewayError(audit) && audit.code === 'AUDIT_UNAVAILABLE') {
+          sendJson(res, 503, errorBody(audit));
+          return;
+        }
+      }
+      sendJson(res, 401, errorBody(refusal), { 'www-authenticate': 'Bearer error="invalid_token"' });
+      return;
+    }
+
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown = undefined;
+    if (req.method === 'POST') {
+      const text = await readBody(req);
+      try {
+        body = text.length > 0 ? JSON.parse(text) : undefined;
+      } catch {
+        sendJson(res, 400, errorBody(new GatewayError('BAD_INPUT', 'The request body is not valid JSON.')));
+        return;
+      }
+    }
+    const context: GatewayContext = { requestId, actor, services, federation: services.federation.forRequest(requestId) };
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
+      context: async () => context,
+    });
+    const responseHeaders: Record<string, string> = {};
+    for (const [key, value] of response.headers) responseHeaders[key] = value;
+    res.writeHead(response.status ?? 200, responseHeaders);
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+    } else {
+      for await (const chunk of response.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const url = new URL(req.url ?? '/', 'http://gateway.invalid');
+    try {
+      if (!accepting) {
+        sendJson(res, 503, { status: 'shutting-down' }, { connection: 'close' });
+      } else if (url.pathname === '/healthz') {
+        const agencies = await services.federation.health(requestId);
+        sendJson(res, 200, { status: 'ok', agencies });
+      } else if (url.pathname === '/graphql' && (req.method === 'POST' || req.method === 'GET')) {
+        await handleGraphql(req, res, requestId, url.search);
+      } else if (extraRoutes[url.pathname]) {
+        await extraRoutes[url.pathname]!(req, res);
+      } else {
+        sendJson(res, 404, errorBody(new GatewayError('NOT_FOUND', `No such endpoint: ${req.method} ${url.pathname}. The API is at POST /graphql.`)));
+      }
+    } catch (error) {
+      const failure = isGatewayError(error) ? error : new GatewayError('INTERNAL_ERROR', 'An internal error occurred. Quote the request id (x-request-id) to the gateway operators.');
+      if (!isGatewayError(error)) logger.error({ requestId, errorName: (error as Error)?.name }, 'request failed');
+      if (!res.headersSent) sendJson(res, failure.httpStatus, errorBody(failure));
+      else res.end();
+    } finally {
+      logger.info({ requestId, method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    const work = handle(req, res);
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolveListen());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${options.host}:${port}`;
+
+  return {
+    url,
+    port,
+    async close() {
+      accepting = false;
+      const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+      server.closeIdleConnections();
+      const grace = new Promise<void>((resolveGrace) => setTimeout(resolveGrace, options.shutdownGraceMs ?? 10_000).unref());
+      await Promise.race([Promise.all([...inFlight]), grace]);
+      server.closeAllConnections();
+      await closed;
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { NHS_NUMBER_SYSTEM, nhsNumberCheckDigit, normaliseNhsNumber } from './nhs-number.js';

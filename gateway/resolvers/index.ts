@@ -1,0 +1,222 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { GraphQLScalarType, Kind } from 'graphql';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { PersonQuery } from '../../connectors/sdk/index.js';
+import { auditEnquiry, auditSubject, audited, isDisclosed, type AgencyDisclosure, type DisclosedPerson, type DisclosedRecord, type PersonDisclosure, type WithheldMarker } from '../disclosure/index.js';
+import { enquiryStatus, type Enquiry, type EnquirySubject, type LinkSubjectInput, type OpenEnquiryInput } from '../enquiries/index.js';
+import { GatewayError, badInput } from '../errors.js';
+import { NHS_NUMBER_SYSTEM, normaliseNhsNumber } from '../identity/index.js';
+import type { GatewayContext } from './context.js';
+
+export type { GatewayContext } from './context.js';
+
+export const SCHEMA_PATH = fileURLToPath(new URL('../../schema/schema.graphql', import.meta.url));
+
+/**
+ * Resolvers are thin: they validate input at the edge, call the access path, and shape the
+ * gate's output. They never see a SourceRecord and never decide what is disclosed.
+ */
+
+const DateTime = new GraphQLScalarType<string, string>({
+  name: 'DateTime',
+  description: 'An ISO 8601 date-time.',
+  serialize: (value) => (value instanceof Date ? value.toISOString() : String(value)),
+  parseValue: (value) => {
+    if (typeof value !== 'string' || Number.isNaN(Date.parse(value)) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) {
+      throw badInput(`Expected an ISO 8601 date-time such as 2026-11-26T17:00:00Z, got ${JSON.stringify(value)}.`);
+    }
+    return value;
+  },
+  parseLiteral: (ast) => {
+    if (ast.kind !== Kind.STRING || Number.isNaN(Date.parse(ast.value)) || !/^\d{4}-\d{2}-\d{2}T/.test(ast.value)) {
+      throw badInput('Expected an ISO 8601 date-time string such as "2026-11-26T17:00:00Z".');
+    }
+    return ast.value;
+  },
+});
+
+function personQuery(input: { nhsNumber?: string | null; family?: string | null; given?: string | null; birthDate?: string | null; postcode?: string | null }): PersonQuery {
+  const query: PersonQuery = {};
+  const clean = (name: string, value: string | null | undefined, max = 100): string | undefined => {
+    if (value === null || value === undefined || value.trim() === '') return undefined;
+    if (value.length > max) throw badInput(`${name} must be at most ${max} characters.`, { field: name });
+    return value.trim();
+  };
+  const nhs = clean('nhsNumber', input.nhsNumber, 20);
+  if (nhs !== undefined) {
+    const valid = normaliseNhsNumber(nhs);
+    if (!valid) throw badInput('nhsNumber is not a valid NHS number: it needs ten digits with a correct Modulus 11 check digit.', { field: 'nhsNumber' });
+    query.identifiers = [{ system: NHS_NUMBER_SYSTEM, value: valid }];
+  }
+  const family = clean('family', input.family);
+  const given = clean('given', input.given);
+  const birthDate = clean('birthDate', input.birthDate, 10);
+  const postalCode = clean('postcode', input.postcode, 10);
+  if (birthDate !== undefined) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(birthDate) || Number.isNaN(Date.parse(birthDate))) {
+      throw badInput(`birthDate must be a date as YYYY-MM-DD (got "${birthDate}").`, { field: 'birthDate' });
+    }
+    query.birthDate = birthDate;
+  }
+  if (family !== undefined) query.family = family;
+  if (given !== undefined) query.given = given;
+  if (postalCode !== undefined) query.postalCode = postalCode;
+  if (!query.identifiers && !(query.family && (query.birthDate || query.given))) {
+    throw badInput('Search needs an NHS number, or a family name with a given name or date of birth.', { field: 'query' });
+  }
+  return query;
+}
+
+/** Invariant 2 at run time too: a value the gate did not make is never shaped into a response. */
+function gateOutput<T extends object>(value: T): T {
+  if (!isDisclosed(value)) throw new GatewayError('INTERNAL_ERROR', 'Refused to return a value that did not pass the disclosure gate.');
+  return value;
+}
+
+const shapeEnquiry = (enquiry: Enquiry, now: Date) => ({ ...enquiry, status: enquiryStatus(enquiry, now) });
+const shapeSubject = (subject: EnquirySubject) => ({ ...subject, relation: subject.relation.toUpperCase() });
+const decisionName = (d: 'disclose' | 'summarise') => (d === 'disclose' ? 'DISCLOSED' : 'SUMMARISED');
+
+function shapeRecord(record: DisclosedRecord) {
+  const f = gateOutput(record).fields;
+  const hasContact = f.contactName ?? f.contactRole ?? f.contactPhone ?? f.contactEmail;
+  return {
+    agency: record.agency,
+    category: record.category,
+    sensitivity: record.tier,
+    decision: decisionName(record.decision),
+    type: f.type ?? null,
+    title: f.title ?? null,
+    status: f.status ?? null,
+    start: f.start ?? null,
+    end: f.end ?? null,
+    location: f.location ?? null,
+    narrative: f.narrative ?? null,
+    outcome: f.outcome ?? null,
+    service: f.service ?? null,
+    contact: hasContact === undefined ? null : { name: f.contactName ?? null, role: f.contactRole ?? null, phone: f.contactPhone ?? null, email: f.contactEmail ?? null },
+    withheldFields: record.withheldFields,
+    provenance: record.provenance,
+  };
+}
+
+const shapeMarker = (marker: WithheldMarker) => ({
+  ...gateOutput(marker),
+  awaiting: marker.awaiting === 'originator-approval' ? 'ORIGINATOR_APPROVAL' : null,
+});
+
+function shapeAgency(result: AgencyDisclosure) {
+  gateOutput(result);
+  const of = (kind: DisclosedRecord['kind']) => result.records.filter((r) => r.kind === kind).map(shapeRecord);
+  return {
+    agency: result.agency,
+    status: result.status,
+    detail: result.detail ?? null,
+    involvements: of('involvement'),
+    states: of('state'),
+    events: of('event'),
+    withheld: result.withheld.map(shapeMarker),
+  };
+}
+
+function shapePerson(person: DisclosedPerson) {
+  gateOutput(person);
+  return {
+    agency: person.agency,
+    personId: person.personId,
+    decision: decisionName(person.decision),
+    names: person.names ?? null,
+    birthDate: person.birthDate ?? null,
+    gender: person.gender ?? null,
+    identifiers: person.identifiers ?? null,
+    addresses: person.addresses ?? null,
+    contact: person.contact ?? null,
+    withheldFields: person.withheldFields,
+  };
+}
+
+const shapePersonResult = (result: PersonDisclosure) => ({
+  agency: gateOutput(result).agency,
+  status: result.status,
+  detail: result.detail ?? null,
+  people: result.persons.map(shapePerson),
+  withheld: result.withheld.map(shapeMarker),
+});
+
+export const resolvers = {
+  DateTime,
+  Query: {
+    me: (_: unknown, __: unknown, ctx: GatewayContext) => ctx.actor,
+    enquiries: async (_: unknown, __: unknown, ctx: GatewayContext) =>
+      (await ctx.services.enquiries.list(ctx.actor)).map((e) => shapeEnquiry(e, ctx.services.now())),
+    enquiry: async (_: unknown, args: { id: string }, ctx: GatewayContext) => {
+      const { value } = await audited(ctx.services, ctx, 'readEnquiry', { enquiry: { id: args.id } }, async () => {
+        const enquiry = await ctx.services.enquiries.get(ctx.actor, args.id);
+        return { value: enquiry, event: { outcome: 'success', enquiry: auditEnquiry(enquiry) } };
+      });
+      return shapeEnquiry(value, ctx.services.now());
+    },
+    searchPeople: async (_: unknown, args: { enquiryId: string; query: Parameters<typeof personQuery>[0] }, ctx: GatewayContext) => {
+      // Bad input is refused before any agency is asked, and the refusal is recorded.
+      const query = await audited(ctx.services, ctx, 'searchPeople', { enquiry: { id: args.enquiryId } }, async () => ({
+        value: personQuery(args.query),
+        event: { outcome: 'success' },
+      })).then(
+        (r) => r.value,
+        (e: unknown) => Promise.reject(e),
+      );
+      const answer = await ctx.services.access.searchPeople(ctx, args.enquiryId, query);
+      return { agencies: answer.disclosure.agencies.map(shapePersonResult), auditEventId: answer.auditEventId };
+    },
+    profile: async (_: unknown, args: { enquiryId: string; subjectId: string }, ctx: GatewayContext) => {
+      const answer = await ctx.services.access.profile(ctx, args.enquiryId, args.subjectId);
+      return {
+        enquiryId: answer.enquiry.id,
+        subject: shapeSubject(answer.subject),
+        agencies: answer.disclosure.agencies.map(shapeAgency),
+        auditEventId: answer.auditEventId,
+        policyVersion: answer.disclosure.policy.version,
+      };
+    },
+    agencies: (_: unknown, __: unknown, ctx: GatewayContext) =>
+      ctx.services.federation.manifests().map((m) => ({ ...m, categories: m.categories.map((c) => ({ id: c.id, tier: c.tier, description: c.description })) })),
+  },
+  Mutation: {
+    openEnquiry: async (_: unknown, args: { input: OpenEnquiryInput }, ctx: GatewayContext) => {
+      const { value } = await audited(ctx.services, ctx, 'openEnquiry', {}, async () => {
+        const enquiry = await ctx.services.enquiries.open(ctx.actor, args.input, ctx.services.now());
+        return { value: enquiry, event: { outcome: 'success', enquiry: auditEnquiry(enquiry) } };
+      });
+      return shapeEnquiry(value, ctx.services.now());
+    },
+    addEnquiryMember: async (_: unknown, args: { enquiryId: string; actorId: string; name?: string | null; agency?: string | null }, ctx: GatewayContext) => {
+      const { value } = await audited(ctx.services, ctx, 'addEnquiryMember', { enquiry: { id: args.enquiryId } }, async () => {
+        const enquiry = await ctx.services.enquiries.addMember(ctx.actor, args.enquiryId, args, ctx.services.now());
+        return { value: enquiry, event: { outcome: 'success', enquiry: auditEnquiry(enquiry), reason: `added member ${args.actorId}` } };
+      });
+      return shapeEnquiry(value, ctx.services.now());
+    },
+    linkSubject: async (_: unknown, args: { input: LinkSubjectInput }, ctx: GatewayContext) => {
+      const { value } = await audited(ctx.services, ctx, 'linkSubject', { enquiry: { id: args.input.enquiryId } }, async () => {
+        const { enquiry, subject } = await ctx.services.enquiries.linkSubject(ctx.actor, args.input, ctx.services.now());
+        return { value: subject, event: { outcome: 'success', enquiry: auditEnquiry(enquiry), subjects: [auditSubject(subject)] } };
+      });
+      return shapeSubject(value);
+    },
+    closeEnquiry: async (_: unknown, args: { enquiryId: string; decision: string }, ctx: GatewayContext) => {
+      const { value } = await audited(ctx.services, ctx, 'closeEnquiry', { enquiry: { id: args.enquiryId } }, async () => {
+        const enquiry = await ctx.services.enquiries.close(ctx.actor, args.enquiryId, args.decision, ctx.services.now());
+        return { value: enquiry, event: { outcome: 'success', enquiry: auditEnquiry(enquiry) } };
+      });
+      return shapeEnquiry(value, ctx.services.now());
+    },
+  },
+  Information: {
+    __resolveType: () => null,
+  },
+};
+
+export function createSchema() {
+  return makeExecutableSchema({ typeDefs: readFileSync(SCHEMA_PATH, 'utf8'), resolvers });
+}

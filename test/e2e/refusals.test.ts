@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readEvents } from '../../gateway/audit/index.js';
+import { enquiryInput, LINK, OPEN_ENQUIRY, PROFILE, SEARCH, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+
+/** Reads outside the legitimate relationship are refused with a stable code, and audited. */
+describe('scope of access', () => {
+  let t: TestGateway;
+  let token: string;
+  let clock = Date.now();
+
+  beforeAll(async () => {
+    t = await startTestGateway({ now: () => new Date(clock) });
+    token = await t.token();
+  });
+  afterAll(async () => t?.close());
+
+  async function linkedSubject(input: Record<string, unknown> = {}) {
+    const opened = await t.graphql(OPEN_ENQUIRY, { input: enquiryInput({ deadline: new Date(clock + 3600_000).toISOString(), ...input }) }, token);
+    const enquiryId = opened.body.data.openEnquiry.id as string;
+    const nhsNumber = t.gateway.sandbox!.county.featured.child.nhsNumber!;
+    const search = await t.graphql(SEARCH, { enquiryId, query: { nhsNumber } }, token);
+    const personId = search.body.data.searchPeople.agencies.find((a: any) => a.agency === 'health').people[0].personId;
+    const linked = await t.graphql(LINK, { input: { enquiryId, agency: 'health', personId } }, token);
+    return { enquiryId, subjectId: linked.body.data.linkSubject.id as string };
+  }
+
+  async function expectRefusedAndAudited(response: { body: any }, code: string, operation: string) {
+    expect(response.body.errors?.[0]?.extensions?.code).toBe(code);
+    expect(response.body.data?.profile ?? null).toBeNull();
+    expect(response.body.errors[0].message.length).toBeGreaterThan(20);
+    expect(JSON.stringify(response.body)).not.toMatch(/stack|at Object\.|\.ts:\d+/);
+    const events = await readEvents(t.gateway.store, { limit: 10_000 });
+    const last = events.filter((e) => e.operation === operation).at(-1)!;
+    expect(last).toMatchObject({ outcome: 'refused', outcomeCode: code });
+  }
+
+  it('refuses a practitioner who is not a member of the enquiry', async () => {
+    const { enquiryId, subjectId } = await linkedSubject();
+    const outsider = await t.token({ sub: 'researcher-2', name: 'Other Researcher' });
+    await expectRefusedAndAudited(await t.graphql(PROFILE, { enquiryId, subjectId }, outsider), 'FORBIDDEN_NOT_MEMBER', 'profile');
+  });
+
+  it('refuses a read after the enquiry closes', async () => {
+    const { enquiryId, subjectId } = await linkedSubject();
+    const closed = await t.graphql(`mutation { closeEnquiry(enquiryId: "${enquiryId}", decision: "NFA: no further action") { status } }`, {}, token);
+    expect(closed.body.data.closeEnquiry.status).toBe('CLOSED');
+    await expectRefusedAndAudited(await t.graphql(PROFILE, { enquiryId, subjectId }, token), 'FORBIDDEN_ENQUIRY_CLOSED', 'profile');
+  });
+
+  it('refuses a read after the enquiry’s deadline has passed', async () => {
+    const { enquiryId, subjectId } = await linkedSubject();
+    clock += 2 * 3600_000;
+    try {
+      await expectRefusedAndAudited(await t.graphql(PROFILE, { enquiryId, subjectId }, token), 'FORBIDDEN_ENQUIRY_CLOSED', 'profile');
+    } finally {
+      clock = Date.now();
+    }
+  });
+
+  it('refuses a subject that is not linked to the enquiry', async () => {
+    const { enquiryId } = await linkedSubject();
+    await expectRefusedAndAudited(
+      await t.graphql(PROFILE, { enquiryId, subjectId: '00000000-0000-0000-0000-000000000000' }, token),
+      'FORBIDDEN_SUBJECT_NOT_LINKED',
+      'profile',
+    );
+  });
+
+  it('refuses a subject linked to a different enquiry', async () => {
+    const first = await linkedSubject();
+    const second = await linkedSubject();
+    await expectRefusedAndAudited(await t.graphql(PROFILE, { enquiryId: second.enquiryId, subjectId: first.subjectId }, token), 'FORBIDDEN_SUBJECT_NOT_LINKED', 'profile');
+  });
+
+  it('refuses an enquiry that does not exist', async () => {
+    await expectRefusedAndAudited(
+      await t.graphql(PROFILE, { enquiryId: 'no-such-enquiry', subjectId: 'x' }, token),
+      'FORBIDDEN_NO_ENQUIRY',
+      'profile',
+    );
+  });
+
+  it('refuses a search outside an enquiry the actor belongs to', async () => {
+    const { enquiryId } = await linkedSubject();
+    const outsider = await t.token({ sub: 'researcher-3' });
+    const response = await t.graphql(SEARCH, { enquiryId, query: { nhsNumber: t.gateway.sandbox!.county.featured.child.nhsNumber } }, outsider);
+    expect(response.body.errors[0].extensions.code).toBe('FORBIDDEN_NOT_MEMBER');
+    expect(response.text).not.toContain(t.gateway.sandbox!.county.featured.child.family);
+  });
+
+  it('refuses to open an enquiry for a purpose the actor’s role may not use', async () => {
+    const dsl = await t.token({ sub: 'dsl-1', roles: ['school-dsl'] });
+    const response = await t.graphql(OPEN_ENQUIRY, { input: enquiryInput({ purpose: 's47' }) }, dsl);
+    expect(response.body.errors[0].extensions.code).toBe('FORBIDDEN');
+  });
+
+  it('an added member may read the enquiry', async () => {
+    const { enquiryId, subjectId } = await linkedSubject();
+    const added = await t.graphql(`mutation { addEnquiryMember(enquiryId: "${enquiryId}", actorId: "nurse-1", name: "Nia Nurse", agency: "health") { members { actorId } } }`, {}, token);
+    expect(added.body.data.addEnquiryMember.members.map((m: any) => m.actorId)).toContain('nurse-1');
+    const nurse = await t.token({ sub: 'nurse-1', name: 'Nia Nurse', agency: 'health' });
+    const profile = await t.graphql(PROFILE, { enquiryId, subjectId }, nurse);
+    expect(profile.body.errors).toBeUndefined();
+  });
+});
+
+describe('bad input gets a clear error naming what was wrong', () => {
+  let t: TestGateway;
+  let token: string;
+  let enquiryId: string;
+  beforeAll(async () => {
+    t = await startTestGateway();
+    token = await t.token();
+    enquiryId = (await t.graphql(OPEN_ENQUIRY, { input: enquiryInput() }, token)).body.data.openEnquiry.id;
+  });
+  afterAll(async () => t?.close());
+
+  it.each([
+    [{ purpose: 'curiosity' }, /Unknown purpose "curiosity"/],
+    [{ deadline: '2020-01-01T00:00:00Z' }, /in the past/],
+    [{ deadline: 'tomorrow' }, /ISO 8601/],
+    [{ legalBasis: 'because' }, /legalBasis must be an http/],
+    [{ purpose: 's17', consentRecorded: false }, /record consent/],
+    [{ referralReference: '   ' }, /referralReference must not be empty/],
+  ])('openEnquiry %j', async (change, message) => {
+    const response = await t.graphql(OPEN_ENQUIRY, { input: enquiryInput(change) }, token);
+    expect(response.body.errors[0].extensions.code).toBe('BAD_INPUT');
+    expect(response.body.errors[0].message).toMatch(message);
+  });
+
+  it('refuses an NHS number with a wrong check digit before asking any agency', async () => {
+    const response = await t.graphql(SEARCH, { enquiryId, query: { nhsNumber: '9434765918' } }, token);
+    expect(response.body.errors[0]).toMatchObject({ extensions: { code: 'BAD_INPUT', field: 'nhsNumber' } });
+    expect(response.body.errors[0].message).toMatch(/Modulus 11/);
+  });
+
+  it('refuses a search with too little to search on', async () => {
+    const response = await t.graphql(SEARCH, { enquiryId, query: { given: 'Sam' } }, token);
+    expect(response.body.errors[0].extensions.code).toBe('BAD_INPUT');
+  });
+
+  it('refuses a malformed query with BAD_INPUT and no stack trace', async () => {
+    const response = await t.graphql('query { profile(enquiryId: 1) { nonsense } }', {}, token);
+    expect(response.status).toBe(400);
+    expect(response.body.errors[0].extensions.code).toBe('BAD_INPUT');
+    expect(response.text).not.toMatch(/stacktrace|\.ts:\d+/);
+  });
+
+  it('refuses a body that is not JSON', async () => {
+    const response = await fetch(`${t.gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"query": ' });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as any).errors[0].extensions.code).toBe('BAD_INPUT');
+  });
+});

@@ -107,10 +107,17 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       sandbox,
       demoIssuer,
       async close() {
+        logger.debug('closing http');
         await http.close();
+        logger.debug('closing audit');
         await audit.close();
+        logger.debug('closing connectors');
         await federation.close();
-        for (const resource of opened.reverse()) await resource.close();
+        for (const resource of opened.reverse()) {
+          logger.debug('closing resource');
+          await resource.close();
+        }
+        logger.debug('closed');
       },
     };
   } catch (error) {

@@ -80,6 +80,8 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
     schema: createSchema(),
     formatError,
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours: finish in-flight requests, flush the audit log, then stop.
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginLandingPageDisabled()],
     logger: {
       debug: () => undefined,

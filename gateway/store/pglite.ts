@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { storeClosed, storeUnavailable, toStoreError } from './errors.js';
 import type { Driver, Queryable, ScriptQueryable, Store } from './types.js';
@@ -10,6 +11,8 @@ import type { Driver, Queryable, ScriptQueryable, Store } from './types.js';
 export async function openPglite(options: { dataDir?: string }): Promise<Driver> {
   let db: PGlite;
   try {
+    // A first run creates the data directory (PGlite expects its parent to exist).
+    if (options.dataDir !== undefined) mkdirSync(options.dataDir, { recursive: true });
     db = options.dataDir === undefined ? await PGlite.create() : await PGlite.create(options.dataDir);
   } catch (error) {
     // A data directory that cannot be opened (EACCES, a corrupt cluster, a WebAssembly abort) is an

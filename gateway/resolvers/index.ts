@@ -159,13 +159,13 @@ export const resolvers = {
     },
     searchPeople: async (_: unknown, args: { enquiryId: string; query: Parameters<typeof personQuery>[0] }, ctx: GatewayContext) => {
       // Bad input is refused before any agency is asked, and the refusal is recorded.
-      const query = await audited(ctx.services, ctx, 'searchPeople', { enquiry: { id: args.enquiryId } }, async () => ({
-        value: personQuery(args.query),
-        event: { outcome: 'success' },
-      })).then(
-        (r) => r.value,
-        (e: unknown) => Promise.reject(e),
-      );
+      let query: PersonQuery;
+      try {
+        query = personQuery(args.query);
+      } catch (error) {
+        await audited(ctx.services, ctx, 'searchPeople', { enquiry: { id: args.enquiryId } }, () => Promise.reject(error));
+        throw error;
+      }
       const answer = await ctx.services.access.searchPeople(ctx, args.enquiryId, query);
       return { agencies: answer.disclosure.agencies.map(shapePersonResult), auditEventId: answer.auditEventId };
     },

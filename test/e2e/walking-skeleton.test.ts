@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEvents, verifyChain } from '../../gateway/audit/index.js';
+import type { Store } from '../../gateway/store/index.js';
+import { storeKinds } from '../helpers/stores.js';
 import { enquiryInput, LINK, OPEN_ENQUIRY, PROFILE, SEARCH, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 /**
@@ -7,17 +9,22 @@ import { enquiryInput, LINK, OPEN_ENQUIRY, PROFILE, SEARCH, startTestGateway, ty
  * number -> link them -> read their health records -> what is disclosed and withheld is the
  * policy's -> the AccessEvent with those decisions is committed and the chain verifies.
  */
-describe('walking skeleton, end to end over HTTP', () => {
+describe.each(storeKinds())('walking skeleton, end to end over HTTP ($name)', (kind) => {
   let t: TestGateway;
+  let store: Store;
   let token: string;
   let nhsNumber: string;
 
   beforeAll(async () => {
-    t = await startTestGateway();
+    store = await kind.open();
+    t = await startTestGateway({ store });
     token = await t.token();
     nhsNumber = t.gateway.sandbox!.county.featured.child.nhsNumber!;
   });
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    await store?.close();
+  });
 
   async function openLinkedEnquiry(input: Record<string, unknown>) {
     const opened = await t.graphql(OPEN_ENQUIRY, { input: enquiryInput(input) }, token);

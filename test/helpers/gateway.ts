@@ -20,11 +20,11 @@ export interface TestGateway {
 export const RESEARCHER = { sub: 'researcher-1', name: 'Riley Researcher', agency: 'social-care', roles: ['mash-researcher'] };
 
 /** A gateway on loopback with the sandbox county (health on a free port) and a temporary data dir. */
-export async function startTestGateway(overrides: GatewayOverrides & { households?: number } = {}): Promise<TestGateway> {
+export async function startTestGateway(overrides: GatewayOverrides & { households?: number; issuers?: unknown[] } = {}): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mash-gateway-test-'));
   const config = configFromDocument(
     {
-      auth: { demoIssuer: true, issuers: [] },
+      auth: { demoIssuer: true, issuers: overrides.issuers ?? [] },
       sandbox: { enabled: true, seed: 7, households: overrides.households ?? 60, healthPort: 0 },
       connectors: [{ kind: 'health', timeoutMs: 1500 }],
     },

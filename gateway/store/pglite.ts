@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { storeClosed, storeUnavailable, toStoreError } from './errors.js';
 import type { Driver, Queryable, ScriptQueryable, Store } from './types.js';
@@ -8,11 +9,28 @@ import type { Driver, Queryable, ScriptQueryable, Store } from './types.js';
  * (`_runExclusiveTransaction`), so a query issued while a transaction is open waits for it to end
  * rather than running inside it; the store tests pin that behaviour down.
  */
+/**
+ * `mkdir -p` one level at a time: Node's own recursive mkdir never returns for some paths (under
+ * /proc, for one), and a gateway that hangs at start is worse than one that says why it stopped.
+ */
+function makeDirectories(path: string): void {
+  try {
+    mkdirSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    const parent = dirname(resolve(path));
+    if (code !== 'ENOENT' || parent === resolve(path)) throw error;
+    makeDirectories(parent);
+    mkdirSync(path);
+  }
+}
+
 export async function openPglite(options: { dataDir?: string }): Promise<Driver> {
   let db: PGlite;
   try {
     // A first run creates the data directory (PGlite expects its parent to exist).
-    if (options.dataDir !== undefined) mkdirSync(options.dataDir, { recursive: true });
+    if (options.dataDir !== undefined) makeDirectories(options.dataDir);
     db = options.dataDir === undefined ? await PGlite.create() : await PGlite.create(options.dataDir);
   } catch (error) {
     // A data directory that cannot be opened (EACCES, a corrupt cluster, a WebAssembly abort) is an

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 /** The gateway as `npm start` runs it: a real process, ready on /healthz, stopped by Ctrl-C. */
 describe('the gateway process', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mash-process-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let child: ChildProcess | undefined;
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL'); // never leave a gateway behind
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('starts on the embedded store, answers /healthz, and exits 0 on SIGINT', async () => {
     const configPath = join(dir, 'config.yaml');
@@ -15,14 +19,15 @@ describe('the gateway process', () => {
       configPath,
       `policy: ${join(process.cwd(), 'policies/mash-disclosure-policy.yaml')}\nauth: { demoIssuer: true }\nsandbox: { enabled: true, seed: 3, households: 20, healthPort: 0 }\nconnectors: [{ kind: health }]\n`,
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
+    child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
       env: { ...process.env, NODE_ENV: 'production', PORT: '0', DATA_DIR: join(dir, 'data'), MASH_CONFIG: configPath, DATABASE_URL: '', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const gateway = child;
     let output = '';
-    child.stdout.on('data', (chunk) => (output += String(chunk)));
-    child.stderr.on('data', (chunk) => (output += String(chunk)));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    gateway.stdout!.on('data', (chunk) => (output += String(chunk)));
+    gateway.stderr!.on('data', (chunk) => (output += String(chunk)));
+    const exited = new Promise<number | null>((resolve) => gateway.on('exit', (code) => resolve(code)));
 
     const url = await new Promise<string>((resolve, reject) => {
       const poll = setInterval(() => {
@@ -40,7 +45,7 @@ describe('the gateway process', () => {
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
 
-    child.kill('SIGINT');
+    gateway.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(output).toContain('"msg":"stopped"');
   }, 60_000);

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
+import { createHealthConnector } from '../connectors/health/index.js';
+import type { Connector } from '../connectors/sdk/index.js';
 import { startGateway } from '../gateway/app.js';
 import { configFromDocument } from '../gateway/config.js';
 import { SCHEMA_PATH } from '../gateway/resolvers/index.js';
@@ -58,11 +60,32 @@ const gatewayResult = await runLoad({ url: `${gateway.url}/graphql`, body, heade
 const auditAfter = gateway.audit.stats();
 const bareResult = await runLoad({ url: bareUrl, body, headers, concurrency, requests, check: isProfile });
 
+// The same gateway with the agency answering from memory: what auth, enquiry check, policy, gate
+// and the durable audit cost on their own, without the FHIR round trips to the agency.
+const health = createHealthConnector({ baseUrl: gateway.sandbox!.health.baseUrl });
+const held = await health.fetchRecords([personId], { signal: AbortSignal.timeout(5000), requestId: 'bench' });
+const inMemoryHealth: Connector = { manifest: health.manifest, searchPersons: health.searchPersons, fetchRecords: async (ids) => new Map(ids.map((id) => [id, held.get(id) ?? []])) };
+const memoryDataDir = mkdtempSync(join(tmpdir(), 'mash-bench-memory-'));
+const memoryGateway = await startGateway({ ...config, dataDir: memoryDataDir, sandbox: { ...config.sandbox, enabled: false }, connectors: [{ kind: 'health', baseUrl: 'http://127.0.0.1:9/fhir', timeoutMs: 5000 }] }, { connectors: [inMemoryHealth] });
+const memoryToken = await memoryGateway.demoIssuer!.sign({ sub: 'bench', name: 'Bench Researcher', agency: 'social-care', roles: ['mash-researcher'] });
+const memoryHeaders = { 'content-type': 'application/json', authorization: `Bearer ${memoryToken}` };
+const memoryPost = async (query: string, variables: Record<string, unknown>) =>
+  (await (await fetch(`${memoryGateway.url}/graphql`, { method: 'POST', headers: memoryHeaders, body: JSON.stringify({ query, variables }) })).json()) as any;
+const memoryEnquiry = (await memoryPost(OPEN_ENQUIRY, { input: enquiryInput() })).data.openEnquiry.id;
+const memorySubject = (await memoryPost(LINK, { input: { enquiryId: memoryEnquiry, agency: 'health', personId } })).data.linkSubject.id;
+const memoryBody = JSON.stringify({ query: PROFILE, variables: { enquiryId: memoryEnquiry, subjectId: memorySubject } });
+await runLoad({ url: `${memoryGateway.url}/graphql`, body: memoryBody, headers: memoryHeaders, concurrency, requests: warm, check: isProfile });
+const memoryResult = await runLoad({ url: `${memoryGateway.url}/graphql`, body: memoryBody, headers: memoryHeaders, concurrency, requests, check: isProfile });
+
 const line = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(o)}\n`);
-line({ bench: 'profile', target: 'gateway', store: gateway.store.kind, concurrency, ...gatewayResult, auditEvents: auditAfter.events - auditBefore.events, auditTransactions: auditAfter.transactions - auditBefore.transactions });
+const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
+line({ bench: 'profile', target: 'gateway', agency: 'fhir-sandbox', store: gateway.store.kind, concurrency, ...gatewayResult, auditEvents: auditAfter.events - auditBefore.events, auditTransactions: auditAfter.transactions - auditBefore.transactions });
+line({ bench: 'profile', target: 'gateway', agency: 'in-memory', store: memoryGateway.store.kind, concurrency, ...memoryResult });
 line({ bench: 'profile', target: 'bare-apollo', concurrency, ...bareResult });
-line({ bench: 'profile', metric: 'throughput-ratio', gatewayOverBare: Math.round((gatewayResult.rps / bareResult.rps) * 1000) / 1000 });
+line({ bench: 'profile', metric: 'throughput-ratio', gatewayOverBare: ratio(gatewayResult.rps, bareResult.rps), inMemoryAgencyGatewayOverBare: ratio(memoryResult.rps, bareResult.rps) });
 
 await bare.stop();
 await gateway.close();
+await memoryGateway.close();
 rmSync(dataDir, { recursive: true, force: true });
+rmSync(memoryDataDir, { recursive: true, force: true });

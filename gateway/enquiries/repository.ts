@@ -21,24 +21,25 @@ export interface NewEnquiry {
 }
 
 export function createEnquiryRepository(store: Store) {
+  /** One round trip: the enquiry with its members, subjects and links (every read of agency data starts here). */
   async function load(db: Queryable, id: string): Promise<Enquiry | null> {
-    const { rows } = await db.query<Row>('SELECT * FROM enquiry WHERE id = $1', [id]);
-    const row = rows[0];
-    if (!row) return null;
-    const members = await db.query<Row>('SELECT * FROM enquiry_member WHERE enquiry_id = $1 ORDER BY added_at, actor_id', [id]);
-    const subjects = await db.query<Row>('SELECT * FROM enquiry_subject WHERE enquiry_id = $1 ORDER BY created_at, id', [id]);
-    const links = await db.query<Row>(
-      `SELECT l.* FROM subject_link l JOIN enquiry_subject s ON s.id = l.subject_id
-       WHERE s.enquiry_id = $1 ORDER BY l.linked_at, l.agency, l.person_id`,
+    const { rows } = await db.query<Row>(
+      `SELECT e.*,
+         (SELECT coalesce(json_agg(m ORDER BY m.added_at, m.actor_id), '[]'::json)
+            FROM enquiry_member m WHERE m.enquiry_id = e.id) AS members,
+         (SELECT coalesce(json_agg(json_build_object(
+                   'id', s.id, 'relation', s.relation, 'label', s.label, 'relevance', s.relevance,
+                   'created_at', s.created_at, 'created_by', s.created_by,
+                   'links', (SELECT coalesce(json_agg(l ORDER BY l.linked_at, l.agency, l.person_id), '[]'::json)
+                               FROM subject_link l WHERE l.subject_id = s.id))
+                 ORDER BY s.created_at, s.id), '[]'::json)
+            FROM enquiry_subject s WHERE s.enquiry_id = e.id) AS subjects
+       FROM enquiry e WHERE e.id = $1`,
       [id],
     );
-    const linksBySubject = new Map<string, SubjectLink[]>();
-    for (const link of links.rows) {
-      const subjectId = String(link.subject_id);
-      const list = linksBySubject.get(subjectId) ?? [];
-      list.push({ agency: String(link.agency), personId: String(link.person_id), linkedAt: iso(link.linked_at), linkedBy: String(link.linked_by) });
-      linksBySubject.set(subjectId, list);
-    }
+    const row = rows[0];
+    if (!row) return null;
+    const json = (value: unknown): Row[] => (typeof value === 'string' ? (JSON.parse(value) as Row[]) : (value as Row[]));
     return {
       id: String(row.id),
       referralReference: String(row.referral_reference),
@@ -52,7 +53,7 @@ export function createEnquiryRepository(store: Store) {
       closedAt: isoOrNull(row.closed_at),
       closedBy: textOrNull(row.closed_by),
       closureDecision: textOrNull(row.closure_decision),
-      members: members.rows.map(
+      members: json(row.members).map(
         (m): EnquiryMember => ({
           actorId: String(m.actor_id),
           name: textOrNull(m.actor_name),
@@ -61,7 +62,7 @@ export function createEnquiryRepository(store: Store) {
           addedBy: String(m.added_by),
         }),
       ),
-      subjects: subjects.rows.map(
+      subjects: json(row.subjects).map(
         (s): EnquirySubject => ({
           id: String(s.id),
           relation: String(s.relation) as SubjectRelation,
@@ -69,7 +70,9 @@ export function createEnquiryRepository(store: Store) {
           relevance: textOrNull(s.relevance),
           createdAt: iso(s.created_at),
           createdBy: String(s.created_by),
-          links: linksBySubject.get(String(s.id)) ?? [],
+          links: json(s.links).map(
+            (l): SubjectLink => ({ agency: String(l.agency), personId: String(l.person_id), linkedAt: iso(l.linked_at), linkedBy: String(l.linked_by) }),
+          ),
         }),
       ),
     };

@@ -6,7 +6,7 @@ import { createAuditLog, type AuditLog } from './audit/index.js';
 import { createAuthenticator, loadDemoIssuer, type DemoIssuer, type IssuerConfig } from './auth/index.js';
 import type { GatewayConfig } from './config.js';
 import { createAccess } from './disclosure/index.js';
-import { createEnquiryRepository, createEnquiryService } from './enquiries/index.js';
+import { createEnquiryRepository, createEnquiryService, createReviewRepository } from './enquiries/index.js';
 import { GatewayError } from './errors.js';
 import { createFederation, type Federation } from './federation/index.js';
 import { startHttpServer, type HttpHandle } from './http/server.js';
@@ -85,8 +85,9 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     const timeoutMs = Math.max(...config.connectors.map((c) => c.timeoutMs));
     const federation = createFederation(connectors, { timeoutMs, logger });
     const audit = createAuditLog(store, { logger });
-    const enquiries = createEnquiryService({ repository: createEnquiryRepository(store), policy, agencies: () => federation.agencies() });
-    const services = { enquiries, audit, abilities: createAbilityCache(policy), federation, logger, now };
+    const reviews = createReviewRepository(store);
+    const enquiries = createEnquiryService({ repository: createEnquiryRepository(store), reviews, policy, agencies: () => federation.agencies() });
+    const services = { enquiries, reviews, policy, audit, abilities: createAbilityCache(policy), federation, logger, now };
     const access = createAccess(services);
 
     const http = await startHttpServer({

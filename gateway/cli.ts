@@ -1,3 +1,4 @@
+import { runPolicyCommand } from '../policies/index.js';
 import { runTokenCommand } from './auth/index.js';
 import { loadConfig } from './config.js';
 import { isGatewayError } from './errors.js';
@@ -7,6 +8,10 @@ const USAGE = `Usage: mash-gateway <command>
 Commands:
   token --sub ID --name NAME --agency AGENCY --role ROLE [--role ROLE] [--ttl 1h]
         Print a bearer token from the demo issuer (sandbox only).
+  policy explain --purpose P --category C [--consent yes|no] [--subject child|adult] [--relevance] [--role R] [--json]
+        Explain what the policy decides, and why.
+  policy check [--policy FILE]
+        Validate a policy file.
   serve Run the gateway (same as npm start).
 `;
 
@@ -20,6 +25,8 @@ async function cli(argv: string[]): Promise<number> {
       const config = loadConfig();
       return runTokenCommand(rest, { dataDir: config.dataDir, demoIssuerEnabled: config.demoIssuer, stdout, stderr });
     }
+    case 'policy':
+      return runPolicyCommand(rest, { stdout, stderr, policyPath: loadConfig().policyPath });
     case 'serve':
       await import('./main.js');
       return -1;

@@ -19,6 +19,8 @@ export interface AccessContext {
   purpose: string;
   consent: boolean;
   relation: 'child' | 'adult';
+  /** For a household adult: the enquiry records why they are relevant to the child (WT23). */
+  relevance: boolean;
 }
 
 export interface PolicyAbility {
@@ -30,6 +32,8 @@ export interface PolicyAbility {
   /** Whether the context's roles may act for the purpose at all. */
   readonly roleAllowed: boolean;
   readonly categories: PolicyDocument['categories'];
+  /** The generic marker sealed categories may produce for this purpose, if any. */
+  readonly sealedMarker: PolicyDocument['crossCutting']['sealedMarker'] | undefined;
 }
 
 /** A raw CASL rule carrying the policy metadata that explains it. */
@@ -37,6 +41,8 @@ type PolicyRawRule = RawRuleOf<GateAbility> & {
   ruleId: string;
   decision: Decision;
   sources: string[];
+  /** For `review`: the fields released once the owning agency approves. */
+  approvedFields?: string[];
 };
 
 export interface CategoryDecision {
@@ -45,6 +51,10 @@ export interface CategoryDecision {
   label: string;
   /** Sealed (T4): its existence is itself sensitive; no marker may name it. */
   sealed: boolean;
+  /** Not even a generic marker may follow (GRA04-22). */
+  neverHint: boolean;
+  /** For `review`: the fields released once the owning agency approves. */
+  approvedFields: string[];
   decision: Decision;
   ruleId: string;
   sources: string[];
@@ -78,13 +88,26 @@ export function compileRules(policy: LoadedPolicy, context: AccessContext): Poli
   if (!row) return [];
 
   const rules: PolicyRawRule[] = [];
-  for (const [categoryId, cell] of Object.entries(row.cells)) {
+  const adults = doc.crossCutting.householdAdults;
+  for (const [categoryId, matrixCell] of Object.entries(row.cells)) {
     const category = doc.categories[categoryId];
     if (!category) continue;
-    const meta = { ruleId: `${row.row}/${categoryId}`, decision: cell.decision, sources: cell.sources, reason: cell.reason };
+    let cell = matrixCell;
+    let ruleId = `${row.row}/${categoryId}`;
+    // WT23: a household adult's sensitive categories only for the listed purposes, and only once
+    // the enquiry records why the adult is relevant to the child.
+    if (context.relation === 'adult' && adults.categories.includes(categoryId)) {
+      const override = !adults.purposes.includes(context.purpose) ? adults.otherPurposes : !context.relevance ? adults.withoutRelevance : undefined;
+      if (override !== undefined) {
+        cell = { decision: override, sources: adults.sources, reason: adults.reason };
+        ruleId = `${adults.id}/${categoryId}`;
+      }
+    }
+    const meta = { ruleId, decision: cell.decision, sources: cell.sources, reason: cell.reason };
+    const cellFields = cell.fields ?? category.fields;
     switch (cell.decision) {
       case 'disclose':
-        rules.push({ action: 'disclose', subject: categoryId, fields: cell.fields ?? category.fields, ...meta });
+        rules.push({ action: 'disclose', subject: categoryId, fields: cellFields, ...meta });
         break;
       case 'summarise':
         rules.push({ action: 'disclose', subject: categoryId, fields: cell.fields ?? category.summary, ...meta });
@@ -94,8 +117,9 @@ export function compileRules(policy: LoadedPolicy, context: AccessContext): Poli
         rules.push({ action: 'disclose', subject: categoryId, inverted: true, ...meta });
         break;
       case 'review':
-        rules.push({ action: 'review', subject: categoryId, ...meta });
-        rules.push({ action: 'disclose', subject: categoryId, inverted: true, ...meta });
+        rules.push({ action: 'review', subject: categoryId, approvedFields: cellFields, ...meta });
+        if (cell.fallback === 'summarise') rules.push({ action: 'disclose', subject: categoryId, fields: category.summary, ...meta });
+        else rules.push({ action: 'disclose', subject: categoryId, inverted: true, ...meta });
         break;
       case 'deny':
         rules.push({ action: 'disclose', subject: categoryId, inverted: true, ...meta });
@@ -112,7 +136,7 @@ export function compileRules(policy: LoadedPolicy, context: AccessContext): Poli
 export function createAbilityCache(policy: LoadedPolicy): (context: AccessContext) => PolicyAbility {
   const cache = new Map<string, PolicyAbility>();
   return (context) => {
-    const key = [[...context.roles].sort().join(','), context.purpose, context.consent, context.relation].join('|');
+    const key = [[...context.roles].sort().join(','), context.purpose, context.consent, context.relation, context.relevance].join('|');
     let compiled = cache.get(key);
     if (!compiled) {
       compiled = compileAbility(policy, context);
@@ -133,6 +157,7 @@ export function compileAbility(policy: LoadedPolicy, context: AccessContext): Po
     legalBasis: purpose?.legalBasis,
     roleAllowed: purpose !== undefined && purpose.roles.some((role) => context.roles.includes(role)),
     categories: doc.categories,
+    sealedMarker: doc.crossCutting.sealedMarker.purposes.includes(context.purpose) ? doc.crossCutting.sealedMarker : undefined,
   });
 }
 
@@ -147,25 +172,42 @@ export function decide(compiled: PolicyAbility, category: string): CategoryDecis
     category,
     label: known?.label ?? category,
     sealed: known?.sealed === true || known?.tier === 'T4',
+    neverHint: known?.neverHint === true,
     policyId: compiled.policyId,
     policyVersion: compiled.policyVersion,
     purpose: compiled.purpose,
     legalBasis: compiled.legalBasis,
+    approvedFields: [] as string[],
   };
+  const permitted = () =>
+    permittedFieldsOf(ability, 'disclose', category, {
+      fieldsFrom: (rule) => (Array.isArray(rule.fields) ? rule.fields : rule.fields ? [rule.fields] : []),
+    });
+  // Originator review first: what is disclosable meanwhile (its fallback) is decided by the
+  // `disclose` rules, what is released on approval travels with the review rule.
+  const review = ability.relevantRuleFor('review', category);
+  if (review && !review.inverted) {
+    const meta = review.origin as PolicyRawRule;
+    const fallback = ability.relevantRuleFor('disclose', category);
+    return {
+      ...base,
+      decision: 'review',
+      ruleId: meta.ruleId,
+      sources: meta.sources,
+      reason: review.reason ?? meta.ruleId,
+      fields: fallback && !fallback.inverted ? permitted() : [],
+      approvedFields: meta.approvedFields ?? [],
+    };
+  }
   const disclosing = ability.relevantRuleFor('disclose', category);
   if (disclosing && !disclosing.inverted) {
     const meta = disclosing.origin as PolicyRawRule;
-    const fields = permittedFieldsOf(ability, 'disclose', category, {
-      fieldsFrom: (rule) => (Array.isArray(rule.fields) ? rule.fields : rule.fields ? [rule.fields] : []),
-    });
-    return { ...base, decision: meta.decision, ruleId: meta.ruleId, sources: meta.sources, reason: disclosing.reason ?? meta.ruleId, fields };
+    return { ...base, decision: meta.decision, ruleId: meta.ruleId, sources: meta.sources, reason: disclosing.reason ?? meta.ruleId, fields: permitted() };
   }
-  for (const action of ['review', 'mark'] as const) {
-    const rule = ability.relevantRuleFor(action, category);
-    if (rule && !rule.inverted) {
-      const meta = rule.origin as PolicyRawRule;
-      return { ...base, decision: meta.decision, ruleId: meta.ruleId, sources: meta.sources, reason: rule.reason ?? meta.ruleId, fields: [] };
-    }
+  const mark = ability.relevantRuleFor('mark', category);
+  if (mark && !mark.inverted) {
+    const meta = mark.origin as PolicyRawRule;
+    return { ...base, decision: meta.decision, ruleId: meta.ruleId, sources: meta.sources, reason: mark.reason ?? meta.ruleId, fields: [] };
   }
   if (disclosing) {
     const meta = disclosing.origin as PolicyRawRule;

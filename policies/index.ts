@@ -9,3 +9,5 @@ export {
   type CategoryDecision,
   type PolicyAbility,
 } from './compile.js';
+export { explain, ExplainError, type ExplainQuestion, type Explanation } from './explain.js';
+export { POLICY_USAGE, runPolicyCommand, type PolicyCommandIo } from './cli.js';

@@ -114,12 +114,39 @@ function semanticProblems(doc: PolicyDocument): string[] {
       for (const field of cell.fields ?? []) {
         if (!category.fields.includes(field)) problems.push(`${where}.cells.${categoryId}.fields: "${field}" is not a field of the category`);
       }
+      if (cell.fallback !== undefined && cell.decision !== 'review') {
+        problems.push(`${where}.cells.${categoryId}: fallback is only for review decisions`);
+      }
       // Sealed tiers: the existence itself is sensitive, so no marker may name them.
       if (category.sealed && cell.decision !== 'deny') {
         problems.push(`${where}.cells.${categoryId}: a sealed category can only be denied (GRA04-22, VD74, AAR05)`);
       }
     }
   }
+  const cc = doc.crossCutting;
+  const checkSources = (where: string, sources: string[]) => {
+    for (const source of sources) if (!(source in doc.sources)) problems.push(`${where}: unknown source "${source}"`);
+  };
+  const checkPurposes = (where: string, purposes: string[]) => {
+    for (const purpose of purposes) if (!(purpose in doc.purposes)) problems.push(`${where}: unknown purpose "${purpose}"`);
+  };
+  const checkRoles = (where: string, roles: string[]) => {
+    for (const role of roles) if (!(role in doc.roles)) problems.push(`${where}: unknown role "${role}"`);
+  };
+  for (const category of cc.householdAdults.categories) {
+    if (!(category in doc.categories)) problems.push(`crossCutting.householdAdults.categories: unknown category "${category}"`);
+  }
+  checkPurposes('crossCutting.householdAdults.purposes', cc.householdAdults.purposes);
+  checkPurposes('crossCutting.sealedMarker.purposes', cc.sealedMarker.purposes);
+  checkPurposes('crossCutting.breakGlass.purpose', [cc.breakGlass.purpose]);
+  checkRoles('crossCutting.breakGlass.roles', cc.breakGlass.roles);
+  checkRoles('crossCutting.purposeChange.roles', cc.purposeChange.roles);
+  checkRoles('crossCutting.originatorReview.roles', cc.originatorReview.roles);
+  for (const [key, rule] of Object.entries(cc)) checkSources(`crossCutting.${key}.sources`, rule.sources);
+  for (const [id, category] of Object.entries(doc.categories)) {
+    if (category.neverHint && !category.sealed) problems.push(`categories.${id}: neverHint applies only to a sealed category`);
+  }
+
   for (const [id, purpose] of Object.entries(doc.purposes)) {
     const rows = doc.matrix.filter((row) => row.purpose === id);
     if (rows.length === 0) problems.push(`purposes.${id}: no matrix row`);

@@ -15,6 +15,47 @@ const cellSchema = z
     reason: z.string().min(1),
     /** Narrows the disclosed fields for this cell (e.g. Operation Encompass: name and date of birth). */
     fields: z.array(fieldName).optional(),
+    /** For `review`: what the researcher sees until the owning agency decides (default: only a marker). */
+    fallback: z.enum(['summarise', 'withhold']).optional(),
+  })
+  .strict();
+
+const sourcesList = z.array(z.string()).min(1, 'a rule must cite at least one source');
+
+const crossCuttingSchema = z
+  .object({
+    householdAdults: z
+      .object({
+        id: z.string().min(1),
+        categories: z.array(z.string()).min(1),
+        purposes: z.array(z.string()),
+        withoutRelevance: z.enum(['withhold', 'deny']),
+        otherPurposes: z.enum(['withhold', 'deny']),
+        sources: sourcesList,
+        reason: z.string().min(1),
+      })
+      .strict(),
+    sealedMarker: z
+      .object({
+        id: z.string().min(1),
+        purposes: z.array(z.string()),
+        label: z.string().min(1),
+        reason: z.string().min(1),
+        contact: z.object({ name: z.string().min(1), organisation: z.string().optional(), phone: z.string().optional(), email: z.string().optional() }).strict(),
+        sources: sourcesList,
+      })
+      .strict(),
+    breakGlass: z
+      .object({
+        id: z.string().min(1),
+        purpose: z.string(),
+        roles: z.array(z.string()).min(1),
+        justificationMinLength: z.number().int().min(1),
+        sources: sourcesList,
+      })
+      .strict(),
+    purposeChange: z.object({ id: z.string().min(1), roles: z.array(z.string()).min(1), sources: sourcesList }).strict(),
+    originatorReview: z.object({ id: z.string().min(1), roles: z.array(z.string()).min(1), sources: sourcesList }).strict(),
   })
   .strict();
 
@@ -45,12 +86,15 @@ export const policyDocumentSchema = z
           agency: z.string().min(1),
           tier: z.enum(TIERS),
           sealed: z.boolean().optional(),
+          /** GRA04-22: not even a generic marker may follow from this category. */
+          neverHint: z.boolean().optional(),
           label: z.string().min(1),
           fields: z.array(fieldName).min(1),
           summary: z.array(fieldName),
         })
         .strict(),
     ),
+    crossCutting: crossCuttingSchema,
     matrix: z.array(
       z
         .object({
@@ -68,3 +112,4 @@ export type PolicyDocument = z.infer<typeof policyDocumentSchema>;
 export type PolicyCell = z.infer<typeof cellSchema>;
 export type PolicyCategory = PolicyDocument['categories'][string];
 export type PolicyPurpose = PolicyDocument['purposes'][string];
+export type CrossCutting = PolicyDocument['crossCutting'];

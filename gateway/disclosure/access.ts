@@ -1,8 +1,8 @@
 import type { PersonQuery } from '../../connectors/sdk/index.js';
-import type { AccessContext, PolicyAbility } from '../../policies/index.js';
+import type { AccessContext, LoadedPolicy, PolicyAbility } from '../../policies/index.js';
 import type { AccessEventInput, AuditActor, AuditEnquiry, AuditLog, AuditSubject } from '../audit/index.js';
 import type { Actor } from '../auth/index.js';
-import type { Enquiry, EnquiryService, EnquirySubject } from '../enquiries/index.js';
+import type { Enquiry, EnquiryService, EnquirySubject, ReviewRepository } from '../enquiries/index.js';
 import { GatewayError, isGatewayError } from '../errors.js';
 import type { Federation, RequestFederation } from '../federation/index.js';
 import type { Logger } from '../log.js';
@@ -15,6 +15,8 @@ import { auditDecisions, disclosePersons, discloseRecords, type AgencyDisclosure
  */
 export interface AccessServices {
   enquiries: EnquiryService;
+  reviews: ReviewRepository;
+  policy: LoadedPolicy;
   audit: AuditLog;
   abilities: (context: AccessContext) => PolicyAbility;
   federation: Federation;
@@ -91,8 +93,8 @@ export interface SearchAnswer {
 const outcomeOf = (disclosure: Disclosure<unknown>): 'success' | 'partial' => (disclosure.failures.length > 0 ? 'partial' : 'success');
 
 export function createAccess(services: AccessServices) {
-  const abilityFor = (actor: Actor, enquiry: Enquiry, relation: 'child' | 'adult'): PolicyAbility =>
-    services.abilities({ roles: actor.roles, purpose: enquiry.purpose, consent: enquiry.consentRecorded, relation });
+  const abilityFor = (actor: Actor, enquiry: Enquiry, subject: Pick<EnquirySubject, 'relation' | 'relevance'>): PolicyAbility =>
+    services.abilities({ roles: actor.roles, purpose: enquiry.purpose, consent: enquiry.consentRecorded, relation: subject.relation, relevance: subject.relevance !== null });
 
   return {
     /** Everything the agencies hold about one linked subject, as far as the purpose allows. */
@@ -104,9 +106,21 @@ export function createAccess(services: AccessServices) {
         { enquiry: { id: enquiryId }, subjects: [{ subjectId, links: [] }] },
         async () => {
           const { enquiry, subject } = await services.enquiries.authoriseRead(scope.actor, enquiryId, subjectId, services.now());
-          const compiled = abilityFor(scope.actor, enquiry, subject.relation);
-          const answers = await scope.federation.fetchRecords(subject.links);
-          const disclosure = discloseRecords(compiled, answers);
+          const compiled = abilityFor(scope.actor, enquiry, subject);
+          const [answers, reviewStates] = await Promise.all([
+            scope.federation.fetchRecords(subject.links),
+            services.reviews.statesFor(enquiry.id, subject.id),
+          ]);
+          const disclosure = discloseRecords(compiled, answers, (agency, category) => reviewStates.get(`${agency}|${category}`));
+          // ORIG: a `review` decision with no request yet asks the owning agency's reviewer.
+          for (const decision of disclosure.decisions) {
+            if (decision.decision === 'review' && !reviewStates.has(`${decision.agency}|${decision.category}`)) {
+              await services.reviews.ensurePending(
+                { enquiryId: enquiry.id, subjectId: subject.id, agency: decision.agency, category: decision.category, purpose: enquiry.purpose, requestedBy: scope.actor.id },
+                services.now(),
+              );
+            }
+          }
           return {
             value: { enquiry, subject, disclosure },
             event: {
@@ -115,6 +129,7 @@ export function createAccess(services: AccessServices) {
               subjects: [auditSubject(subject)],
               policy: disclosure.policy,
               decisions: auditDecisions(disclosure),
+              ...(enquiry.breakGlassJustification !== null ? { breakGlass: true } : {}),
             },
           };
         },
@@ -127,12 +142,18 @@ export function createAccess(services: AccessServices) {
       const { value, eventId } = await audited(services, scope, 'searchPeople', { enquiry: { id: enquiryId } }, async () => {
         const enquiry = await services.enquiries.authoriseSearch(scope.actor, enquiryId, services.now());
         // Identity is decided as for a child: a search is how a subject is first found.
-        const compiled = abilityFor(scope.actor, enquiry, 'child');
+        const compiled = abilityFor(scope.actor, enquiry, { relation: 'child', relevance: null });
         const answers = await scope.federation.searchPersons(query);
         const disclosure = disclosePersons(compiled, answers);
         return {
           value: { disclosure },
-          event: { outcome: outcomeOf(disclosure), enquiry: auditEnquiry(enquiry), policy: disclosure.policy, decisions: auditDecisions(disclosure) },
+          event: {
+            outcome: outcomeOf(disclosure),
+            enquiry: auditEnquiry(enquiry),
+            policy: disclosure.policy,
+            decisions: auditDecisions(disclosure),
+            ...(enquiry.breakGlassJustification !== null ? { breakGlass: true } : {}),
+          },
         };
       });
       return { ...value, auditEventId: eventId };

@@ -86,6 +86,8 @@ export type PersonDisclosure = Disclosed<{
 
 export interface Disclosure<A> {
   readonly agencies: readonly A[];
+  /** The one generic marker sealed information may produce (never naming agency or category). */
+  readonly restricted?: WithheldMarker;
   readonly decisions: readonly GateDecision[];
   /** Agencies that could not answer, as audit entries. */
   readonly failures: readonly AuditDecision[];
@@ -114,32 +116,44 @@ interface CategoryOutcome<T> {
   marker?: WithheldMarker;
 }
 
+/** Where an originator review stands for one (agency, category) of the enquiry's subject. */
+export type ReviewState = { status: 'pending' | 'approved' | 'refused'; reason?: string };
+export type ReviewLookup = (agency: string, category: string) => ReviewState | undefined;
+const noReviews: ReviewLookup = () => undefined;
+
+function marker(agency: string, decision: CategoryDecision, reason: string, contact: AgencyContact, count: number, awaiting?: 'originator-approval'): WithheldMarker {
+  return brand({ agency, label: decision.label, reason, contact, count, ...(awaiting ? { awaiting } : {}) });
+}
+
 function applyDecision<T>(
   agency: string,
   decision: CategoryDecision,
   count: number,
   contact: AgencyContact,
+  review: ReviewState | undefined,
   discloseOne: (fields: ReadonlySet<string>, decision: 'disclose' | 'summarise') => T[],
 ): CategoryOutcome<T> {
+  if (decision.sealed && decision.decision !== 'deny') return { decision: sealedDecision(decision), disclosed: [] };
   switch (decision.decision) {
     case 'disclose':
     case 'summarise':
       return { decision, disclosed: discloseOne(new Set(decision.fields), decision.decision) };
     case 'withhold':
-    case 'review':
-      if (decision.sealed) return { decision: sealedDecision(decision), disclosed: [] };
-      return {
-        decision,
-        disclosed: [],
-        marker: brand({
-          agency,
-          label: decision.label,
-          reason: decision.decision === 'review' ? `Awaiting ${agency} approval: ${decision.reason}` : decision.reason,
-          contact,
-          count,
-          ...(decision.decision === 'review' ? { awaiting: 'originator-approval' as const } : {}),
-        }),
-      };
+      return { decision, disclosed: [], marker: marker(agency, decision, decision.reason, contact, count) };
+    case 'review': {
+      // ORIG: the owning agency decides. Approved: its records are released to this enquiry.
+      if (review?.status === 'approved') {
+        const approved = { ...decision, decision: 'disclose' as const, ruleId: `${decision.ruleId}+approved`, fields: decision.approvedFields };
+        return { decision: approved, disclosed: discloseOne(new Set(approved.fields), 'disclose') };
+      }
+      if (review?.status === 'refused') {
+        const refused = { ...decision, decision: 'withhold' as const, ruleId: `${decision.ruleId}+refused`, fields: [] };
+        return { decision: refused, disclosed: [], marker: marker(agency, decision, `${agency} did not approve sharing this for the enquiry; contact them to discuss.`, contact, count) };
+      }
+      // Pending: the fallback (a summary, or nothing) now, and a marker that approval is awaited.
+      const meanwhile = decision.fields.length > 0 ? discloseOne(new Set(decision.fields), 'summarise') : [];
+      return { decision, disclosed: meanwhile, marker: marker(agency, decision, `Awaiting ${agency} approval: ${decision.reason}`, contact, count, 'originator-approval') };
+    }
     case 'deny':
       return { decision, disclosed: [] };
   }
@@ -176,7 +190,8 @@ function failure(agency: string, reason: string): AuditDecision {
 }
 
 /** Records about linked subjects: each category decided once, each record filtered field by field. */
-export function discloseRecords(compiled: PolicyAbility, answers: readonly AgencyAnswer[]): Disclosure<AgencyDisclosure> {
+export function discloseRecords(compiled: PolicyAbility, answers: readonly AgencyAnswer[], reviews: ReviewLookup = noReviews): Disclosure<AgencyDisclosure> {
+  let hintable = false;
   const agencies: AgencyDisclosure[] = [];
   const decisions: GateDecision[] = [];
   const failures: AuditDecision[] = [];
@@ -197,7 +212,7 @@ export function discloseRecords(compiled: PolicyAbility, answers: readonly Agenc
     const sealed = answer.records.filter((r) => r.tier === 'T4');
     const open = answer.records.filter((r) => r.tier !== 'T4');
     for (const [category, group] of groupBy(open, (r) => r.category)) {
-      const outcome = applyDecision(answer.agency, decide(compiled, category), group.length, answer.contact, (permitted, decision) =>
+      const outcome = applyDecision(answer.agency, decide(compiled, category), group.length, answer.contact, reviews(answer.agency, category), (permitted, decision) =>
         group.map((record) => {
           const { kept, withheld: withheldFields } = filterFields(record.fields, permitted);
           return brand({
@@ -214,16 +229,26 @@ export function discloseRecords(compiled: PolicyAbility, answers: readonly Agenc
       );
       records.push(...outcome.disclosed);
       if (outcome.marker) withheld.push(outcome.marker);
+      if (outcome.decision.sealed && !outcome.decision.neverHint) hintable = true;
       decisions.push(gateDecision(answer.agency, outcome, group.map((r) => r.provenance.recordId)));
     }
     for (const [category, group] of groupBy(sealed, (r) => r.category)) {
-      const decision = sealedDecision(decide(compiled, category));
-      decisions.push({ ...decision, agency: answer.agency, recordIds: group.map((r) => r.provenance.recordId), markers: 0 });
+      const decided = decide(compiled, category);
+      // Only a category the policy itself declares sealed, and not gender history, may lead to the
+      // generic marker; a T4 record inside an ordinary category might be anything.
+      if (decided.sealed && !decided.neverHint) hintable = true;
+      const denied = decided.decision === 'deny' ? decided : sealedDecision(decided);
+      decisions.push({ ...denied, agency: answer.agency, recordIds: group.map((r) => r.provenance.recordId), markers: 0 });
     }
     const status: AgencyStatus = records.length + withheld.length > 0 ? 'RECORDS' : 'NO_RECORD';
     agencies.push(brand({ agency: answer.agency, status, records, withheld }));
   }
-  return { agencies, decisions, failures, policy: { id: compiled.policyId, version: compiled.policyVersion } };
+  const generic = compiled.sealedMarker;
+  const restricted =
+    hintable && generic
+      ? brand({ agency: 'information-governance', label: generic.label, reason: generic.reason, contact: generic.contact, count: 1 })
+      : undefined;
+  return { agencies, decisions, failures, policy: { id: compiled.policyId, version: compiled.policyVersion }, ...(restricted ? { restricted } : {}) };
 }
 
 /** Person-search answers: each agency's `<agency>.identity` category decides what of a match is shown. */
@@ -242,7 +267,7 @@ export function disclosePersons(compiled: PolicyAbility, answers: readonly Perso
       continue;
     }
     const category = `${answer.agency}.identity`;
-    const outcome = applyDecision(answer.agency, decide(compiled, category), answer.persons.length, answer.contact, (permitted, decision) =>
+    const outcome = applyDecision(answer.agency, decide(compiled, category), answer.persons.length, answer.contact, undefined, (permitted, decision) =>
       answer.persons.map((person) => {
         const { agency, personId, provenance, ...identity } = person;
         const { kept, withheld: withheldFields } = filterFields(identity, permitted);

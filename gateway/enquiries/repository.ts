@@ -11,6 +11,9 @@ const textOrNull = (value: unknown): string | null => (value === null || value =
 
 export interface NewEnquiry {
   referralReference: string;
+  breakGlassJustification?: string | undefined;
+  /** The consent recorded when the enquiry opens, if any. */
+  consent?: { givenBy: string; scope: string } | undefined;
   purpose: string;
   legalBasis: string;
   consentRecorded: boolean;
@@ -33,7 +36,11 @@ export function createEnquiryRepository(store: Store) {
                    'links', (SELECT coalesce(json_agg(l ORDER BY l.linked_at, l.agency, l.person_id), '[]'::json)
                                FROM subject_link l WHERE l.subject_id = s.id))
                  ORDER BY s.created_at, s.id), '[]'::json)
-            FROM enquiry_subject s WHERE s.enquiry_id = e.id) AS subjects
+            FROM enquiry_subject s WHERE s.enquiry_id = e.id) AS subjects,
+         (SELECT coalesce(json_agg(c ORDER BY c.recorded_at, c.id), '[]'::json)
+            FROM enquiry_consent c WHERE c.enquiry_id = e.id) AS consents,
+         (SELECT coalesce(json_agg(p ORDER BY p.changed_at, p.id), '[]'::json)
+            FROM enquiry_purpose_change p WHERE p.enquiry_id = e.id) AS purpose_changes
        FROM enquiry e WHERE e.id = $1`,
       [id],
     );
@@ -53,6 +60,24 @@ export function createEnquiryRepository(store: Store) {
       closedAt: isoOrNull(row.closed_at),
       closedBy: textOrNull(row.closed_by),
       closureDecision: textOrNull(row.closure_decision),
+      breakGlassJustification: textOrNull(row.break_glass_justification),
+      consents: json(row.consents).map((c) => ({
+        id: String(c.id),
+        givenBy: String(c.given_by),
+        scope: String(c.scope),
+        recordedAt: iso(c.recorded_at),
+        recordedBy: String(c.recorded_by),
+        withdrawnAt: isoOrNull(c.withdrawn_at),
+        withdrawnBy: textOrNull(c.withdrawn_by),
+        withdrawalReason: textOrNull(c.withdrawal_reason),
+      })),
+      purposeChanges: json(row.purpose_changes).map((p) => ({
+        fromPurpose: String(p.from_purpose),
+        toPurpose: String(p.to_purpose),
+        reason: String(p.reason),
+        changedAt: iso(p.changed_at),
+        changedBy: String(p.changed_by),
+      })),
       members: json(row.members).map(
         (m): EnquiryMember => ({
           actorId: String(m.actor_id),
@@ -95,10 +120,16 @@ export function createEnquiryRepository(store: Store) {
       const id = randomUUID();
       return store.transaction(async (tx) => {
         await tx.query(
-          `INSERT INTO enquiry (id, referral_reference, purpose, legal_basis, consent_recorded, rag, deadline, opened_at, opened_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-          [id, input.referralReference, input.purpose, input.legalBasis, input.consentRecorded, input.rag, input.deadline.toISOString(), input.now.toISOString(), input.openedBy.id],
+          `INSERT INTO enquiry (id, referral_reference, purpose, legal_basis, consent_recorded, rag, deadline, opened_at, opened_by, break_glass_justification)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+          [id, input.referralReference, input.purpose, input.legalBasis, input.consentRecorded, input.rag, input.deadline.toISOString(), input.now.toISOString(), input.openedBy.id, input.breakGlassJustification ?? null],
         );
+        if (input.consent) {
+          await tx.query(
+            `INSERT INTO enquiry_consent (id, enquiry_id, given_by, scope, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)`,
+            [randomUUID(), id, input.consent.givenBy, input.consent.scope, input.now.toISOString(), input.openedBy.id],
+          );
+        }
         await tx.query(
           `INSERT INTO enquiry_member (enquiry_id, actor_id, actor_name, actor_agency, added_at, added_by) VALUES ($1, $2, $3, $4, $5, $2)`,
           [id, input.openedBy.id, input.openedBy.name, input.openedBy.agency, input.now.toISOString()],
@@ -130,6 +161,40 @@ export function createEnquiryRepository(store: Store) {
          ON CONFLICT (subject_id, agency, person_id) DO NOTHING`,
         [subjectId, agency, personId, now.toISOString(), linkedBy],
       );
+    },
+
+    async recordConsent(enquiryId: string, consent: { givenBy: string; scope: string }, recordedBy: string, now: Date): Promise<void> {
+      await store.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO enquiry_consent (id, enquiry_id, given_by, scope, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)`,
+          [randomUUID(), enquiryId, consent.givenBy, consent.scope, now.toISOString(), recordedBy],
+        );
+        await tx.query('UPDATE enquiry SET consent_recorded = true WHERE id = $1', [enquiryId]);
+      });
+    },
+
+    async withdrawConsent(enquiryId: string, reason: string, withdrawnBy: string, now: Date): Promise<void> {
+      await store.transaction(async (tx) => {
+        await tx.query(
+          `UPDATE enquiry_consent SET withdrawn_at = $2, withdrawn_by = $3, withdrawal_reason = $4 WHERE enquiry_id = $1 AND withdrawn_at IS NULL`,
+          [enquiryId, now.toISOString(), withdrawnBy, reason],
+        );
+        await tx.query('UPDATE enquiry SET consent_recorded = false WHERE id = $1', [enquiryId]);
+      });
+    },
+
+    async changePurpose(enquiryId: string, change: { from: string; to: string; legalBasis: string; reason: string }, changedBy: string, now: Date): Promise<void> {
+      await store.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO enquiry_purpose_change (id, enquiry_id, from_purpose, to_purpose, reason, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [randomUUID(), enquiryId, change.from, change.to, change.reason, now.toISOString(), changedBy],
+        );
+        await tx.query('UPDATE enquiry SET purpose = $2, legal_basis = $3 WHERE id = $1', [enquiryId, change.to, change.legalBasis]);
+      });
+    },
+
+    async setRelevance(subjectId: string, relevance: string): Promise<void> {
+      await store.query('UPDATE enquiry_subject SET relevance = $2 WHERE id = $1', [subjectId, relevance]);
     },
 
     async close(enquiryId: string, closedBy: string, decision: string, now: Date): Promise<boolean> {

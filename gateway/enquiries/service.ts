@@ -2,13 +2,23 @@ import type { LoadedPolicy } from '../../policies/index.js';
 import type { Actor } from '../auth/index.js';
 import { GatewayError, badInput } from '../errors.js';
 import type { EnquiryRepository } from './repository.js';
+import type { ReviewRepository, ReviewRequest, ReviewStatus } from './reviews.js';
 import { enquiryStatus, type Enquiry, type EnquirySubject, type Rag, type SubjectRelation } from './types.js';
+
+export interface ConsentInput {
+  givenBy: string;
+  scope: string;
+}
 
 export interface OpenEnquiryInput {
   referralReference: string;
   purpose: string;
   legalBasis?: string | null;
   consentRecorded: boolean;
+  /** Who gave consent and for what; required when consentRecorded is true. */
+  consent?: ConsentInput | null;
+  /** Break-glass: the written reason an emergency enquiry is opened without a manager. */
+  justification?: string | null;
   rag: string;
   deadline: string;
 }
@@ -40,8 +50,14 @@ const RELATIONS: readonly SubjectRelation[] = ['child', 'adult'];
  * Enquiries: the legitimate relationship that scopes every read of agency data. Every method
  * takes `now` so that expiry is decided from one clock, passed in.
  */
-export function createEnquiryService(deps: { repository: EnquiryRepository; policy: LoadedPolicy; agencies: () => readonly string[] }) {
-  const { repository, policy } = deps;
+export function createEnquiryService(deps: { repository: EnquiryRepository; reviews: ReviewRepository; policy: LoadedPolicy; agencies: () => readonly string[] }) {
+  const { repository, policy, reviews } = deps;
+  const rules = policy.document.crossCutting;
+
+  function consentOf(input: ConsentInput | null | undefined): ConsentInput {
+    if (!input) throw badInput('Say who gave consent and what it covers (consent: { givenBy, scope }).', { field: 'consent' });
+    return { givenBy: text('consent.givenBy', input.givenBy, 200)!, scope: text('consent.scope', input.scope, 500)! };
+  }
 
   async function memberEnquiry(actor: Actor, enquiryId: string): Promise<Enquiry> {
     const enquiry = await repository.get(enquiryId);
@@ -87,6 +103,20 @@ export function createEnquiryService(deps: { repository: EnquiryRepository; poli
       if (purpose.consent === 'required' && !input.consentRecorded) {
         throw badInput(`A ${input.purpose} enquiry rests on the family's agreement: record consent (consentRecorded: true) or choose another purpose.`, { field: 'consentRecorded' });
       }
+      const consent = input.consentRecorded ? consentOf(input.consent) : undefined;
+      // Break-glass (EMER): an emergency enquiry needs no manager, but it needs a written
+      // justification, and every access under it is flagged for information-governance review.
+      let breakGlassJustification: string | undefined;
+      if (input.purpose === rules.breakGlass.purpose) {
+        const justification = text('justification', input.justification, 4000);
+        if (!justification || justification.length < rules.breakGlass.justificationMinLength) {
+          throw badInput(
+            `An emergency (break-glass) enquiry needs a written justification of at least ${rules.breakGlass.justificationMinLength} characters: why the information is needed now, out of hours.`,
+            { field: 'justification' },
+          );
+        }
+        breakGlassJustification = justification;
+      }
       const rag = input.rag.toUpperCase() as Rag;
       if (!RAGS.includes(rag)) throw badInput(`rag must be RED, AMBER or GREEN (got "${input.rag}").`, { field: 'rag' });
       const deadline = new Date(input.deadline);
@@ -102,8 +132,80 @@ export function createEnquiryService(deps: { repository: EnquiryRepository; poli
         rag,
         deadline,
         openedBy: { id: actor.id, name: actor.name, agency: actor.agency },
+        breakGlassJustification,
+        consent,
         now,
       });
+    },
+
+    async recordConsent(actor: Actor, enquiryId: string, input: ConsentInput, now: Date): Promise<Enquiry> {
+      await openEnquiryOf(actor, enquiryId, now);
+      await repository.recordConsent(enquiryId, consentOf(input), actor.id, now);
+      return (await repository.get(enquiryId))!;
+    },
+
+    async withdrawConsent(actor: Actor, enquiryId: string, reason: string, now: Date): Promise<Enquiry> {
+      const enquiry = await openEnquiryOf(actor, enquiryId, now);
+      if (!enquiry.consentRecorded) throw new GatewayError('CONFLICT', `Enquiry ${enquiryId} has no consent recorded to withdraw.`);
+      await repository.withdrawConsent(enquiryId, text('reason', reason, 1000)!, actor.id, now);
+      return (await repository.get(enquiryId))!;
+    },
+
+    /** WT23: early help reaches the s47 row only when a manager changes the purpose, with a reason. */
+    async changePurpose(actor: Actor, enquiryId: string, to: string, reason: string, now: Date): Promise<Enquiry> {
+      if (!rules.purposeChange.roles.some((role) => actor.roles.includes(role))) {
+        throw new GatewayError('FORBIDDEN', `Changing an enquiry's purpose needs one of these roles: ${rules.purposeChange.roles.join(', ')}.`);
+      }
+      const enquiry = await repository.get(enquiryId);
+      if (!enquiry) throw new GatewayError('FORBIDDEN_NO_ENQUIRY', `No enquiry ${enquiryId} exists.`, { details: { enquiryId } });
+      if (enquiryStatus(enquiry, now) !== 'OPEN') throw new GatewayError('FORBIDDEN_ENQUIRY_CLOSED', `Enquiry ${enquiryId} is no longer open; its purpose cannot change.`);
+      const purpose = policy.document.purposes[to];
+      if (!purpose) throw badInput(`Unknown purpose "${to}": use one of ${Object.keys(policy.document.purposes).join(', ')}.`, { field: 'purpose' });
+      if (to === enquiry.purpose) throw new GatewayError('CONFLICT', `Enquiry ${enquiryId} already has the purpose ${to}.`);
+      if (to === rules.breakGlass.purpose) throw badInput('An emergency enquiry is opened as break-glass, not reached by a purpose change.', { field: 'purpose' });
+      if (purpose.consent === 'required' && !enquiry.consentRecorded) {
+        throw badInput(`A ${to} enquiry rests on the family's agreement: record consent first.`, { field: 'purpose' });
+      }
+      const why = text('reason', reason, 2000)!;
+      await repository.changePurpose(enquiryId, { from: enquiry.purpose, to, legalBasis: purpose.legalBasis, reason: why }, actor.id, now);
+      if (!enquiry.members.some((m) => m.actorId === actor.id)) {
+        await repository.addMember(enquiryId, { id: actor.id, name: actor.name, agency: actor.agency }, actor.id, now);
+      }
+      return (await repository.get(enquiryId))!;
+    },
+
+    /** WT23: why a household adult is relevant to the child; needed before their detail is shared. */
+    async recordRelevance(actor: Actor, enquiryId: string, subjectId: string, relevance: string, now: Date): Promise<{ enquiry: Enquiry; subject: EnquirySubject }> {
+      const enquiry = await openEnquiryOf(actor, enquiryId, now);
+      const subject = enquiry.subjects.find((s) => s.id === subjectId);
+      if (!subject) throw new GatewayError('FORBIDDEN_SUBJECT_NOT_LINKED', `Subject ${subjectId} is not part of enquiry ${enquiryId}.`);
+      if (subject.relation !== 'adult') throw badInput('Relevance is recorded for household adults; this subject is a child.', { field: 'subjectId' });
+      await repository.setRelevance(subjectId, text('relevance', relevance, 2000)!);
+      const updated = (await repository.get(enquiryId))!;
+      return { enquiry: updated, subject: updated.subjects.find((s) => s.id === subjectId)! };
+    },
+
+    /** The owning agency's reviewers see their agency's requests. */
+    async listReviews(actor: Actor, status: ReviewStatus | undefined): Promise<ReviewRequest[]> {
+      if (!rules.originatorReview.roles.some((role) => actor.roles.includes(role))) {
+        throw new GatewayError('FORBIDDEN', `Review requests are for an agency's reviewers (${rules.originatorReview.roles.join(', ')}).`);
+      }
+      return reviews.listForAgency(actor.agency, status);
+    },
+
+    async decideReview(actor: Actor, id: string, approve: boolean, reason: string | null | undefined, now: Date): Promise<ReviewRequest> {
+      if (!rules.originatorReview.roles.some((role) => actor.roles.includes(role))) {
+        throw new GatewayError('FORBIDDEN', `Only an agency's reviewer (${rules.originatorReview.roles.join(', ')}) may decide a review request.`);
+      }
+      const request = await reviews.get(id);
+      if (!request) throw new GatewayError('NOT_FOUND', `No review request ${id} exists.`);
+      if (request.agency !== actor.agency) throw new GatewayError('FORBIDDEN', `Review request ${id} belongs to ${request.agency}; only its reviewers may decide it.`);
+      const why = approve ? text('reason', reason, 1000) ?? null : text('reason', reason ?? '', 1000);
+      if (!approve && !why) throw badInput('Say why the request is refused (reason).', { field: 'reason' });
+      if (!(await reviews.decide(id, approve ? 'approved' : 'refused', why ?? null, actor.id, now))) {
+        throw new GatewayError('CONFLICT', `Review request ${id} was already ${request.status}.`);
+      }
+      return (await reviews.get(id))!;
     },
 
     /** Members may see their enquiries, open or not. */

@@ -28,6 +28,25 @@ export interface EnquirySubject {
   links: SubjectLink[];
 }
 
+export interface ConsentRecord {
+  id: string;
+  givenBy: string;
+  scope: string;
+  recordedAt: string;
+  recordedBy: string;
+  withdrawnAt: string | null;
+  withdrawnBy: string | null;
+  withdrawalReason: string | null;
+}
+
+export interface PurposeChange {
+  fromPurpose: string;
+  toPurpose: string;
+  reason: string;
+  changedAt: string;
+  changedBy: string;
+}
+
 export interface Enquiry {
   id: string;
   referralReference: string;
@@ -41,6 +60,11 @@ export interface Enquiry {
   closedAt: string | null;
   closedBy: string | null;
   closureDecision: string | null;
+  /** Set for a break-glass (emergency, out of hours) enquiry: flagged for IG review. */
+  breakGlassJustification: string | null;
+  /** Consent records, oldest first; the current one is the last not withdrawn. */
+  consents: ConsentRecord[];
+  purposeChanges: PurposeChange[];
   members: EnquiryMember[];
   subjects: EnquirySubject[];
 }

@@ -4,7 +4,8 @@ import { GraphQLScalarType, Kind } from 'graphql';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { PersonQuery } from '../../connectors/sdk/index.js';
 import { auditEnquiry, auditSubject, audited, isDisclosed, type AgencyDisclosure, type DisclosedPerson, type DisclosedRecord, type PersonDisclosure, type WithheldMarker } from '../disclosure/index.js';
-import { enquiryStatus, type Enquiry, type EnquirySubject, type LinkSubjectInput, type OpenEnquiryInput } from '../enquiries/index.js';
+import { enquiryStatus, type ConsentInput, type Enquiry, type EnquirySubject, type LinkSubjectInput, type OpenEnquiryInput, type ReviewRequest, type ReviewStatus } from '../enquiries/index.js';
+import { explain, ExplainError } from '../../policies/index.js';
 import { GatewayError, badInput } from '../errors.js';
 import { NHS_NUMBER_SYSTEM, normaliseNhsNumber } from '../identity/index.js';
 import type { GatewayContext } from './context.js';
@@ -74,7 +75,14 @@ function gateOutput<T extends object>(value: T): T {
   return value;
 }
 
-const shapeEnquiry = (enquiry: Enquiry, now: Date) => ({ ...enquiry, status: enquiryStatus(enquiry, now) });
+const shapeEnquiry = (enquiry: Enquiry, now: Date) => ({
+  ...enquiry,
+  status: enquiryStatus(enquiry, now),
+  consent: enquiry.consents.filter((c) => c.withdrawnAt === null).at(-1) ?? null,
+  consentHistory: enquiry.consents,
+  breakGlass: enquiry.breakGlassJustification !== null,
+});
+const shapeReview = (request: ReviewRequest) => ({ ...request, status: request.status.toUpperCase() });
 const shapeSubject = (subject: EnquirySubject) => ({ ...subject, relation: subject.relation.toUpperCase() });
 const decisionName = (d: 'disclose' | 'summarise') => (d === 'disclose' ? 'DISCLOSED' : 'SUMMARISED');
 
@@ -175,9 +183,39 @@ export const resolvers = {
         enquiryId: answer.enquiry.id,
         subject: shapeSubject(answer.subject),
         agencies: answer.disclosure.agencies.map(shapeAgency),
+        restricted: answer.disclosure.restricted ? shapeMarker(answer.disclosure.restricted) : null,
         auditEventId: answer.auditEventId,
         policyVersion: answer.disclosure.policy.version,
       };
+    },
+    reviewRequests: async (_: unknown, args: { status?: string | null }, ctx: GatewayContext) => {
+      const status = args.status ? (args.status.toLowerCase() as ReviewStatus) : undefined;
+      const { value } = await audited(ctx.services, ctx, 'reviewRequests', {}, async () => ({
+        value: await ctx.services.enquiries.listReviews(ctx.actor, status),
+        event: { outcome: 'success' },
+      }));
+      return value.map(shapeReview);
+    },
+    explainAccess: async (_: unknown, args: { question: { purpose: string; category: string; consent?: boolean | null; subject?: string | null; relevance?: boolean | null; role?: string | null } }, ctx: GatewayContext) => {
+      const q = args.question;
+      const { value } = await audited(ctx.services, ctx, 'explainAccess', {}, async () => {
+        if (!ctx.actor.roles.includes('ig-officer')) throw new GatewayError('FORBIDDEN', 'explainAccess is for information-governance officers (role ig-officer).');
+        try {
+          const answer = explain(ctx.services.policy, {
+            purpose: q.purpose,
+            category: q.category,
+            consent: q.consent ?? false,
+            subject: q.subject === 'ADULT' ? 'adult' : 'child',
+            relevance: q.relevance ?? false,
+            ...(q.role ? { role: q.role } : {}),
+          });
+          return { value: answer, event: { outcome: 'success', reason: `explained ${q.purpose} / ${q.category}` } };
+        } catch (error) {
+          if (error instanceof ExplainError) throw badInput(error.message);
+          throw error;
+        }
+      });
+      return value;
     },
     agencies: (_: unknown, __: unknown, ctx: GatewayContext) =>
       ctx.services.federation.manifests().map((m) => ({ ...m, categories: m.categories.map((c) => ({ id: c.id, tier: c.tier, description: c.description })) })),
@@ -186,7 +224,8 @@ export const resolvers = {
     openEnquiry: async (_: unknown, args: { input: OpenEnquiryInput }, ctx: GatewayContext) => {
       const { value } = await audited(ctx.services, ctx, 'openEnquiry', {}, async () => {
         const enquiry = await ctx.services.enquiries.open(ctx.actor, args.input, ctx.services.now());
-        return { value: enquiry, event: { outcome: 'success', enquiry: auditEnquiry(enquiry) } };
+        const breakGlass = enquiry.breakGlassJustification !== null ? { breakGlass: true, reason: `break-glass: ${enquiry.breakGlassJustification}` } : {};
+        return { value: enquiry, event: { outcome: 'success', enquiry: auditEnquiry(enquiry), ...breakGlass } };
       });
       return shapeEnquiry(value, ctx.services.now());
     },
@@ -203,6 +242,48 @@ export const resolvers = {
         return { value: subject, event: { outcome: 'success', enquiry: auditEnquiry(enquiry), subjects: [auditSubject(subject)] } };
       });
       return shapeSubject(value);
+    },
+    recordConsent: async (_: unknown, args: { enquiryId: string; consent: ConsentInput }, ctx: GatewayContext) => {
+      const { value } = await audited(ctx.services, ctx, 'recordConsent', { enquiry: { id: args.enquiryId } }, async () => {
+        const enquiry = await ctx.services.enquiries.recordConsent(ctx.actor, args.enquiryId, args.consent, ctx.services.now());
+        return { value: enquiry, event: { outcome: 'success', enquiry: auditEnquiry(enquiry) } };
+      });
+      return shapeEnquiry(value, ctx.services.now());
+    },
+    withdrawConsent: async (_: unknown, args: { enquiryId: string; reason: string }, ctx: GatewayContext) => {
+      const { value } = await audited(ctx.services, ctx, 'withdrawConsent', { enquiry: { id: args.enquiryId } }, async () => {
+        const enquiry = await ctx.services.enquiries.withdrawConsent(ctx.actor, args.enquiryId, args.reason, ctx.services.now());
+        return { value: enquiry, event: { outcome: 'success', enquiry: auditEnquiry(enquiry) } };
+      });
+      return shapeEnquiry(value, ctx.services.now());
+    },
+    changeEnquiryPurpose: async (_: unknown, args: { enquiryId: string; purpose: string; reason: string }, ctx: GatewayContext) => {
+      const { value } = await audited(ctx.services, ctx, 'changeEnquiryPurpose', { enquiry: { id: args.enquiryId } }, async () => {
+        const enquiry = await ctx.services.enquiries.changePurpose(ctx.actor, args.enquiryId, args.purpose, args.reason, ctx.services.now());
+        return { value: enquiry, event: { outcome: 'success', enquiry: auditEnquiry(enquiry), reason: `purpose changed to ${args.purpose}` } };
+      });
+      return shapeEnquiry(value, ctx.services.now());
+    },
+    recordRelevance: async (_: unknown, args: { enquiryId: string; subjectId: string; relevance: string }, ctx: GatewayContext) => {
+      const { value } = await audited(ctx.services, ctx, 'recordRelevance', { enquiry: { id: args.enquiryId } }, async () => {
+        const { enquiry, subject } = await ctx.services.enquiries.recordRelevance(ctx.actor, args.enquiryId, args.subjectId, args.relevance, ctx.services.now());
+        return { value: subject, event: { outcome: 'success', enquiry: auditEnquiry(enquiry), subjects: [auditSubject(subject)] } };
+      });
+      return shapeSubject(value);
+    },
+    approveReview: async (_: unknown, args: { id: string; reason?: string | null }, ctx: GatewayContext) => {
+      const { value } = await audited(ctx.services, ctx, 'approveReview', {}, async () => {
+        const request = await ctx.services.enquiries.decideReview(ctx.actor, args.id, true, args.reason, ctx.services.now());
+        return { value: request, event: { outcome: 'success', enquiry: { id: request.enquiryId, purpose: request.purpose }, reason: `approved ${request.agency} ${request.category} (review ${request.id})` } };
+      });
+      return shapeReview(value);
+    },
+    refuseReview: async (_: unknown, args: { id: string; reason: string }, ctx: GatewayContext) => {
+      const { value } = await audited(ctx.services, ctx, 'refuseReview', {}, async () => {
+        const request = await ctx.services.enquiries.decideReview(ctx.actor, args.id, false, args.reason, ctx.services.now());
+        return { value: request, event: { outcome: 'success', enquiry: { id: request.enquiryId, purpose: request.purpose }, reason: `refused ${request.agency} ${request.category} (review ${request.id})` } };
+      });
+      return shapeReview(value);
     },
     closeEnquiry: async (_: unknown, args: { enquiryId: string; decision: string }, ctx: GatewayContext) => {
       const { value } = await audited(ctx.services, ctx, 'closeEnquiry', { enquiry: { id: args.enquiryId } }, async () => {

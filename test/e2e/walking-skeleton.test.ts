@@ -96,7 +96,7 @@ describe.each(storeKinds())('walking skeleton, end to end over HTTP ($name)', (k
   });
 
   it('summarises clinical records for early help with consent: no narrative or location', async () => {
-    const { enquiryId, subjectId } = await openLinkedEnquiry({ purpose: 'early-help', consentRecorded: true, rag: 'AMBER' });
+    const { enquiryId, subjectId } = await openLinkedEnquiry({ purpose: 'early-help', consentRecorded: true, consent: { givenBy: 'Mother (parental responsibility)', scope: 'Early help assessment' }, rag: 'AMBER' });
     const profile = await t.graphql(PROFILE, { enquiryId, subjectId }, token);
     const health = profile.body.data.profile.agencies.find((a: any) => a.agency === 'health');
     const clinical = [...health.involvements, ...health.states, ...health.events].filter((r: any) => r.category === 'health.clinical');

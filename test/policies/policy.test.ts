@@ -5,7 +5,7 @@ import { DEFAULT_POLICY_PATH, createAbilityCache, decide, loadPolicyFile, loadPo
 
 const policy = loadPolicyFile();
 const abilityFor = createAbilityCache(policy);
-const researcher = (purpose: string, consent = false) => abilityFor({ roles: ['mash-researcher'], purpose, consent, relation: 'child' });
+const researcher = (purpose: string, consent = false) => abilityFor({ roles: ['mash-researcher'], purpose, consent, relation: 'child', relevance: false });
 
 function mutated(change: (doc: any) => void): string {
   const doc = parse(readFileSync(DEFAULT_POLICY_PATH, 'utf8'));
@@ -88,7 +88,7 @@ describe('decisions for the health categories', () => {
 
   it.each(table)('%s (consent %s): %s is %s', (purpose, consent, category, decision) => {
     const roles = purpose === 'emergency' ? ['out-of-hours'] : ['mash-researcher'];
-    const result = decide(abilityFor({ roles, purpose, consent, relation: 'child' }), category);
+    const result = decide(abilityFor({ roles, purpose, consent, relation: 'child', relevance: false }), category);
     expect(result.decision).toBe(decision);
     expect(result.sources.length).toBeGreaterThan(0);
     expect(result.policyVersion).toBe(policy.document.version);
@@ -103,17 +103,17 @@ describe('decisions for the health categories', () => {
   });
 
   it('Operation Encompass discloses only the name and date of birth of identity', () => {
-    const result = decide(abilityFor({ roles: ['school-dsl'], purpose: 'operation-encompass', consent: false, relation: 'child' }), 'health.identity');
+    const result = decide(abilityFor({ roles: ['school-dsl'], purpose: 'operation-encompass', consent: false, relation: 'child', relevance: false }), 'health.identity');
     expect(result.fields.sort()).toEqual(['birthDate', 'names']);
   });
 
   it('denies a category the policy does not name (default deny)', () => {
-    const result = decide(researcher('s47'), 'police.detail');
+    const result = decide(researcher('s47'), 'probation.detail');
     expect(result).toMatchObject({ decision: 'deny', ruleId: 'default-deny', fields: [] });
   });
 
   it('denies everything to a role the purpose does not name', () => {
-    const result = decide(abilityFor({ roles: ['school-dsl'], purpose: 's47', consent: false, relation: 'child' }), 'health.summary');
+    const result = decide(abilityFor({ roles: ['school-dsl'], purpose: 's47', consent: false, relation: 'child', relevance: false }), 'health.summary');
     expect(result).toMatchObject({ decision: 'deny', ruleId: 'role-not-permitted' });
   });
 

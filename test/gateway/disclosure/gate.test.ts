@@ -4,7 +4,7 @@ import { createAbilityCache, loadPolicyFile } from '../../../policies/index.js';
 import { auditDecisions, disclosePersons, discloseRecords, isDisclosed, type AgencyAnswer } from '../../../gateway/disclosure/index.js';
 
 const abilityFor = createAbilityCache(loadPolicyFile());
-const ability = (purpose: string, consent = false) => abilityFor({ roles: ['mash-researcher'], purpose, consent, relation: 'child' });
+const ability = (purpose: string, consent = false) => abilityFor({ roles: ['mash-researcher'], purpose, consent, relation: 'child', relevance: false });
 const contact = { name: 'Safeguarding team', organisation: 'County health', phone: '01632 960000' };
 
 let serial = 0;

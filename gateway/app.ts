@@ -31,6 +31,8 @@ export interface GatewayOverrides {
   store?: Store;
   /** Use these connectors instead of the configured ones. */
   connectors?: Connector[];
+  /** Connect these as well as the configured ones. */
+  extraConnectors?: Connector[];
   now?: () => Date;
   /** PGlite in memory instead of the data directory (tests). */
   inMemoryStore?: boolean;
@@ -81,7 +83,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       throw new GatewayError('CONFIG_INVALID', 'auth: no token issuer is configured; register an agency issuer (auth.issuers) or enable auth.demoIssuer.');
     }
 
-    const connectors = overrides.connectors ?? buildConnectors(config, sandbox);
+    const connectors = overrides.connectors ?? [...buildConnectors(config, sandbox), ...(overrides.extraConnectors ?? [])];
     const timeoutMs = Math.max(...config.connectors.map((c) => c.timeoutMs));
     const federation = createFederation(connectors, { timeoutMs, logger });
     const audit = createAuditLog(store, { logger });

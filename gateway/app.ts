@@ -89,7 +89,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     const audit = createAuditLog(store, { logger });
     const reviews = createReviewRepository(store);
     const enquiries = createEnquiryService({ repository: createEnquiryRepository(store), reviews, policy, agencies: () => federation.agencies() });
-    const services = { enquiries, reviews, policy, audit, abilities: createAbilityCache(policy), federation, logger, now };
+    const services = { enquiries, reviews, policy, store, audit, abilities: createAbilityCache(policy), federation, logger, now };
     const access = createAccess(services);
 
     const http = await startHttpServer({

@@ -6,6 +6,7 @@ import type { Enquiry, EnquiryService, EnquirySubject, ReviewRepository } from '
 import { GatewayError, isGatewayError } from '../errors.js';
 import type { Federation, RequestFederation } from '../federation/index.js';
 import type { Logger } from '../log.js';
+import type { Store } from '../store/index.js';
 import { auditDecisions, disclosePersons, discloseRecords, type AgencyDisclosure, type Disclosure, type PersonDisclosure } from './gate.js';
 
 /**
@@ -17,6 +18,8 @@ export interface AccessServices {
   enquiries: EnquiryService;
   reviews: ReviewRepository;
   policy: LoadedPolicy;
+  /** For information-governance reads of the audit log. */
+  store: Store;
   audit: AuditLog;
   abilities: (context: AccessContext) => PolicyAbility;
   federation: Federation;

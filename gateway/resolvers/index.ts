@@ -9,6 +9,7 @@ import { explain, ExplainError } from '../../policies/index.js';
 import { GatewayError, badInput } from '../errors.js';
 import { NHS_NUMBER_SYSTEM, normaliseNhsNumber } from '../identity/index.js';
 import type { GatewayContext } from './context.js';
+import { oversightQueries } from './oversight.js';
 
 export type { GatewayContext } from './context.js';
 
@@ -155,6 +156,7 @@ const shapePersonResult = (result: PersonDisclosure) => ({
 export const resolvers = {
   DateTime,
   Query: {
+    ...oversightQueries,
     me: (_: unknown, __: unknown, ctx: GatewayContext) => ctx.actor,
     enquiries: async (_: unknown, __: unknown, ctx: GatewayContext) =>
       (await ctx.services.enquiries.list(ctx.actor)).map((e) => shapeEnquiry(e, ctx.services.now())),

@@ -1,0 +1,72 @@
+import { accessNotifications, findAnomalies, queryAccessLog, whoAccessed, type AccessLogFilter } from '../audit/oversight.js';
+import type { AuditDecisionKind, RecordedEvent } from '../audit/index.js';
+import { audited } from '../disclosure/index.js';
+import { GatewayError } from '../errors.js';
+import type { GatewayContext } from './context.js';
+
+/**
+ * Information-governance reads of the audit log. Each is for named roles only, and each read
+ * (and each refused attempt) is itself an audit event: IG's own access is accountable too.
+ */
+function requireRole(ctx: GatewayContext, roles: string[], what: string): void {
+  if (!roles.some((role) => ctx.actor.roles.includes(role))) {
+    throw new GatewayError('FORBIDDEN', `${what} is for ${roles.join(' or ')}.`);
+  }
+}
+
+const shapeEvent = (e: RecordedEvent) => ({
+  ...e,
+  enquiryId: e.enquiry?.id ?? null,
+  purpose: e.enquiry?.purpose ?? null,
+  legalBasis: e.enquiry?.legalBasis ?? null,
+  policyVersion: e.policy?.version ?? null,
+  breakGlass: e.breakGlass === true,
+});
+
+type FilterInput = Omit<AccessLogFilter, 'decision'> & { decision?: string | null };
+
+function cleanFilter(input: FilterInput | null | undefined): AccessLogFilter {
+  const filter: AccessLogFilter = {};
+  for (const [key, value] of Object.entries(input ?? {})) if (value !== null && value !== undefined) (filter as Record<string, unknown>)[key] = value;
+  if (input?.decision) filter.decision = input.decision as AuditDecisionKind;
+  return filter;
+}
+
+export const oversightQueries = {
+  accessLog: async (_: unknown, args: { filter?: FilterInput | null; first?: number | null; after?: string | null }, ctx: GatewayContext) => {
+    const filter = cleanFilter(args.filter);
+    const { value } = await audited(ctx.services, ctx, 'accessLog', { reason: `filter ${JSON.stringify(filter)}` }, async () => {
+      requireRole(ctx, ['ig-officer'], 'The access log');
+      const page = await queryAccessLog(ctx.services.store, filter, { first: args.first ?? 50, after: args.after ?? null });
+      return { value: page, event: { outcome: 'success', reason: `filter ${JSON.stringify(filter)}; ${page.events.length} events` } };
+    });
+    return { ...value, events: value.events.map(shapeEvent) };
+  },
+  whoAccessed: async (_: unknown, args: { agency: string; personId: string }, ctx: GatewayContext) => {
+    const { value } = await audited(ctx.services, ctx, 'whoAccessed', { reason: `${args.agency} ${args.personId}` }, async () => {
+      requireRole(ctx, ['ig-officer'], 'A subject access report');
+      return { value: await whoAccessed(ctx.services.store, args.agency, args.personId), event: { outcome: 'success', reason: `${args.agency} ${args.personId}` } };
+    });
+    return value;
+  },
+  auditAnomalies: async (_: unknown, args: { from: string; to: string; subjectsPerHour?: number | null; refusalBurst?: number | null }, ctx: GatewayContext) => {
+    const { value } = await audited(ctx.services, ctx, 'auditAnomalies', {}, async () => {
+      requireRole(ctx, ['ig-officer'], 'Anomaly review');
+      const anomalies = await findAnomalies(ctx.services.store, {
+        from: args.from,
+        to: args.to,
+        ...(args.subjectsPerHour ? { subjectsPerHour: args.subjectsPerHour } : {}),
+        ...(args.refusalBurst ? { refusalBurst: args.refusalBurst } : {}),
+      });
+      return { value: anomalies, event: { outcome: 'success', reason: `${args.from}..${args.to}; ${anomalies.length} flags` } };
+    });
+    return value;
+  },
+  accessNotifications: async (_: unknown, args: { since: string }, ctx: GatewayContext) => {
+    const { value } = await audited(ctx.services, ctx, 'accessNotifications', {}, async () => {
+      requireRole(ctx, ['agency-reviewer', 'ig-officer'], 'The access-notification feed');
+      return { value: await accessNotifications(ctx.services.store, ctx.actor.agency, args.since), event: { outcome: 'success', reason: `${ctx.actor.agency} since ${args.since}` } };
+    });
+    return value;
+  },
+};

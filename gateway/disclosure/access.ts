@@ -55,13 +55,15 @@ export const auditSubject = (subject: EnquirySubject): AuditSubject => ({
  * log cannot commit, the caller gets AUDIT_UNAVAILABLE and nothing else (invariant 3).
  */
 export async function audited<T>(
-  services: Pick<AccessServices, 'audit' | 'logger'>,
+  services: Pick<AccessServices, 'audit' | 'logger'> & { policy?: LoadedPolicy },
   scope: { requestId: string; actor: Actor | null },
   operation: string,
   attempt: Partial<EventParts>,
   body: () => Promise<{ value: T; event: EventParts }>,
 ): Promise<{ value: T; eventId: string }> {
-  const base = { requestId: scope.requestId, operation, actor: scope.actor ? auditActor(scope.actor) : null };
+  // Every event names the policy in force, whatever the operation.
+  const policy = services.policy ? { policy: { id: services.policy.document.id, version: services.policy.document.version } } : {};
+  const base = { requestId: scope.requestId, operation, actor: scope.actor ? auditActor(scope.actor) : null, ...policy };
   let outcome: { value: T; event: EventParts };
   try {
     outcome = await body();

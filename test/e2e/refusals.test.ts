@@ -32,6 +32,7 @@ describe('scope of access', () => {
     const events = await readEvents(t.gateway.store, { limit: 10_000 });
     const last = events.filter((e) => e.operation === operation).at(-1)!;
     expect(last).toMatchObject({ outcome: 'refused', outcomeCode: code });
+    expect(last.policy).toEqual({ id: 'mash-disclosure-policy', version: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
   }
 
   it('refuses a practitioner who is not a member of the enquiry', async () => {

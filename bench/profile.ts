@@ -23,7 +23,7 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const dataDir = mkdtempSync(join(tmpdir(), 'mash-bench-'));
 
 const config = configFromDocument(
-  { auth: { demoIssuer: true }, sandbox: { enabled: true, seed: 1, households: 200, healthPort: 0 }, connectors: [{ kind: 'health', timeoutMs: 5000 }] },
+  { auth: { demoIssuer: true }, sandbox: { enabled: true, seed: 1, households: 200, healthPort: 0, policePort: 0 }, connectors: [{ kind: 'health', timeoutMs: 5000 }] },
   join(process.cwd(), 'mash-gateway.config.yaml'),
   { PORT: 0, HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: undefined, LOG_LEVEL: 'silent', MASH_CONFIG: 'unused', SHUTDOWN_GRACE_MS: 5000 },
 );

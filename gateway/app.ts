@@ -1,10 +1,10 @@
 import type { Connector } from '../connectors/sdk/index.js';
-import { createHealthConnector } from '../connectors/health/index.js';
 import { createAbilityCache, loadPolicyFile, PolicyError } from '../policies/index.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { createAuditLog, type AuditLog } from './audit/index.js';
 import { createAuthenticator, loadDemoIssuer, type DemoIssuer, type IssuerConfig } from './auth/index.js';
 import type { GatewayConfig } from './config.js';
+import { buildConnectors } from './connectors.js';
 import { createAccess } from './disclosure/index.js';
 import { createEnquiryRepository, createEnquiryService, createReviewRepository } from './enquiries/index.js';
 import { GatewayError } from './errors.js';
@@ -38,18 +38,6 @@ export interface GatewayOverrides {
   inMemoryStore?: boolean;
 }
 
-function buildConnectors(config: GatewayConfig, sandbox: Sandbox | undefined): Connector[] {
-  return config.connectors.map((entry, index) => {
-    switch (entry.kind) {
-      case 'health': {
-        const baseUrl = entry.baseUrl ?? sandbox?.health.baseUrl;
-        if (!baseUrl) throw new GatewayError('CONFIG_INVALID', `connectors.${index}.baseUrl is required when the sandbox is not enabled.`);
-        return createHealthConnector({ baseUrl });
-      }
-    }
-  });
-}
-
 /** Assembles the gateway from configuration: the one place the parts are wired together. */
 export async function startGateway(config: GatewayConfig, overrides: GatewayOverrides = {}): Promise<Gateway> {
   const logger = overrides.logger ?? silentLogger;
@@ -65,7 +53,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     }
 
     const sandbox = config.sandbox.enabled
-      ? await startSandbox({ seed: config.sandbox.seed, households: config.sandbox.households, host: '127.0.0.1', healthPort: config.sandbox.healthPort })
+      ? await startSandbox({ seed: config.sandbox.seed, households: config.sandbox.households, host: '127.0.0.1', healthPort: config.sandbox.healthPort, policePort: config.sandbox.policePort })
       : undefined;
     if (sandbox) opened.push(sandbox);
 
@@ -83,9 +71,19 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       throw new GatewayError('CONFIG_INVALID', 'auth: no token issuer is configured; register an agency issuer (auth.issuers) or enable auth.demoIssuer.');
     }
 
-    const connectors = overrides.connectors ?? [...buildConnectors(config, sandbox), ...(overrides.extraConnectors ?? [])];
+    const configured = overrides.connectors ?? (await buildConnectors(config.connectors, sandbox, config.baseDir));
+    const connectors = [...configured, ...(overrides.extraConnectors ?? [])];
+    // Each configured agency keeps its own time budget, retries and breaker (one entry, one connector).
+    const resilience = overrides.connectors
+      ? undefined
+      : Object.fromEntries(
+          configured.map((connector, index) => {
+            const entry = config.connectors[index]!;
+            return [connector.manifest.agency, { timeoutMs: entry.timeoutMs, ...(entry.retries !== undefined ? { retries: entry.retries } : {}), ...(entry.breaker ? { breaker: entry.breaker } : {}) }];
+          }),
+        );
     const timeoutMs = Math.max(...config.connectors.map((c) => c.timeoutMs));
-    const federation = createFederation(connectors, { timeoutMs, logger });
+    const federation = createFederation(connectors, { timeoutMs, logger, ...(resilience ? { resilience } : {}) });
     const audit = createAuditLog(store, { logger });
     const reviews = createReviewRepository(store);
     const enquiries = createEnquiryService({ repository: createEnquiryRepository(store), reviews, policy, agencies: () => federation.agencies() });

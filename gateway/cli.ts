@@ -1,3 +1,4 @@
+import { runConnectorCommand } from '../connectors/sdk/index.js';
 import { runPolicyCommand } from '../policies/index.js';
 import { runTokenCommand } from './auth/index.js';
 import { loadConfig } from './config.js';
@@ -12,6 +13,8 @@ Commands:
         Explain what the policy decides, and why.
   policy check [--policy FILE]
         Validate a policy file.
+  connector check <module-or-path> [--options JSON] [--json] [--timeout MS]
+        Run the conformance kit against a connector module.
   serve Run the gateway (same as npm start).
 `;
 
@@ -27,6 +30,8 @@ async function cli(argv: string[]): Promise<number> {
     }
     case 'policy':
       return runPolicyCommand(rest, { stdout, stderr, policyPath: loadConfig().policyPath });
+    case 'connector':
+      return runConnectorCommand(rest, { stdout, stderr });
     case 'serve':
       await import('./main.js');
       return -1;

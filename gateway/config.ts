@@ -25,13 +25,20 @@ const environmentSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });
 
-const connectorSchema = z
-  .object({
-    kind: z.enum(['health']),
-    baseUrl: z.url().optional(),
-    timeoutMs: z.number().int().min(50).max(60_000).default(3000),
-  })
-  .strict();
+const timeoutMs = z.number().int().min(50).max(60_000).default(3000);
+/** Resilience per agency (cockatiel): retries for idempotent reads and a circuit breaker. */
+const resilience = {
+  retries: z.number().int().min(0).max(5).optional(),
+  breaker: z.object({ threshold: z.number().int().min(1).max(100).optional(), halfOpenAfterMs: z.number().int().min(100).max(600_000).optional() }).strict().optional(),
+};
+const connectorSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('health'), baseUrl: z.url().optional(), timeoutMs, ...resilience }).strict(),
+  z.object({ kind: z.literal('police'), baseUrl: z.url().optional(), timeoutMs, ...resilience }).strict(),
+  z.object({ kind: z.literal('education'), dir: z.string().min(1).optional(), timeoutMs, ...resilience }).strict(),
+  z.object({ kind: z.literal('housing'), databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(), timeoutMs, ...resilience }).strict(),
+  z.object({ kind: z.literal('social-care'), databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(), timeoutMs, ...resilience }).strict(),
+  z.object({ kind: z.literal('module'), module: z.string().min(1), options: z.record(z.string(), z.unknown()).optional(), timeoutMs, ...resilience }).strict(),
+]);
 
 const fileSchema = z
   .object({
@@ -49,9 +56,10 @@ const fileSchema = z
         seed: z.number().int().default(1),
         households: z.number().int().min(1).max(50_000).default(200),
         healthPort: z.number().int().min(0).max(65535).default(4101),
+        policePort: z.number().int().min(0).max(65535).default(4102),
       })
       .strict()
-      .default({ enabled: false, seed: 1, households: 200, healthPort: 4101 }),
+      .default({ enabled: false, seed: 1, households: 200, healthPort: 4101, policePort: 4102 }),
     connectors: z.array(connectorSchema).min(1, 'at least one connector is needed'),
   })
   .strict();
@@ -66,6 +74,8 @@ export interface GatewayConfig {
   logLevel: string;
   shutdownGraceMs: number;
   policyPath: string;
+  /** The configuration file's folder: relative module paths resolve from here. */
+  baseDir: string;
   demoIssuer: boolean;
   issuers: IssuerConfig[];
   sandbox: z.infer<typeof fileSchema>['sandbox'];
@@ -103,8 +113,9 @@ export function configFromDocument(raw: unknown, configPath: string, env: z.infe
   const issuers = file.auth.issuers.length > 0 ? parseIssuerConfigs(file.auth.issuers, 'auth.issuers') : [];
   const base = dirname(configPath);
   for (const [index, connector] of file.connectors.entries()) {
-    if (!connector.baseUrl && !file.sandbox.enabled) {
-      throw new GatewayError('CONFIG_INVALID', `Configuration error in ${configPath}: connectors.${index}.baseUrl is required when the sandbox is not enabled`);
+    const address = connector.kind === 'health' || connector.kind === 'police' ? ['baseUrl', connector.baseUrl] : connector.kind === 'education' ? ['dir', connector.dir] : connector.kind === 'module' ? ['module', connector.module] : ['databaseUrl', connector.databaseUrl];
+    if (address[1] === undefined && !file.sandbox.enabled) {
+      throw new GatewayError('CONFIG_INVALID', `Configuration error in ${configPath}: connectors.${index}.${address[0]} is required when the sandbox is not enabled`);
     }
   }
   return {
@@ -115,6 +126,7 @@ export function configFromDocument(raw: unknown, configPath: string, env: z.infe
     logLevel: env.LOG_LEVEL,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     policyPath: resolve(base, file.policy),
+    baseDir: base,
     demoIssuer: file.auth.demoIssuer,
     issuers,
     sandbox: file.sandbox,

@@ -4,9 +4,17 @@
  */
 import { generateCounty, type County, type CountyOptions } from './county/index.js';
 import { startHealthServer, type Faults } from './health/index.js';
+import { startPoliceServer, type PoliceFaults } from './police/index.js';
+import { startSocialCareDatabase, type SocialCareFaults, type SocialCareQuery } from './social-care/index.js';
+import { startEducationSystem, type EducationFaults, type EducationFiles } from './education/index.js';
+import { startHousingSystem, type HousingFaults, type HousingQuery } from './housing/index.js';
 
 export * from './county/index.js';
 export * from './health/index.js';
+export * from './police/index.js';
+export * from './social-care/index.js';
+export * from './education/index.js';
+export * from './housing/index.js';
 
 export interface SandboxOptions {
   seed?: number;
@@ -15,6 +23,10 @@ export interface SandboxOptions {
   host?: string;
   /** Port of the health FHIR server; 0 (default) picks a free port. */
   healthPort?: number;
+  /** Port of the police records API; 0 (default) picks a free port. */
+  policePort?: number;
+  /** Directory the schools' CTF and CSV files are written into; default a new temporary directory (removed on close). */
+  educationDir?: string;
   /** Further county options (as-of date, per-agency noise rates). */
   county?: Omit<CountyOptions, 'seed' | 'households'>;
 }
@@ -25,6 +37,28 @@ export interface Sandbox {
     /** FHIR base URL, ending in `/fhir`. */
     baseUrl: string;
     setFaults(faults: Faults): void;
+  };
+  police: {
+    /** Records API base URL, ending in `/api/v1`. */
+    baseUrl: string;
+    setFaults(faults: PoliceFaults): void;
+  };
+  socialCare: {
+    /** The case management database's query function (PGlite in memory), for the social care connector. */
+    query: SocialCareQuery;
+    setFaults(faults: SocialCareFaults): void;
+  };
+  education: {
+    /** The directory of CTF XML and CSV files the education connector indexes. */
+    dir: string;
+    /** The same directory through the fault knobs (pass as the connector's `directory` for latency and unreadable faults). */
+    files: EducationFiles;
+    setFaults(faults: EducationFaults): void;
+  };
+  housing: {
+    /** The housing database's query function (PGlite in memory), for the housing connector. */
+    query: HousingQuery;
+    setFaults(faults: HousingFaults): void;
   };
   close(): Promise<void>;
 }
@@ -41,9 +75,31 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     host: options.host ?? '127.0.0.1',
     port: options.healthPort ?? 0,
   });
+  const police = await startPoliceServer({ county, host: options.host ?? '127.0.0.1', port: options.policePort ?? 0 }).catch(async (error: unknown) => {
+    await health.close();
+    throw error;
+  });
+  const socialCare = await startSocialCareDatabase({ county }).catch(async (error: unknown) => {
+    await Promise.all([health.close(), police.close()]);
+    throw error;
+  });
+  const education = await startEducationSystem({ county, ...(options.educationDir !== undefined ? { dir: options.educationDir } : {}) }).catch(async (error: unknown) => {
+    await Promise.all([health.close(), police.close(), socialCare.close()]);
+    throw error;
+  });
+  const housing = await startHousingSystem({ county }).catch(async (error: unknown) => {
+    await Promise.all([health.close(), police.close(), socialCare.close(), education.close()]);
+    throw error;
+  });
   return {
     county,
     health: { baseUrl: health.baseUrl, setFaults: (faults) => health.setFaults(faults) },
-    close: () => health.close(),
+    police: { baseUrl: police.baseUrl, setFaults: (faults) => police.setFaults(faults) },
+    socialCare: { query: socialCare.query, setFaults: (faults) => socialCare.setFaults(faults) },
+    education: { dir: education.dir, files: education.files, setFaults: (faults) => education.setFaults(faults) },
+    housing: { query: housing.query, setFaults: (faults) => housing.setFaults(faults) },
+    close: async () => {
+      await Promise.all([health.close(), police.close(), socialCare.close(), education.close(), housing.close()]);
+    },
   };
 }

@@ -1,1 +1,3 @@
 export * from './types.js';
+export * from './conformance.js';
+export { runConnectorCommand, type ConnectorCommandIo } from './cli.js';

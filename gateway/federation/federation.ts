@@ -9,19 +9,35 @@ import {
 } from '../../connectors/sdk/index.js';
 import type { AgencyAnswer, PersonAnswer } from '../disclosure/gate.js';
 import type { Logger } from '../log.js';
+import {
+  AgencyTimeoutError,
+  CircuitOpenError,
+  createAgencyResilience,
+  resolveResilienceOptions,
+  type AgencyResilience,
+  type AgencyResilienceOptions,
+  type CircuitReport,
+} from './resilience.js';
 
 export interface FederationOptions {
-  /** How long one agency may take to answer one call. */
+  /** How long one agency may take to answer one call, retries included (per-agency `timeoutMs` overrides it). */
   timeoutMs: number;
   logger: Logger;
+  /** Per agency: timeout, retries with backoff, circuit breaker. Unlisted agencies get RESILIENCE_DEFAULTS. */
+  resilience?: Readonly<Record<string, AgencyResilienceOptions>>;
+}
+
+export interface AgencyHealth {
+  agency: string;
+  ok: boolean;
+  detail?: string;
+  circuit: CircuitReport;
 }
 
 export interface SubjectLinkRef {
   agency: string;
   personId: string;
 }
-
-class AgencyTimeout extends Error {}
 
 /**
  * Federation: asks every agency in parallel and turns each answer into records, no record, or
@@ -30,28 +46,40 @@ class AgencyTimeout extends Error {}
  */
 export function createFederation(connectors: readonly Connector[], options: FederationOptions) {
   const byAgency = new Map(connectors.map((c) => [c.manifest.agency, c] as const));
+  for (const agency of Object.keys(options.resilience ?? {})) {
+    if (!byAgency.has(agency)) throw new RangeError(`resilience.${agency}: no connector is registered for agency "${agency}"`);
+  }
+  const resilience = new Map<string, AgencyResilience>(
+    [...byAgency.keys()].map((agency) => [
+      agency,
+      createAgencyResilience(agency, resolveResilienceOptions(agency, options.timeoutMs, options.resilience?.[agency]), options.logger),
+    ]),
+  );
+  const resilienceOf = (agency: string): AgencyResilience => resilience.get(agency)!;
 
-  async function call<T>(connector: Connector, requestId: string, operation: string, run: (ctx: CallContext) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(new AgencyTimeout());
-        controller.abort(new AgencyTimeout());
-      }, options.timeoutMs);
-    });
+  /** Both reads are idempotent, so both may be retried on a transient failure. */
+  async function call<T>(connector: Connector, requestId: string, operation: 'searchPersons' | 'fetchRecords', run: (ctx: CallContext) => Promise<T>): Promise<T> {
+    const agency = connector.manifest.agency;
     const started = performance.now();
+    let attempts = 0;
     try {
-      return await Promise.race([run({ signal: controller.signal, requestId }), timeout]);
+      return await resilienceOf(agency).execute(
+        (signal) => {
+          attempts++;
+          return run({ signal, requestId });
+        },
+        { idempotent: true },
+      );
     } finally {
-      clearTimeout(timer);
-      options.logger.debug({ requestId, agency: connector.manifest.agency, operation, ms: Math.round(performance.now() - started) }, 'agency call');
+      options.logger.debug({ requestId, agency, operation, attempts, ms: Math.round(performance.now() - started) }, 'agency call');
     }
   }
 
   function reasonFor(agency: string, requestId: string, error: unknown): string {
-    if (error instanceof AgencyTimeout || (error instanceof ConnectorError && error.kind === 'TIMEOUT')) {
-      return `${agency} did not answer within ${options.timeoutMs} ms (timeout).`;
+    if (error instanceof AgencyTimeoutError) return error.message;
+    if (error instanceof CircuitOpenError) return `${error.message}.`;
+    if (error instanceof ConnectorError && error.kind === 'TIMEOUT') {
+      return `${agency} did not answer within ${resilienceOf(agency).options.timeoutMs} ms (timeout).`;
     }
     if (error instanceof ConnectorError) {
       options.logger.warn({ requestId, agency, kind: error.kind }, 'agency unavailable');
@@ -115,15 +143,25 @@ export function createFederation(connectors: readonly Connector[], options: Fede
       };
     },
 
-    async health(requestId: string): Promise<{ agency: string; ok: boolean; detail?: string }[]> {
+    /**
+     * Each agency's health and circuit. An agency whose circuit is open and cooling down is
+     * reported down without probing it (a hung system would otherwise cost /healthz a timeout).
+     */
+    async health(requestId: string): Promise<AgencyHealth[]> {
       return Promise.all(
-        [...byAgency.values()].map(async (connector) => {
+        [...byAgency.values()].map(async (connector): Promise<AgencyHealth> => {
           const agency = connector.manifest.agency;
-          if (!connector.health) return { agency, ok: true, detail: 'no health check declared' };
+          const policy = resilienceOf(agency);
+          const circuit = policy.circuit();
+          if (circuit.state === 'open' && circuit.retryAfter !== undefined && Date.parse(circuit.retryAfter) > Date.now()) {
+            return { agency, ok: false, detail: new CircuitOpenError(agency, circuit.consecutiveFailures, circuit.retryAfter, undefined).message, circuit };
+          }
+          if (!connector.health) return { agency, ok: true, detail: 'no health check declared', circuit };
           try {
-            return { agency, ...(await call(connector, requestId, 'health', (ctx) => connector.health!(ctx))) };
+            const health = await policy.probe((signal) => connector.health!({ signal, requestId }));
+            return { agency, ...health, circuit };
           } catch (error) {
-            return { agency, ok: false, detail: reasonFor(agency, requestId, error) };
+            return { agency, ok: false, detail: reasonFor(agency, requestId, error), circuit };
           }
         }),
       );

@@ -1,1 +1,18 @@
-export { createFederation, type Federation, type FederationOptions, type RequestFederation, type SubjectLinkRef } from './federation.js';
+export {
+  createFederation,
+  type AgencyHealth,
+  type Federation,
+  type FederationOptions,
+  type RequestFederation,
+  type SubjectLinkRef,
+} from './federation.js';
+export {
+  AgencyTimeoutError,
+  CircuitOpenError,
+  RESILIENCE_DEFAULTS,
+  resolveResilienceOptions,
+  type AgencyResilienceOptions,
+  type CircuitReport,
+  type CircuitStateName,
+  type ResolvedResilienceOptions,
+} from './resilience.js';

@@ -219,8 +219,23 @@ export const resolvers = {
       });
       return value;
     },
-    agencies: (_: unknown, __: unknown, ctx: GatewayContext) =>
-      ctx.services.federation.manifests().map((m) => ({ ...m, categories: m.categories.map((c) => ({ id: c.id, tier: c.tier, description: c.description })) })),
+    agencies: async (_: unknown, __: unknown, ctx: GatewayContext) => {
+      const health = new Map((await ctx.services.federation.health(ctx.requestId)).map((h) => [h.agency, h]));
+      return ctx.services.federation.manifests().map((m) => {
+        const h = health.get(m.agency);
+        return {
+          ...m,
+          categories: m.categories.map((c) => ({ id: c.id, tier: c.tier, description: c.description })),
+          health: {
+            ok: h?.ok ?? false,
+            detail: h?.detail ?? null,
+            circuit: h?.circuit?.state ?? null,
+            consecutiveFailures: h?.circuit?.consecutiveFailures ?? null,
+            retryAfter: h?.circuit?.retryAfter ?? null,
+          },
+        };
+      });
+    },
   },
   Mutation: {
     openEnquiry: async (_: unknown, args: { input: OpenEnquiryInput }, ctx: GatewayContext) => {

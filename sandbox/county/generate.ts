@@ -5,6 +5,10 @@ import { COUNTY_NAME, Geography, dramaPhone, makeGpPractices, makeSchools } from
 import { PopulationBuilder } from './population.js';
 import { Rng } from './prng.js';
 import { buildHealthView } from './views/health.js';
+import { buildPoliceView } from './views/police.js';
+import { buildSocialCareView } from './views/social-care.js';
+import { buildEducationView } from './views/education.js';
+import { buildHousingView } from './views/housing.js';
 
 export const DEFAULT_AS_OF = '2025-09-30';
 
@@ -56,5 +60,14 @@ export function generateCounty(options: CountyOptions = {}): County {
     featured,
   };
   const health = buildHealthView(core, options.health);
-  return { ...core, views: { health }, truth: { health: health.truth } };
+  const police = buildPoliceView(core, options.police);
+  // Social care receives the police notifications about children (MASH practice), so it follows police.
+  const socialCare = buildSocialCareView(core, options.socialCare, police);
+  const education = buildEducationView(core, options.education);
+  const housing = buildHousingView(core, options.housing);
+  return {
+    ...core,
+    views: { health, police, socialCare, education, housing },
+    truth: { health: health.truth, police: police.truth, socialCare: socialCare.truth, education: education.truth, housing: housing.truth },
+  };
 }

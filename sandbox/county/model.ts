@@ -5,6 +5,10 @@
  * to the true person so tests can score matching against ground truth.
  */
 import type { HealthView, HealthViewOptions } from './views/health.js';
+import type { PoliceView, PoliceViewOptions } from './views/police.js';
+import type { SocialCareView, SocialCareViewOptions } from './views/social-care.js';
+import type { EducationView, EducationViewOptions } from './views/education.js';
+import type { HousingView, HousingViewOptions } from './views/housing.js';
 
 export type Sex = 'female' | 'male';
 export type PersonRole = 'adult' | 'child';
@@ -116,6 +120,14 @@ export interface LocalAuthority {
 export interface CountyTruth {
   /** Health: FHIR Patient id -> person id. */
   health: ReadonlyMap<string, string>;
+  /** Police: nominal id -> person id (only the people police have met). */
+  police: ReadonlyMap<string, string>;
+  /** Social care: social care person id -> person id. */
+  socialCare: ReadonlyMap<string, string>;
+  /** Education: UPN -> person id (children on a school roll). */
+  education: ReadonlyMap<string, string>;
+  /** Housing: person ref (`{tenancy or case ref}/{member no}`) -> person id. */
+  housing: ReadonlyMap<string, string>;
 }
 
 export interface FeaturedHousehold {
@@ -132,6 +144,10 @@ export interface FeaturedHousehold {
 
 export interface CountyViews {
   health: HealthView;
+  police: PoliceView;
+  socialCare: SocialCareView;
+  education: EducationView;
+  housing: HousingView;
 }
 
 export interface County {
@@ -166,4 +182,8 @@ export interface CountyOptions {
   /** ISO date: the county's "today". Default 2025-09-30. */
   asOf?: string;
   health?: Partial<HealthViewOptions>;
+  police?: Partial<PoliceViewOptions>;
+  socialCare?: Partial<SocialCareViewOptions>;
+  education?: Partial<EducationViewOptions>;
+  housing?: Partial<HousingViewOptions>;
 }

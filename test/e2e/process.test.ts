@@ -17,7 +17,7 @@ describe('the gateway process', () => {
     const configPath = join(dir, 'config.yaml');
     writeFileSync(
       configPath,
-      `policy: ${join(process.cwd(), 'policies/mash-disclosure-policy.yaml')}\nauth: { demoIssuer: true }\nsandbox: { enabled: true, seed: 3, households: 20, healthPort: 0 }\nconnectors: [{ kind: health }]\n`,
+      `policy: ${join(process.cwd(), 'policies/mash-disclosure-policy.yaml')}\nauth: { demoIssuer: true }\nsandbox: { enabled: true, seed: 3, households: 20, healthPort: 0, policePort: 0 }\nconnectors: [{ kind: health }]\n`,
     );
     child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
       env: { ...process.env, NODE_ENV: 'production', PORT: '0', DATA_DIR: join(dir, 'data'), MASH_CONFIG: configPath, DATABASE_URL: '', LOG_LEVEL: 'info' },

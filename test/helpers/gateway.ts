@@ -20,13 +20,13 @@ export interface TestGateway {
 export const RESEARCHER = { sub: 'researcher-1', name: 'Riley Researcher', agency: 'social-care', roles: ['mash-researcher'] };
 
 /** A gateway on loopback with the sandbox county (health on a free port) and a temporary data dir. */
-export async function startTestGateway(overrides: GatewayOverrides & { households?: number; issuers?: unknown[] } = {}): Promise<TestGateway> {
+export async function startTestGateway(overrides: GatewayOverrides & { households?: number; issuers?: unknown[]; agencies?: string[] } = {}): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mash-gateway-test-'));
   const config = configFromDocument(
     {
       auth: { demoIssuer: true, issuers: overrides.issuers ?? [] },
-      sandbox: { enabled: true, seed: 7, households: overrides.households ?? 60, healthPort: 0 },
-      connectors: [{ kind: 'health', timeoutMs: 1500 }],
+      sandbox: { enabled: true, seed: 7, households: overrides.households ?? 60, healthPort: 0, policePort: 0 },
+      connectors: (overrides.agencies ?? ['health']).map((kind) => ({ kind, timeoutMs: 1500 })),
     },
     join(process.cwd(), 'mash-gateway.config.yaml'),
     { PORT: 0, HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: undefined, LOG_LEVEL: 'debug', MASH_CONFIG: 'unused', SHUTDOWN_GRACE_MS: 5000 },

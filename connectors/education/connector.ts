@@ -1,0 +1,182 @@
+/**
+ * The education connector: a directory of DfE Common Transfer Files and CSV extracts (the LA's
+ * education data hub) as a `Connector`. The directory is re-indexed on each call, so files
+ * dropped in are found without a restart; a file that cannot be read is reported by
+ * `problems()` and in `health()`, and skipped while everything else loads.
+ */
+import {
+  ConnectorError,
+  type AgencyContact,
+  type CallContext,
+  type Connector,
+  type ConnectorHealth,
+  type ConnectorManifest,
+  type PersonQuery,
+  type SourcePerson,
+  type SourceRecord,
+} from '../sdk/index.js';
+import { FileCatalogue, type CatalogueState, type FileProblem } from './catalogue.js';
+import { AGENCY, EDUCATION_CATEGORIES, SYSTEMS } from './codes.js';
+import { nodeDirectory, type DirectoryReader } from './directory.js';
+import { fold, foldPostcode, type PupilEntry } from './mapping.js';
+import { isValidUpn, normaliseUpn } from './upn.js';
+
+export interface EducationConnectorOptions {
+  /** The directory to index (a local path). Give this or `directory`. */
+  dir?: string;
+  /** The directory behind another reader (a share, a test double, the sandbox's fault knobs). */
+  directory?: DirectoryReader;
+  /** Provenance `system` for records; defaults to the directory's location (a `file:` URL). */
+  system?: string;
+  /** Who to contact at education about withheld information. */
+  contact?: AgencyContact;
+  /** A person search matching more pupils than this is refused as too broad. Default 50. */
+  maxPersonMatches?: number;
+  /** Re-list the directory at most this often (0, the default: on every call). */
+  minRefreshIntervalMs?: number;
+}
+
+export interface EducationConnector extends Connector {
+  /** Files (and pupils or rows within files) left out at the last refresh, with why. No personal data. */
+  problems(): readonly FileProblem[];
+}
+
+const DEFAULT_CONTACT: AgencyContact = {
+  name: 'Education Safeguarding Lead',
+  organisation: 'Local authority education safeguarding team',
+};
+
+const PARTIAL_DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
+
+function trimmed(value: string | undefined): string | undefined {
+  const t = value?.trim();
+  return t ? t : undefined;
+}
+
+function describeProblems(problems: readonly FileProblem[]): string | undefined {
+  const skipped = problems.filter((p) => p.skipped === 'file');
+  const entries = problems.filter((p) => p.skipped === 'entry');
+  const parts: string[] = [];
+  if (skipped.length > 0) {
+    const shown = skipped.slice(0, 5).map((p) => `${p.file} (${p.reason})`);
+    parts.push(`${skipped.length} ${skipped.length === 1 ? 'file' : 'files'} skipped: ${shown.join('; ')}${skipped.length > 5 ? '; ...' : ''}`);
+  }
+  if (entries.length > 0) parts.push(`${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} left out of otherwise readable files`);
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+export function createEducationConnector(options: EducationConnectorOptions): EducationConnector {
+  if ((options.dir === undefined) === (options.directory === undefined)) {
+    throw new TypeError('createEducationConnector: give exactly one of dir or directory');
+  }
+  const directory = options.directory ?? nodeDirectory(options.dir as string);
+  const maxPersonMatches = options.maxPersonMatches ?? 50;
+  if (!Number.isInteger(maxPersonMatches) || maxPersonMatches < 1) throw new RangeError('createEducationConnector: maxPersonMatches must be a positive integer');
+  const contact = options.contact ?? DEFAULT_CONTACT;
+  const catalogue = new FileCatalogue(directory, { system: options.system ?? directory.location, fallbackContact: contact }, options.minRefreshIntervalMs ?? 0);
+
+  const manifest: ConnectorManifest = {
+    agency: AGENCY,
+    name: 'County education data hub (DfE Common Transfer Files and attendance extracts)',
+    version: '0.1.0',
+    protocol: 'dfe-ctf-files',
+    identifierSystems: [SYSTEMS.upn],
+    categories: EDUCATION_CATEGORIES,
+    contact,
+  };
+
+  /** The index, refusing to answer from a directory where no CTF could be read. */
+  async function usable(signal: AbortSignal): Promise<CatalogueState> {
+    const state = await catalogue.current(signal);
+    if (state.ctfFiles > 0 && state.validCtfFiles === 0) {
+      throw new ConnectorError('MALFORMED_RESPONSE', `education directory holds ${state.ctfFiles} Common Transfer Files and none could be read`);
+    }
+    return state;
+  }
+
+  function matches(entry: PupilEntry, family: string | undefined, given: string | undefined, birthDate: string | undefined, postalCode: string | undefined): boolean {
+    const { keys } = entry;
+    if (family !== undefined && !keys.families.some((f) => f.startsWith(family))) return false;
+    if (given !== undefined && !keys.givens.some((g) => g.startsWith(given))) return false;
+    if (birthDate !== undefined && !keys.birthDates.some((d) => d.startsWith(birthDate))) return false;
+    if (postalCode !== undefined && !keys.postcodes.some((p) => p.startsWith(postalCode))) return false;
+    return true;
+  }
+
+  return {
+    manifest,
+
+    problems: () => catalogue.problems(),
+
+    async searchPersons(query: PersonQuery, ctx: CallContext): Promise<SourcePerson[]> {
+      const upns = [
+        ...new Set(
+          (query.identifiers ?? [])
+            .filter((i) => i.system === SYSTEMS.upn)
+            .map((i) => normaliseUpn(i.value))
+            .filter(isValidUpn),
+        ),
+      ];
+      const family = trimmed(query.family);
+      const given = trimmed(query.given);
+      const birthDate = trimmed(query.birthDate);
+      const postalCode = trimmed(query.postalCode);
+      if (birthDate !== undefined && !PARTIAL_DATE.test(birthDate)) {
+        throw new ConnectorError('BAD_QUERY', 'education person search: birth date must be YYYY-MM-DD');
+      }
+      const demographics = (family !== undefined || given !== undefined) && (birthDate !== undefined || (family !== undefined && given !== undefined));
+      if (upns.length === 0 && !demographics) {
+        throw new ConnectorError('BAD_QUERY', 'education person search needs a valid UPN, or a name with a birth date, or a full name');
+      }
+      if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'education person search was aborted before it started');
+      const { index } = await usable(ctx.signal);
+
+      let found: PupilEntry[] = [];
+      for (const upn of upns) {
+        const entry = index.persons.get(upn) ?? index.persons.get(index.formerUpns.get(upn) ?? '');
+        if (entry && !found.includes(entry)) found.push(entry);
+      }
+      if (found.length === 0 && demographics) {
+        const f = family !== undefined ? fold(family) : undefined;
+        const g = given !== undefined ? fold(given) : undefined;
+        // The postcode narrows a search without a birth date only: with one, it would hide
+        // pupils whose school still holds the address before a move.
+        const pc = postalCode !== undefined && birthDate === undefined ? foldPostcode(postalCode) : undefined;
+        for (const entry of index.persons.values()) {
+          if (!matches(entry, f, g, birthDate, pc)) continue;
+          // A pupil with a different UPN from the one asked for is someone else.
+          if (upns.length > 0 && !entry.person.identifiers.some((i) => upns.includes(i.value))) continue;
+          found.push(entry);
+          if (found.length > maxPersonMatches) {
+            throw new ConnectorError('BAD_QUERY', 'education person search matched too many pupils; add a birth date or more of the name');
+          }
+        }
+      }
+      found = found.slice(0, maxPersonMatches);
+      return found.map((e) => e.person);
+    },
+
+    async fetchRecords(personIds: readonly string[], ctx: CallContext): Promise<Map<string, SourceRecord[]>> {
+      if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'education record fetch was aborted before it started');
+      const ids = [...new Set(personIds)];
+      const result = new Map<string, SourceRecord[]>(ids.map((id) => [id, []]));
+      // An id that is not a UPN is no pupil of ours: no records, and nothing to read.
+      const upns = ids.filter((id) => typeof id === 'string' && isValidUpn(id));
+      if (upns.length === 0) return result;
+      const { index } = await usable(ctx.signal);
+      for (const id of upns) result.set(id, [...(index.records.get(id) ?? [])]);
+      return result;
+    },
+
+    async health(ctx: CallContext): Promise<ConnectorHealth> {
+      try {
+        const state = await usable(ctx.signal);
+        const detail = describeProblems(state.problems);
+        if (state.validCtfFiles === 0) return { ok: false, detail: 'no Common Transfer Files in the directory' };
+        return detail ? { ok: true, detail } : { ok: true };
+      } catch (error) {
+        return { ok: false, detail: error instanceof ConnectorError ? error.kind : 'unknown error' };
+      }
+    },
+  };
+}

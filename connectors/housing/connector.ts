@@ -1,0 +1,190 @@
+/**
+ * The housing connector: the council housing system's SQL tables (tenancies, household members,
+ * H-CLIC homelessness cases, temporary accommodation, anti-social behaviour, rent accounts,
+ * possession proceedings) as a `Connector`. It reads through an injected query function, so the
+ * same code serves PGlite and PostgreSQL. Person search by housing person reference or
+ * demographics; record fetch in one query per table for a whole batch of persons.
+ */
+import { z } from 'zod';
+import {
+  ConnectorError,
+  type AgencyContact,
+  type CallContext,
+  type Connector,
+  type ConnectorHealth,
+  type ConnectorManifest,
+  type PersonQuery,
+  type SourcePerson,
+  type SourceRecord,
+} from '../sdk/index.js';
+import { AGENCY, HOUSING_CATEGORIES, SYSTEMS } from './codes.js';
+import {
+  arrearsRecord,
+  asbRecord,
+  homelessnessRecord,
+  placementRecord,
+  possessionRecord,
+  tenancyRecord,
+  toSourcePerson,
+  type MappingContext,
+} from './mapping.js';
+import { runQuery, type HousingQuery } from './query.js';
+import { AsbRow, HomelessnessRow, MemberRow, PlacementRow, PossessionRow, RentRow, SQL, TenancyRow } from './sql.js';
+
+export interface HousingConnectorOptions {
+  /** Runs SQL against the housing database (see `queryFromClient` for PGlite and `pg`). */
+  query: HousingQuery;
+  /** Provenance `system` for records. Default `urn:mash-gateway:housing`. */
+  system?: string;
+  /** Who to contact at housing about withheld information. */
+  contact?: AgencyContact;
+  /** A person search matching more household members than this is refused as too broad. Default 50. */
+  maxPersonMatches?: number;
+}
+
+const DEFAULT_CONTACT: AgencyContact = {
+  name: 'Housing Safeguarding Lead',
+  organisation: 'Council housing services',
+};
+
+/** `T004512/3`, `HL000321/1`: a household reference and a member number. */
+const PERSON_REF = /^[A-Za-z0-9-]{1,32}\/\d{1,3}$/;
+const PARTIAL_DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
+
+function trimmed(value: string | undefined): string | undefined {
+  const t = value?.trim();
+  return t ? t : undefined;
+}
+
+/** Lower case, with the LIKE wildcards escaped (the queries use ESCAPE '\'). */
+function likePrefix(value: string): string {
+  return value.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function rowsOf<S extends z.ZodType>(schema: S, rows: unknown[], what: string): Array<z.infer<S>> {
+  const parsed = z.array(schema).safeParse(rows);
+  if (!parsed.success) throw new ConnectorError('MALFORMED_RESPONSE', `housing database answered the ${what} query with rows of the wrong shape`);
+  return parsed.data;
+}
+
+export function createHousingConnector(options: HousingConnectorOptions): Connector {
+  if (typeof options.query !== 'function') throw new TypeError('createHousingConnector: query must be a function');
+  const maxPersonMatches = options.maxPersonMatches ?? 50;
+  if (!Number.isInteger(maxPersonMatches) || maxPersonMatches < 1) throw new RangeError('createHousingConnector: maxPersonMatches must be a positive integer');
+  const contact = options.contact ?? DEFAULT_CONTACT;
+  const mapping: MappingContext = { system: options.system ?? 'urn:mash-gateway:housing', fallbackContact: contact };
+  const { query } = options;
+
+  const manifest: ConnectorManifest = {
+    agency: AGENCY,
+    name: 'Council housing management and housing options system (SQL)',
+    version: '0.1.0',
+    protocol: 'sql',
+    identifierSystems: [SYSTEMS.housingPerson],
+    categories: HOUSING_CATEGORIES,
+    contact,
+  };
+
+  /**
+   * Runs queries side by side. When one fails the others are abandoned and the batch fails with
+   * the first failure (the siblings' aborts it triggers settle later).
+   */
+  async function together(signal: AbortSignal, run: (signal: AbortSignal) => Array<Promise<unknown[]>>): Promise<unknown[][]> {
+    const cancel = new AbortController();
+    const pending = run(AbortSignal.any([signal, cancel.signal])).map((p) =>
+      p.catch((error: unknown) => {
+        cancel.abort();
+        throw error;
+      }),
+    );
+    return Promise.all(pending);
+  }
+
+  return {
+    manifest,
+
+    async searchPersons(q: PersonQuery, ctx: CallContext): Promise<SourcePerson[]> {
+      const refs = [...new Set((q.identifiers ?? []).filter((i) => i.system === SYSTEMS.housingPerson).map((i) => i.value.trim()).filter((v) => PERSON_REF.test(v)))];
+      const family = trimmed(q.family);
+      const given = trimmed(q.given);
+      const birthDate = trimmed(q.birthDate);
+      const postalCode = trimmed(q.postalCode)?.replace(/\s+/g, '').toUpperCase();
+      if (birthDate !== undefined && !PARTIAL_DATE.test(birthDate)) {
+        throw new ConnectorError('BAD_QUERY', 'housing person search: birth date must be YYYY-MM-DD');
+      }
+      const demographics = (family !== undefined || given !== undefined) && (birthDate !== undefined || (family !== undefined && given !== undefined));
+      if (refs.length === 0 && !demographics) {
+        throw new ConnectorError('BAD_QUERY', 'housing person search needs a housing person reference, or a name with a birth date, or a full name');
+      }
+      if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'housing person search was aborted before it started');
+
+      let members: MemberRow[] = [];
+      if (refs.length > 0) members = rowsOf(MemberRow, await runQuery(query, 'household member', SQL.membersByRef, [refs], ctx.signal), 'household member');
+      // A person can sit in more than one household record (a homelessness case, then a
+      // tenancy), so an unknown reference falls back to demographics without excluding others.
+      if (members.length === 0 && demographics) {
+        const params = [
+          family !== undefined ? likePrefix(family) : null,
+          given !== undefined ? likePrefix(given) : null,
+          birthDate ?? null,
+          // As in the health connector: the postcode narrows a search without a birth date only.
+          postalCode !== undefined && birthDate === undefined ? likePrefix(postalCode).toUpperCase() : null,
+          maxPersonMatches + 1,
+        ];
+        members = rowsOf(MemberRow, await runQuery(query, 'household member', SQL.membersByDemographics, params, ctx.signal), 'household member');
+        if (members.length > maxPersonMatches) {
+          throw new ConnectorError('BAD_QUERY', 'housing person search matched too many people; add a birth date or more of the name');
+        }
+      }
+      if (members.length === 0) return [];
+      const ids = members.map((m) => m.person_ref);
+      const [tenancies = [], cases = []] = await together(ctx.signal, (signal) => [
+        runQuery(query, 'tenancy', SQL.tenancies, [ids], signal),
+        runQuery(query, 'homelessness case', SQL.homelessnessCases, [ids], signal),
+      ]);
+      const context = { tenancies: rowsOf(TenancyRow, tenancies, 'tenancy'), cases: rowsOf(HomelessnessRow, cases, 'homelessness case') };
+      return members.map((m) => toSourcePerson(m, context, mapping));
+    },
+
+    async fetchRecords(personIds: readonly string[], ctx: CallContext): Promise<Map<string, SourceRecord[]>> {
+      if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'housing record fetch was aborted before it started');
+      const unique = [...new Set(personIds)];
+      const result = new Map<string, SourceRecord[]>(unique.map((id) => [id, []]));
+      // An id that is not a housing person reference is no one we hold: no records, no query.
+      const ids = unique.filter((id) => typeof id === 'string' && PERSON_REF.test(id));
+      if (ids.length === 0) return result;
+
+      const [tenancies = [], cases = [], placements = [], asb = [], rent = [], possession = []] = await together(ctx.signal, (signal) => [
+        runQuery(query, 'tenancy', SQL.tenancies, [ids], signal),
+        runQuery(query, 'homelessness case', SQL.homelessnessCases, [ids], signal),
+        runQuery(query, 'temporary accommodation', SQL.temporaryAccommodation, [ids], signal),
+        runQuery(query, 'anti-social behaviour', SQL.asbCases, [ids], signal),
+        runQuery(query, 'rent account', SQL.rentAccounts, [ids], signal),
+        runQuery(query, 'possession action', SQL.possessionActions, [ids], signal),
+      ]);
+      const add = (r: SourceRecord): void => {
+        result.get(r.personId)?.push(r);
+      };
+      for (const row of rowsOf(TenancyRow, tenancies, 'tenancy')) add(tenancyRecord(row, mapping));
+      for (const row of rowsOf(HomelessnessRow, cases, 'homelessness case')) add(homelessnessRecord(row, mapping));
+      for (const row of rowsOf(PlacementRow, placements, 'temporary accommodation')) add(placementRecord(row, mapping));
+      for (const row of rowsOf(AsbRow, asb, 'anti-social behaviour')) add(asbRecord(row, mapping));
+      for (const row of rowsOf(RentRow, rent, 'rent account')) add(arrearsRecord(row, mapping));
+      for (const row of rowsOf(PossessionRow, possession, 'possession action')) add(possessionRecord(row, mapping));
+      for (const list of result.values()) {
+        list.sort((a, b) => (a.fields.start ?? '').localeCompare(b.fields.start ?? '') || a.provenance.recordId.localeCompare(b.provenance.recordId));
+      }
+      return result;
+    },
+
+    async health(ctx: CallContext): Promise<ConnectorHealth> {
+      try {
+        const rows = await runQuery(query, 'health check', 'SELECT count(*)::int AS tenancies FROM tenancies', [], ctx.signal);
+        const parsed = z.array(z.object({ tenancies: z.number().int() })).length(1).safeParse(rows);
+        return parsed.success ? { ok: true } : { ok: false, detail: 'MALFORMED_RESPONSE' };
+      } catch (error) {
+        return { ok: false, detail: error instanceof ConnectorError ? error.kind : 'unknown error' };
+      }
+    },
+  };
+}

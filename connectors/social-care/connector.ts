@@ -1,0 +1,232 @@
+/**
+ * The social care connector: a children's social care case management database whose lists are
+ * shaped like the Ofsted Annex A lists (see sandbox/social-care/README.md), read by SQL through
+ * one injected query function, so PGlite and PostgreSQL (`pg`) both work. Person search by NHS
+ * number, social care person id or demographics; record fetch in one query per list for a whole
+ * batch of persons.
+ */
+import {
+  ConnectorError,
+  type AgencyContact,
+  type CallContext,
+  type Connector,
+  type ConnectorHealth,
+  type ConnectorManifest,
+  type PersonQuery,
+  type SourcePerson,
+  type SourceRecord,
+} from '../sdk/index.js';
+import { AGENCY, SOCIAL_CARE_CATEGORIES, SYSTEMS } from './codes.js';
+import {
+  adoptionRecord,
+  assessmentRecord,
+  childInNeedRecord,
+  contactRecord,
+  cpPlanRecord,
+  genderHistoryRecord,
+  lookedAfterRecord,
+  referralRecord,
+  section47Record,
+  toSourcePerson,
+  type MappingContext,
+} from './mapping.js';
+import {
+  AddressRow,
+  AdoptionRow,
+  AllocationRow,
+  AssessmentRow,
+  ChildInNeedRow,
+  ContactRow,
+  CpPlanRow,
+  GenderHistoryRow,
+  LookedAfterRow,
+  PersonRow,
+  ReferralRow,
+  SQL,
+  Section47Row,
+  select,
+  squashName,
+  type AllocationRowT,
+  type SqlQuery,
+} from './sql.js';
+import { setMaxListeners } from 'node:events';
+import { z } from 'zod';
+
+export interface SocialCareConnectorOptions {
+  /** Runs one parameterised query: `(sql, params) => pool.query(sql, params)` for `pg`. */
+  query: SqlQuery;
+  /** Provenance `system` for records, e.g. the case management system's URL. */
+  system?: string;
+  /** Identifier system of the case management system's person ids. */
+  personIdSystem?: string;
+  /** The front door (MASH / duty team): who to contact when no worker is allocated. */
+  contact?: AgencyContact;
+  /** A person search matching more persons than this is refused as too broad. Default 50. */
+  maxPersonMatches?: number;
+  /** Called by the connector's `close()`, e.g. `() => pool.end()` for a `pg` pool the gateway made. */
+  close?: () => Promise<void>;
+}
+
+const DEFAULT_CONTACT: AgencyContact = { name: "Children's Services Front Door (MASH)", organisation: "Local authority children's social care" };
+const PERSON_ID = /^[A-Za-z0-9][A-Za-z0-9\-_.]{0,63}$/;
+const FULL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const PARTIAL_DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
+
+/** NHS number: 10 digits with a Modulus 11 check digit (STANDARDS.md). */
+function isValidNhsNumber(value: string): boolean {
+  if (!/^\d{10}$/.test(value)) return false;
+  let sum = 0;
+  for (let i = 0; i < 9; i++) sum += (value.charCodeAt(i) - 48) * (10 - i);
+  const check = 11 - (sum % 11);
+  const expected = check === 11 ? 0 : check;
+  return expected !== 10 && expected === value.charCodeAt(9) - 48;
+}
+
+function trimmed(value: string | undefined): string | undefined {
+  const t = value?.trim();
+  return t ? t : undefined;
+}
+
+function swapped(date: string): string | undefined {
+  const m = FULL_DATE.exec(date);
+  if (!m || m[2] === m[3] || Number(m[3]) > 12) return undefined;
+  return `${m[1]}-${m[3]}-${m[2]}`;
+}
+
+export function createSocialCareConnector(options: SocialCareConnectorOptions): Connector {
+  if (typeof options.query !== 'function') throw new TypeError('createSocialCareConnector: query must be a function');
+  const query = options.query;
+  const maxPersonMatches = options.maxPersonMatches ?? 50;
+  if (!Number.isInteger(maxPersonMatches) || maxPersonMatches < 1) throw new RangeError('createSocialCareConnector: maxPersonMatches must be a positive integer');
+  const contact = options.contact ?? DEFAULT_CONTACT;
+  const personIdSystem = options.personIdSystem ?? SYSTEMS.socialCarePersonId;
+  const ctxMap: MappingContext = { system: options.system ?? 'urn:mash-gateway:social-care:annex-a-sql', personIdSystem, contact };
+
+  const manifest: ConnectorManifest = {
+    agency: AGENCY,
+    name: "Children's social care case management (Annex A lists, SQL)",
+    version: '0.1.0',
+    protocol: 'sql-annex-a',
+    identifierSystems: [SYSTEMS.nhsNumber, personIdSystem],
+    categories: SOCIAL_CARE_CATEGORIES,
+    contact,
+  };
+
+  /** Persons, then their addresses and open allocations: three queries for any number of persons. */
+  async function complete(rows: Array<z.infer<typeof PersonRow>>, signal: AbortSignal): Promise<SourcePerson[]> {
+    if (rows.length > maxPersonMatches) {
+      throw new ConnectorError('BAD_QUERY', 'social care person search matched too many persons; add a birth date or more of the name');
+    }
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.person_id);
+    const [addresses, allocations] = await Promise.all([
+      select(query, 'address', SQL.addresses, [ids], AddressRow, signal),
+      select(query, 'allocation', SQL.allocations, [ids], AllocationRow, signal),
+    ]);
+    const allocationOf = new Map<string, AllocationRowT>();
+    for (const a of allocations) if (!allocationOf.has(a.person_id)) allocationOf.set(a.person_id, a);
+    return rows.map((r) =>
+      toSourcePerson(
+        r,
+        addresses.filter((a) => a.person_id === r.person_id),
+        allocationOf.get(r.person_id),
+        ctxMap,
+      ),
+    );
+  }
+
+  return {
+    manifest,
+
+    async searchPersons(q: PersonQuery, ctx: CallContext): Promise<SourcePerson[]> {
+      const identifiers = q.identifiers ?? [];
+      const nhsNumbers = [...new Set(identifiers.filter((i) => i.system === SYSTEMS.nhsNumber).map((i) => i.value.replace(/\s+/g, '')).filter(isValidNhsNumber))];
+      const ids = [...new Set(identifiers.filter((i) => i.system === personIdSystem).map((i) => i.value.trim()).filter((v) => PERSON_ID.test(v)))];
+      const family = trimmed(q.family);
+      const given = trimmed(q.given)?.split(/\s+/)[0];
+      const birthDate = trimmed(q.birthDate);
+      const postalCode = trimmed(q.postalCode)?.replace(/\s+/g, '').toUpperCase();
+      if (birthDate !== undefined && !PARTIAL_DATE.test(birthDate)) throw new ConnectorError('BAD_QUERY', 'social care person search: birth date must be YYYY-MM-DD');
+      const demographics = (family !== undefined || given !== undefined) && (birthDate !== undefined || (family !== undefined && given !== undefined));
+      if (nhsNumbers.length === 0 && ids.length === 0 && !demographics) {
+        throw new ConnectorError('BAD_QUERY', 'social care person search needs a valid NHS number or social care person id, or a name with a birth date, or a full name');
+      }
+      const limit = maxPersonMatches + 1;
+      let rows: Array<z.infer<typeof PersonRow>> = [];
+      if (ids.length > 0) rows = await select(query, 'person', SQL.personsById, [ids, limit], PersonRow, ctx.signal);
+      if (rows.length === 0 && nhsNumbers.length > 0) rows = await select(query, 'person', SQL.personsByNhsNumber, [nhsNumbers, limit], PersonRow, ctx.signal);
+      if (rows.length === 0 && demographics) {
+        // Both readings of an ambiguous date of birth; the gateway's matcher scores the disagreement.
+        const dates = birthDate ? [birthDate, ...(swapped(birthDate) ? [swapped(birthDate) as string] : [])] : null;
+        const found = await select(
+          query,
+          'person',
+          SQL.personsByDemographics,
+          [family ? squashName(family) : null, given ? squashName(given) : null, dates, postalCode && !dates ? postalCode : null, limit],
+          PersonRow,
+          ctx.signal,
+        );
+        // A person recorded with a different NHS number is someone else.
+        rows = nhsNumbers.length === 0 ? found : found.filter((r) => !r.nhs_number || nhsNumbers.includes(r.nhs_number.replace(/\s+/g, '')));
+      }
+      return complete(rows, ctx.signal);
+    },
+
+    async fetchRecords(personIds: readonly string[], ctx: CallContext): Promise<Map<string, SourceRecord[]>> {
+      const ids = [...new Set(personIds)];
+      if (ids.some((id) => !PERSON_ID.test(id))) throw new ConnectorError('BAD_QUERY', 'social care record fetch: person ids must be social care person ids');
+      const result = new Map<string, SourceRecord[]>(ids.map((id) => [id, []]));
+      if (ids.length === 0) return result;
+
+      // One query per list for the whole batch; when one fails, stop waiting for the others.
+      const cancel = new AbortController();
+      const signal = AbortSignal.any([ctx.signal, cancel.signal]);
+      // Nine lists, each waiting on the signal (and a client may listen too): not a leak.
+      setMaxListeners(32, signal);
+      const run = <S extends z.ZodType>(what: string, sql: string, schema: S): Promise<Array<z.infer<S>>> =>
+        select(query, what, sql, [ids], schema, signal).catch((error: unknown) => {
+          cancel.abort();
+          throw error;
+        });
+      // Promise.all answers with the first failure: its kind, not the siblings' cancellation.
+      const lists = await Promise.all([
+        run('contact', SQL.contacts, ContactRow),
+        run('referral', SQL.referrals, ReferralRow),
+        run('assessment', SQL.assessments, AssessmentRow),
+        run('section 47', SQL.section47s, Section47Row),
+        run('child in need', SQL.childrenInNeed, ChildInNeedRow),
+        run('child protection plan', SQL.cpPlans, CpPlanRow),
+        run('looked after', SQL.lookedAfter, LookedAfterRow),
+        run('adoption', SQL.adoptions, AdoptionRow),
+        run('gender history', SQL.genderHistory, GenderHistoryRow),
+      ]);
+      const [contacts, referrals, assessments, section47s, childrenInNeed, cpPlans, lookedAfter, adoptions, genderHistory] = lists;
+      const add = (r: SourceRecord): void => {
+        result.get(r.personId)?.push(r);
+      };
+      for (const r of contacts) add(contactRecord(r, ctxMap));
+      for (const r of referrals) add(referralRecord(r, ctxMap));
+      for (const r of assessments) add(assessmentRecord(r, ctxMap));
+      for (const r of section47s) add(section47Record(r, ctxMap));
+      for (const r of childrenInNeed) add(childInNeedRecord(r, ctxMap));
+      for (const r of cpPlans) add(cpPlanRecord(r, ctxMap));
+      for (const r of lookedAfter) add(lookedAfterRecord(r, ctxMap));
+      for (const r of adoptions) add(adoptionRecord(r, ctxMap));
+      for (const r of genderHistory) add(genderHistoryRecord(r, ctxMap));
+      return result;
+    },
+
+    async close(): Promise<void> {
+      await options.close?.();
+    },
+
+    async health(ctx: CallContext): Promise<ConnectorHealth> {
+      try {
+        await select(query, 'health', SQL.health, [], z.looseObject({ persons: z.union([z.number(), z.string()]) }), ctx.signal);
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, detail: error instanceof ConnectorError ? error.kind : 'unknown error' };
+      }
+    },
+  };
+}

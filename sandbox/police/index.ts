@@ -1,0 +1,30 @@
+export {
+  startPoliceServer,
+  type PoliceFaults,
+  type PoliceRecordedRequest,
+  type PoliceServer,
+  type PoliceServerOptions,
+} from './server.js';
+export { PoliceApiError, PoliceStore, type PersonSearch as PolicePersonSearch } from './store.js';
+export {
+  buildPoliceView,
+  DEFAULT_POLICE_VIEW_OPTIONS,
+  WARNING_MARKERS,
+  pncCheckLetter,
+  type IntelligenceReport,
+  type PoliceEvent,
+  type PoliceEventType,
+  type PoliceInvolvement,
+  type PoliceLocation,
+  type PoliceName,
+  type PoliceNameType,
+  type PoliceOfficer,
+  type PolicePerson,
+  type PolicePersonAddress,
+  type PoliceRole,
+  type PoliceUnit,
+  type PoliceView,
+  type PoliceViewOptions,
+  type WarningMarker,
+  type WarningMarkerCode,
+} from '../county/views/police.js';

@@ -1,0 +1,32 @@
+export {
+  startSocialCareDatabase,
+  SocialCareDatabaseError,
+  type SocialCareRecordedQuery,
+  type SocialCareDatabase,
+  type SocialCareDatabaseOptions,
+  type SocialCareFaults,
+  type SocialCareQuery,
+  type SocialCareQueryOptions,
+  type SocialCareSqlResult,
+} from './database.js';
+export { loadSocialCareDatabase, socialCareRows, SOCIAL_CARE_SCHEMA_SQL, SOCIAL_CARE_TABLES, type SocialCareTable, type SocialCareSqlRunner } from './schema.js';
+export {
+  buildSocialCareView,
+  ANNEX_A,
+  DEFAULT_SOCIAL_CARE_VIEW_OPTIONS,
+  type SocialCareAddress,
+  type SocialCareAdoption,
+  type SocialCareAssessment,
+  type SocialCareChildInNeed,
+  type SocialCareContact,
+  type SocialCareCpPlan,
+  type SocialCareGenderHistory,
+  type SocialCareLookedAfter,
+  type SocialCarePerson,
+  type SocialCareReferral,
+  type SocialCareSection47,
+  type SocialCareTeam,
+  type SocialCareView,
+  type SocialCareViewOptions,
+  type SocialCareWorker,
+} from '../county/views/social-care.js';

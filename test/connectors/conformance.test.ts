@@ -1,0 +1,290 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSchoolNursingConnector, InMemorySchoolNursingSystem, conformance as exampleConformance } from '../../connectors/example/index.js';
+import { createHealthConnector } from '../../connectors/health/index.js';
+import {
+  checkConnector,
+  ConnectorError,
+  formatConformanceReport,
+  type ConformanceFault,
+  type ConformanceReport,
+  type ConformanceSamples,
+  type Connector,
+  type SourcePerson,
+  type SourceRecord,
+} from '../../connectors/sdk/index.js';
+import { generateCounty, type County } from '../../sandbox/county/index.js';
+import { startHealthServer } from '../../sandbox/health/index.js';
+
+/**
+ * Every agency's connector passes the conformance kit against its simulated system, inside
+ * `npm test`. Adding an agency is one entry in AGENCIES: how to start its simulator on the shared
+ * county and build its connector. Samples are found from the county's featured household (see
+ * featuredSamples); an entry may give `samples` of its own where that is not enough.
+ */
+
+interface SystemUnderTest {
+  connector: Connector;
+  close(): Promise<void>;
+  faults?: ConformanceFault[];
+  samples?: Partial<ConformanceSamples>;
+}
+
+interface AgencyUnderTest {
+  agency: string;
+  start(county: County): Promise<SystemUnderTest>;
+}
+
+interface HttpSimulator {
+  baseUrl: string;
+  close(): Promise<void>;
+  setFaults(faults: { errorRate?: number; malformed?: boolean; hang?: boolean }): void;
+}
+
+/** An agency whose simulator is an HTTP server with the sandbox's fault switches (health, police): 5xx, malformed, hang. */
+function overHttp(agency: string, start: (options: { county: County }) => Promise<HttpSimulator>, connect: (baseUrl: string) => Connector): AgencyUnderTest {
+  return {
+    agency,
+    async start(county) {
+      const server = await start({ county });
+      return {
+        connector: connect(server.baseUrl),
+        close: () => server.close(),
+        faults: [
+          { name: 'HTTP 500', expect: 'UPSTREAM_ERROR', apply: () => server.setFaults({ errorRate: 1 }), clear: () => server.setFaults({}) },
+          { name: 'malformed payload', expect: 'MALFORMED_RESPONSE', apply: () => server.setFaults({ malformed: true }), clear: () => server.setFaults({}) },
+          // The kit aborts each call at its timeoutMs; the connector must turn that into TIMEOUT.
+          { name: 'system hangs', expect: 'TIMEOUT', apply: () => server.setFaults({ hang: true }), clear: () => server.setFaults({}) },
+        ],
+      };
+    },
+  };
+}
+
+const AGENCIES: AgencyUnderTest[] = [
+  overHttp('health', startHealthServer, (baseUrl) => createHealthConnector({ baseUrl })),
+  // overHttp('police', startPoliceServer, (baseUrl) => createPoliceConnector({ baseUrl })),
+  // { agency: 'education', start: async (county) => { ...; return { connector, close, samples? }; } },
+  // { agency: 'housing', start: ... },
+  // { agency: 'social-care', start: ... },
+];
+
+const county = generateCounty({ seed: 1, households: 120 });
+
+/**
+ * Samples from the featured household (a child known to every agency, her mother, the mother's
+ * partner, a baby): each member found by name and birth date; the identifiers those searches
+ * return (one per declared system); the ids of members who have records.
+ */
+async function featuredSamples(connector: Connector): Promise<ConformanceSamples> {
+  const { child, parent, partner, sibling } = county.featured;
+  const ctx = () => ({ signal: AbortSignal.timeout(10_000), requestId: 'conformance-samples' });
+  const query = (p: typeof child) => ({ family: p.family, given: p.given[0]!, birthDate: p.birthDate });
+  const found: SourcePerson[] = [];
+  for (const member of [child, parent, partner, sibling]) {
+    const persons = await connector.searchPersons(query(member), ctx()).catch(() => []);
+    found.push(...persons);
+  }
+  const identifiers = connector.manifest.identifierSystems.flatMap((system) => {
+    const identifier = found.flatMap((p) => p.identifiers).find((i) => i.system === system);
+    return identifier ? [identifier] : [];
+  });
+  const knownPersonIds: string[] = [];
+  for (const personId of new Set(found.map((p) => p.personId))) {
+    const records = await connector.fetchRecords([personId], ctx()).catch(() => new Map<string, SourceRecord[]>());
+    if ((records.get(personId) ?? []).length > 0) knownPersonIds.push(personId);
+  }
+  return { identifiers, demographics: query(child), knownPersonIds };
+}
+
+const failures = (report: ConformanceReport) => report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.reason}`);
+
+describe.each(AGENCIES)('the $agency connector against its simulator', ({ start }) => {
+  let system: SystemUnderTest;
+  beforeAll(async () => {
+    system = await start(county);
+  });
+  afterAll(async () => {
+    await system?.close();
+    await system?.connector.close?.();
+  });
+
+  it('passes the conformance kit', async () => {
+    const samples = { ...(await featuredSamples(system.connector)), ...system.samples };
+    const report = await checkConnector(system.connector, { samples, faults: system.faults ?? [], timeoutMs: 1000 });
+    expect(failures(report), formatConformanceReport(report)).toEqual([]);
+    expect(report.checks.map((c) => c.id)).toEqual(expect.arrayContaining(['fetch.batch', 'records.shape', 'timeout.aborted', 'errors.mapped']));
+  });
+});
+
+// ---- the kit itself: it must fail connectors that break the contract ----------------------
+
+/** The worked example over a fresh in-memory system, with one part replaced. */
+function exampleWith(change: (connector: Connector) => Partial<Connector>): Connector {
+  const connector = createSchoolNursingConnector({ system: new InMemorySchoolNursingSystem() });
+  return { ...connector, ...change(connector) };
+}
+
+const samples = exampleConformance.samples;
+const check = (connector: Connector, overrides: Partial<ConformanceSamples> = {}, timeoutMs = 1000) =>
+  checkConnector(connector, { samples: { ...samples, ...overrides }, timeoutMs });
+const statusOf = (report: ConformanceReport, id: string) => report.checks.find((c) => c.id === id);
+
+/** Rewrites every record a connector returns. */
+const mapRecords = (connector: Connector, f: (r: SourceRecord) => unknown): Partial<Connector> => ({
+  async fetchRecords(ids, ctx) {
+    const result = await connector.fetchRecords(ids, ctx);
+    return new Map([...result].map(([k, records]) => [k, records.map(f) as SourceRecord[]]));
+  },
+});
+
+describe('the conformance kit', () => {
+  it('passes the worked example, every check with a reason', async () => {
+    const report = await check(createSchoolNursingConnector({ system: new InMemorySchoolNursingSystem() }));
+    expect(failures(report)).toEqual([]);
+    expect(report).toMatchObject({ agency: 'school-nursing', passed: true });
+    for (const c of report.checks) expect(c.reason).not.toBe('');
+  });
+
+  it('fails something that is not a Connector', async () => {
+    const report = await checkConnector({ manifest: {} } as unknown as Connector, { samples });
+    expect(report.passed).toBe(false);
+    expect(report.checks).toEqual([expect.objectContaining({ id: 'contract', status: 'fail' })]);
+  });
+
+  it('fails a manifest with a foreign category id, an unknown tier, a non-canonical field and no identity category', async () => {
+    const report = await check(
+      exampleWith((c) => ({
+        manifest: {
+          ...c.manifest,
+          identifierSystems: [...c.manifest.identifierSystems, 'not a uri'],
+          contact: { name: '' },
+          categories: [
+            { id: 'health.summary', tier: 'T1', kinds: ['event'], fields: ['type'], description: 'x' },
+            { id: 'school-nursing.summary', tier: 'T9' as 'T1', kinds: ['involvement', 'event'], fields: ['type', 'diagnosis' as 'type'], description: 'x' },
+          ],
+        },
+      })),
+    );
+    expect(statusOf(report, 'manifest.categories')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/"health.summary": id must be "school-nursing.<name>"/) });
+    expect(statusOf(report, 'manifest.categories')!.reason).toMatch(/tier must be one of T0/);
+    expect(statusOf(report, 'manifest.categories')!.reason).toMatch(/fields "diagnosis" are not canonical record fields/);
+    expect(statusOf(report, 'manifest.identity')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/no "school-nursing.identity" category/) });
+    expect(statusOf(report, 'manifest.identifier-systems')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/"not a uri" is not a URI/) });
+    expect(statusOf(report, 'manifest.contact')!.status).toBe('fail');
+    expect(statusOf(report, 'records.shape')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/not declared in the manifest/) });
+  });
+
+  it('fails records with the wrong tier, an undeclared or non-canonical field, or no as-of time', async () => {
+    const report = await check(
+      exampleWith((c) =>
+        mapRecords(c, (r) =>
+          r.category === 'school-nursing.emotional-health'
+            ? { ...r, tier: 'T1' }
+            : r.kind === 'event'
+              ? { ...r, fields: { ...r.fields, narrative: 'free text', nhsNumber: '9990000018' } }
+              : { ...r, provenance: { ...r.provenance, asOf: 'yesterday' } },
+        ),
+      ),
+    );
+    const reason = statusOf(report, 'records.shape')!.reason;
+    expect(statusOf(report, 'records.shape')!.status).toBe('fail');
+    expect(reason).toMatch(/tier T1 differs from its category's T3/);
+    expect(reason).toMatch(/field "narrative" is not declared for school-nursing.summary/);
+    expect(reason).toMatch(/field "nhsNumber" is not in RECORD_FIELDS/);
+    expect(reason).toMatch(/provenance.asOf is not an ISO 8601 date-time/);
+  });
+
+  it('fails search results that are not SourcePersons', async () => {
+    const report = await check(
+      exampleWith((c) => ({
+        async searchPersons(query, ctx) {
+          const persons = await c.searchPersons(query, ctx);
+          return persons.map(({ provenance: _p, ...p }) => ({ ...p, gender: 'F', nhsNumber: 'x' })) as never;
+        },
+      })),
+    );
+    const reason = statusOf(report, 'search.person-shape')!.reason;
+    expect(reason).toMatch(/non-canonical key "nhsNumber"/);
+    expect(reason).toMatch(/gender must be an NHS stated gender code/);
+    expect(reason).toMatch(/provenance is missing/);
+  });
+
+  it('fails a batch fetch that is not a Map, or that differs from fetching one by one', async () => {
+    const notAMap = await check(exampleWith(() => ({ fetchRecords: async () => ({}) as never })));
+    expect(statusOf(notAMap, 'fetch.batch')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/must answer a Map/) });
+
+    const firstOnly = await check(
+      exampleWith((c) => ({
+        fetchRecords: (ids, ctx) => c.fetchRecords(ids.slice(0, 1), ctx),
+      })),
+    );
+    expect(statusOf(firstOnly, 'fetch.batch')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/no records for "sn-1002"/) });
+    expect(statusOf(firstOnly, 'fetch.batch-consistent')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/"sn-1002" alone has different records/) });
+  });
+
+  it('fails a connector that treats an unknown person as an error', async () => {
+    const report = await check(
+      exampleWith((c) => ({
+        async fetchRecords(ids, ctx) {
+          if (ids.includes('sn-9999')) throw new ConnectorError('UPSTREAM_ERROR', 'HTTP 404');
+          return c.fetchRecords(ids, ctx);
+        },
+      })),
+    );
+    expect(statusOf(report, 'fetch.unknown-person')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/rejected with ConnectorError UPSTREAM_ERROR/) });
+  });
+
+  it('fails a connector that ignores an aborted signal, or reports it as a raw AbortError', async () => {
+    const ignores = await check(
+      exampleWith((c) => ({
+        searchPersons: (query, ctx) => c.searchPersons(query, { ...ctx, signal: new AbortController().signal }),
+      })),
+    );
+    expect(statusOf(ignores, 'timeout.aborted')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/searchPersons with an aborted signal answered instead of rejecting/) });
+
+    const raw = await check(
+      exampleWith((c) => ({
+        async fetchRecords(ids, ctx) {
+          ctx.signal.throwIfAborted();
+          return c.fetchRecords(ids, ctx);
+        },
+      })),
+    );
+    expect(statusOf(raw, 'timeout.aborted')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/rejected with AbortError .*not TIMEOUT/) });
+    expect(statusOf(raw, 'errors.mapped')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/fetchRecords: AbortError/) });
+  });
+
+  it('reports a call that never settles instead of hanging', async () => {
+    const report = await check(exampleWith(() => ({ fetchRecords: () => new Promise(() => undefined) })), {}, 100);
+    expect(report.passed).toBe(false);
+    expect(statusOf(report, 'fetch.batch')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/did not settle within 200 ms/) });
+    expect(statusOf(report, 'timeout.aborted')!.reason).toMatch(/fetchRecords with an aborted signal had not settled after 100 ms/);
+  });
+
+  it('fails a connector whose errors are not ConnectorErrors', async () => {
+    const report = await check(
+      exampleWith(() => ({
+        searchPersons: async () => {
+          throw new TypeError('Cannot read properties of undefined');
+        },
+      })),
+    );
+    expect(statusOf(report, 'errors.mapped')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/searchPersons: TypeError/) });
+  });
+
+  it('says which sample to add when one is missing', async () => {
+    const report = await checkConnector(createSchoolNursingConnector({ system: new InMemorySchoolNursingSystem() }), { samples: { knownPersonIds: ['sn-1001'] } });
+    expect(statusOf(report, 'search.identifier:https://fhir.nhs.uk/Id/nhs-number')!.reason).toMatch(/add an identifier of system "https:\/\/fhir.nhs.uk\/Id\/nhs-number" to samples.identifiers/);
+    expect(statusOf(report, 'search.demographics')!.reason).toMatch(/add samples.demographics/);
+    expect(statusOf(report, 'fetch.batch')!.reason).toMatch(/at least two persons who have records/);
+  });
+
+  it('checks injected faults map to the expected ConnectorError kind', async () => {
+    const system = new InMemorySchoolNursingSystem();
+    const connector = createSchoolNursingConnector({ system });
+    const wrongExpectation: ConformanceFault = { name: 'down', expect: 'UPSTREAM_ERROR', apply: () => void (system.fault = 'down'), clear: () => void (system.fault = 'none') };
+    const report = await checkConnector(connector, { samples, faults: [wrongExpectation] });
+    expect(statusOf(report, 'errors.fault:down')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/rejected with ConnectorError UNREACHABLE .*expected ConnectorError UPSTREAM_ERROR/) });
+    expect(system.fault).toBe('none');
+  });
+});

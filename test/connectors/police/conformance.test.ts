@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPoliceConnector, POLICE_SYSTEMS } from '../../../connectors/police/index.js';
+import { checkConnector, formatConformanceReport } from '../../../connectors/sdk/index.js';
+import { generateCounty } from '../../../sandbox/county/index.js';
+import { startPoliceServer, type PoliceServer } from '../../../sandbox/police/index.js';
+
+const county = generateCounty({ seed: 1, households: 200 });
+const view = county.views.police;
+const { child, partner } = county.featured;
+const nominalOf = (personId: string): string => view.policePersonIdByPersonId.get(personId)!;
+
+let server: PoliceServer;
+
+beforeAll(async () => {
+  server = await startPoliceServer({ county });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe('police connector conformance', () => {
+  it('passes the conformance kit against the sandbox, every injected fault included', async () => {
+    const partnerPnc = view.persons.find((p) => p.id === nominalOf(partner.id))!.pncId!;
+    const report = await checkConnector(createPoliceConnector({ baseUrl: server.baseUrl }), {
+      samples: {
+        identifiers: [
+          { system: POLICE_SYSTEMS.policePersonId, value: nominalOf(child.id) },
+          { system: POLICE_SYSTEMS.pncId, value: partnerPnc },
+        ],
+        demographics: { family: child.family, given: child.given[0]!, birthDate: child.birthDate },
+        knownPersonIds: [nominalOf(child.id), nominalOf(partner.id)],
+        unknownPersonId: 'NOM9999999',
+      },
+      faults: [
+        { name: 'HTTP 500', expect: 'UPSTREAM_ERROR', apply: () => server.setFaults({ errorRate: 1 }), clear: () => server.setFaults({}) },
+        { name: 'invalid JSON', expect: 'MALFORMED_RESPONSE', apply: () => server.setFaults({ malformed: 'invalid-json' }), clear: () => server.setFaults({}) },
+        { name: 'wrong shape', expect: 'MALFORMED_RESPONSE', apply: () => server.setFaults({ malformed: 'wrong-shape' }), clear: () => server.setFaults({}) },
+      ],
+    });
+    expect(report.passed, formatConformanceReport(report)).toBe(true);
+  });
+});

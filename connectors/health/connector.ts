@@ -5,6 +5,8 @@
  */
 import {
   ConnectorError,
+  httpBaseUrl,
+  wholeNumberIn,
   type AgencyContact,
   type CallContext,
   type Connector,
@@ -64,16 +66,8 @@ function trimmed(value: string | undefined): string | undefined {
 }
 
 export function createHealthConnector(options: HealthConnectorOptions): Connector {
-  let base: URL;
-  try {
-    base = new URL(options.baseUrl);
-  } catch {
-    throw new TypeError('createHealthConnector: baseUrl must be an absolute URL');
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError('createHealthConnector: baseUrl must be http(s)');
-  const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const pageSize = options.pageSize ?? 100;
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new RangeError('createHealthConnector: pageSize must be 1..1000');
+  const baseUrl = httpBaseUrl('createHealthConnector', options.baseUrl);
+  const pageSize = wholeNumberIn('createHealthConnector', 'pageSize', options.pageSize ?? 100, 1, 1000);
   const maxPersonMatches = options.maxPersonMatches ?? 50;
   const client = new FhirClient(baseUrl, pageSize);
   const system = options.system ?? baseUrl;

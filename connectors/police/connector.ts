@@ -6,6 +6,8 @@
  */
 import {
   ConnectorError,
+  httpBaseUrl,
+  wholeNumberIn,
   type AgencyContact,
   type CallContext,
   type Connector,
@@ -55,16 +57,8 @@ function swapped(date: string): string | undefined {
 }
 
 export function createPoliceConnector(options: PoliceConnectorOptions): Connector {
-  let base: URL;
-  try {
-    base = new URL(options.baseUrl);
-  } catch {
-    throw new TypeError('createPoliceConnector: baseUrl must be an absolute URL');
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError('createPoliceConnector: baseUrl must be http(s)');
-  const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const pageSize = options.pageSize ?? 200;
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new RangeError('createPoliceConnector: pageSize must be 1..1000');
+  const baseUrl = httpBaseUrl('createPoliceConnector', options.baseUrl);
+  const pageSize = wholeNumberIn('createPoliceConnector', 'pageSize', options.pageSize ?? 200, 1, 1000);
   const maxPersonMatches = options.maxPersonMatches ?? 50;
   if (!Number.isInteger(maxPersonMatches) || maxPersonMatches < 1) throw new RangeError('createPoliceConnector: maxPersonMatches must be a positive integer');
   const client = new PoliceApiClient(baseUrl, pageSize);

@@ -98,8 +98,18 @@ export interface SearchAnswer {
 const outcomeOf = (disclosure: Disclosure<unknown>): 'success' | 'partial' => (disclosure.failures.length > 0 ? 'partial' : 'success');
 
 export function createAccess(services: AccessServices) {
-  const abilityFor = (actor: Actor, enquiry: Enquiry, subject: Pick<EnquirySubject, 'relation' | 'relevance'>): PolicyAbility =>
-    services.abilities({ roles: actor.roles, purpose: enquiry.purpose, consent: enquiry.consentRecorded, relation: subject.relation, relevance: subject.relevance !== null });
+  const abilityFor = (actor: Actor, enquiry: Enquiry, subject: Pick<EnquirySubject, 'relation' | 'relevance'>): PolicyAbility => {
+    // Like a data-sharing agreement, the policy has effective dates; outside them nothing is shared.
+    const { effective, id, version } = services.policy.document;
+    const today = services.now().toISOString().slice(0, 10);
+    if (today < effective.from || (effective.to !== undefined && today > effective.to)) {
+      throw new GatewayError(
+        'FORBIDDEN',
+        `Policy ${id} ${version} is in effect from ${effective.from}${effective.to ? ` to ${effective.to}` : ''}, not on ${today}: no agency information can be shared until a current policy is loaded.`,
+      );
+    }
+    return services.abilities({ roles: actor.roles, purpose: enquiry.purpose, consent: enquiry.consentRecorded, relation: subject.relation, relevance: subject.relevance !== null });
+  };
 
   return {
     /** Everything the agencies hold about one linked subject, as far as the purpose allows. */

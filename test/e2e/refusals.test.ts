@@ -58,6 +58,18 @@ describe('scope of access', () => {
     }
   });
 
+  it('refuses every read when the policy is not in effect', async () => {
+    const { enquiryId, subjectId } = await linkedSubject({ deadline: '2028-06-01T00:00:00Z' });
+    clock = Date.parse('2027-11-10T12:00:00Z'); // the enquiry is still open; the policy has ended
+    try {
+      const response = await t.graphql(PROFILE, { enquiryId, subjectId }, token);
+      expect(response.body.errors[0].message).toMatch(/in effect from 2026-11-01 to 2027-10-31/);
+      await expectRefusedAndAudited(response, 'FORBIDDEN', 'profile');
+    } finally {
+      clock = Date.now();
+    }
+  });
+
   it('refuses a subject that is not linked to the enquiry', async () => {
     const { enquiryId } = await linkedSubject();
     await expectRefusedAndAudited(

@@ -37,7 +37,11 @@ export function toStorableJson(value: unknown): unknown {
       const out: Record<string, unknown> = {};
       for (const [key, member] of Object.entries(value)) {
         const stored = toStorableJson(member);
-        if (stored !== undefined) out[storableString(key)] = stored;
+        // defineProperty, not assignment: a "__proto__" key stays a key (as JSON.parse makes it)
+        // instead of replacing the copy's prototype and vanishing from the record.
+        if (stored !== undefined) {
+          Object.defineProperty(out, storableString(key), { value: stored, enumerable: true, writable: true, configurable: true });
+        }
       }
       return out;
     }
@@ -45,4 +49,65 @@ export function toStorableJson(value: unknown): unknown {
       // undefined, functions, symbols: not JSON (dropped from objects, null in arrays).
       return undefined;
   }
+}
+
+const NEEDS_REPAIR = /[\u0000\uD800-\uDFFF]/;
+
+function storableText(value: string): string {
+  return NEEDS_REPAIR.test(value) ? storableString(value) : value;
+}
+
+/**
+ * canonicalJson(toStorableJson(value)) in one pass, without building the copy: the appender's hot
+ * path. Property-tested against the two-step form (test/gateway/audit/hash.test.ts); undefined when
+ * the value is not JSON at all.
+ */
+export function canonicalStorableJson(value: unknown): string | undefined {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(storableText(value));
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      const withJson = value as { toJSON?: () => unknown };
+      if (typeof withJson.toJSON === 'function') return canonicalStorableJson(withJson.toJSON());
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i += 1) {
+          if (i > 0) out += ',';
+          out += canonicalStorableJson(value[i]) ?? 'null';
+        }
+        return `${out}]`;
+      }
+      const keys = Object.keys(value);
+      if (keys.some((key) => NEEDS_REPAIR.test(key))) return canonicalRepairedKeys(value as Record<string, unknown>, keys);
+      keys.sort();
+      let out = '{';
+      for (const key of keys) {
+        const member = canonicalStorableJson((value as Record<string, unknown>)[key]);
+        if (member === undefined) continue;
+        out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${member}`;
+      }
+      return `${out}}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+// Keys are repaired before sorting, as toStorableJson does before canonicalize sorts them; a later
+// member wins when two keys repair to the same text.
+function canonicalRepairedKeys(value: Record<string, unknown>, keys: string[]): string {
+  const members = new Map<string, string>();
+  for (const key of keys) {
+    const member = canonicalStorableJson(value[key]);
+    if (member !== undefined) members.set(storableText(key), member);
+  }
+  return `{${[...members.keys()]
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${members.get(key)}`)
+    .join(',')}}`;
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from './canonical.js';
 
 /** The prev hash of the first event of a chain. */
@@ -9,5 +9,10 @@ export const GENESIS_HASH = '0'.repeat(64);
  * JSON. Changing, removing or reordering any event changes every hash after it.
  */
 export function hashEvent(prevHash: string, event: unknown): string {
-  return createHash('sha256').update(`${prevHash}\n${canonicalJson(event)}`).digest('hex');
+  return hashCanonicalEvent(prevHash, canonicalJson(event));
+}
+
+/** hashEvent for an event already in canonical JSON (the appender makes it once, off the commit path). */
+export function hashCanonicalEvent(prevHash: string, canonicalEvent: string): string {
+  return hash('sha256', `${prevHash}\n${canonicalEvent}`, 'hex');
 }

@@ -15,7 +15,8 @@ export interface VerifyChainOptions {
   pageSize?: number;
 }
 
-interface AuditRow {
+/** An audit_event row as verifiers read it. Internal to gateway/audit. */
+export interface AuditRow {
   seq: number | string;
   id: string;
   at: Date | string;
@@ -28,6 +29,8 @@ interface AuditRow {
   hash: string;
   body: AccessEvent;
 }
+
+export const AUDIT_ROW_COLUMNS = 'seq, id, at, request_id, operation, outcome, actor_id, enquiry_id, prev_hash, hash, body';
 
 /**
  * Recompute the chain: every hash from its stored body and prev hash, seqs contiguous, and each
@@ -62,8 +65,7 @@ export async function verifyChain(store: Queryable, options: VerifyChainOptions 
   let count = 0;
   while (expectedSeq <= lastSeq) {
     const { rows } = await store.query<AuditRow>(
-      `SELECT seq, id, at, request_id, operation, outcome, actor_id, enquiry_id, prev_hash, hash, body
-         FROM audit_event WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
+      `SELECT ${AUDIT_ROW_COLUMNS} FROM audit_event WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
       [expectedSeq, lastSeq, pageSize],
     );
     if (rows.length === 0) break;
@@ -95,7 +97,7 @@ export async function verifyChain(store: Queryable, options: VerifyChainOptions 
 }
 
 /** The indexed copies of event fields must say what the hashed body says. */
-function disagreeingColumn(row: AuditRow): string | undefined {
+export function disagreeingColumn(row: AuditRow): string | undefined {
   const body = row.body;
   if (typeof body !== 'object' || body === null) return 'body';
   if (row.id !== body.id) return 'id';
@@ -110,7 +112,7 @@ function disagreeingColumn(row: AuditRow): string | undefined {
 
 // A self-consistent event that does not follow its predecessor: if it names another stored event
 // as its predecessor the log was reordered, otherwise the link itself was broken.
-async function linkProblem(store: Queryable, seq: number, claimedPrev: string): Promise<ChainVerification> {
+export async function linkProblem(store: Queryable, seq: number, claimedPrev: string): Promise<ChainVerification> {
   const { rows } = await store.query<{ seq: number | string }>('SELECT seq FROM audit_event WHERE hash = $1 LIMIT 1', [
     claimedPrev,
   ]);

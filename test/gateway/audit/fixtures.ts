@@ -1,4 +1,5 @@
-import type { AccessEventInput } from '../../../gateway/audit/index.js';
+import { exportJWK, generateKeyPair } from 'jose';
+import { createAuditSigner, type AccessEventInput, type AuditSigner } from '../../../gateway/audit/index.js';
 import type { Queryable, Store } from '../../../gateway/store/index.js';
 
 /** A plausible access event: a social worker reading a child's profile under an open enquiry. */
@@ -30,10 +31,20 @@ export function accessEventInput(overrides: Partial<AccessEventInput> = {}): Acc
  * Change audit rows the way an attacker with database rights could: with the append-only triggers
  * disabled for the length of one transaction (works in PGlite and for a PostgreSQL table owner).
  */
-export async function tamper(store: Store, change: (tx: Queryable) => Promise<void>): Promise<void> {
+export async function tamper(
+  store: Store,
+  change: (tx: Queryable) => Promise<void>,
+  tables: readonly string[] = ['audit_event'],
+): Promise<void> {
   await store.transaction(async (tx) => {
-    await tx.query('ALTER TABLE audit_event DISABLE TRIGGER ALL');
+    for (const table of tables) await tx.query(`ALTER TABLE ${table} DISABLE TRIGGER ALL`);
     await change(tx);
-    await tx.query('ALTER TABLE audit_event ENABLE TRIGGER ALL');
+    for (const table of tables) await tx.query(`ALTER TABLE ${table} ENABLE TRIGGER ALL`);
   });
+}
+
+/** A checkpoint signer with a fresh in-memory ES256 key (no files). */
+export async function testSigner(): Promise<AuditSigner> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  return createAuditSigner(await exportJWK(privateKey));
 }

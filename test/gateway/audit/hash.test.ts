@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { canonicalStorableJson, toStorableJson } from '../../../gateway/audit/canonical.js';
 import { canonicalJson, GENESIS_HASH, hashEvent } from '../../../gateway/audit/index.js';
 
 describe('canonical JSON (RFC 8785)', () => {
@@ -33,5 +35,52 @@ describe('hashEvent', () => {
 
   it('changes when any field of the event changes', () => {
     expect(hashEvent(GENESIS_HASH, { ...event, outcome: 'refused' })).not.toBe(hashEvent(GENESIS_HASH, event));
+  });
+});
+
+describe('canonicalStorableJson (the appender hot path)', () => {
+  const awkwardText = fc.oneof(
+    fc.string(),
+    fc.string({ unit: 'binary' }),
+    fc.constantFrom('\u0000', '\uD800', 'a\uDC00b', '\uD83D\uDE00', 'é', '\u2028', '"\\'),
+  );
+  const value = fc.letrec((tie) => ({
+    leaf: fc.oneof(
+      awkwardText,
+      fc.double(),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.constantFrom(Number.NaN, Infinity, -0, 1e21, 5e-324),
+      fc.date({ noInvalidDate: true }),
+    ),
+    node: fc.oneof({ depthSize: 'small' }, tie('leaf'), tie('array'), tie('object')),
+    array: fc.array(tie('node'), { maxLength: 5 }),
+    object: fc.dictionary(awkwardText, tie('node'), { maxKeys: 5 }),
+  })).node;
+
+  it('equals canonicalJson(toStorableJson(value)) for any value, however awkward its text', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        const stored = toStorableJson(v);
+        const expected = stored === undefined ? undefined : canonicalJson(stored);
+        expect(canonicalStorableJson(v)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('keeps a "__proto__" key as a key, as JSON.parse (and so the stored body) does', () => {
+    const value = JSON.parse('{"__proto__":{"a":1},"b":2}') as unknown;
+    expect(canonicalStorableJson(value)).toBe('{"__proto__":{"a":1},"b":2}');
+    expect(canonicalJson(toStorableJson(value))).toBe('{"__proto__":{"a":1},"b":2}');
+  });
+
+  it('is what a jsonb round trip of the stored event canonicalises to', () => {
+    const event = { b: 'x\u0000y', a: [1, undefined, Infinity, '\uDFFF'], c: { 'k\uD800': 1, when: new Date(0) } };
+    const text = canonicalStorableJson(event)!;
+    expect(canonicalJson(JSON.parse(text))).toBe(text);
+    expect(text).toBe('{"a":[1,null,null,"\uFFFD"],"b":"x\uFFFDy","c":{"k\uFFFD":1,"when":"1970-01-01T00:00:00.000Z"}}');
   });
 });

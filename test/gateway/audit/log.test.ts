@@ -99,6 +99,14 @@ describe.each(storeKinds())('audit log on $name', (kind) => {
     expect(await verifyChain(store)).toMatchObject({ ok: true, count: 1 });
   });
 
+  it('stores a "__proto__" key as a key, and the event still verifies', async () => {
+    const log = createAuditLog(store);
+    await log.append({ ...accessEventInput(), ...(JSON.parse('{"__proto__":{"polluted":true}}') as object) });
+    const { rows } = await store.query<{ body: Record<string, unknown> }>('SELECT body FROM audit_event');
+    expect(Object.keys(rows[0]!.body)).toContain('__proto__');
+    expect(await verifyChain(store)).toMatchObject({ ok: true, count: 1 });
+  });
+
   it('verifies a chain of appended events and reports its head', async () => {
     const log = createAuditLog(store);
     let last;
@@ -222,6 +230,56 @@ describe.each(storeKinds())('audit log on $name', (kind) => {
     expect(log.stats().pending).toBe(0);
     await expect(Promise.all(pending)).resolves.toHaveLength(10);
     await expect(log.append(accessEventInput())).rejects.toMatchObject({ code: 'AUDIT_UNAVAILABLE' });
+  });
+
+  it('chains onto the head another writer left when its own idea of the head is stale', async () => {
+    const a = createAuditLog(store);
+    const b = createAuditLog(store);
+    expect((await a.append(accessEventInput({ requestId: 'a1' }))).seq).toBe(1);
+    expect((await b.append(accessEventInput({ requestId: 'b1' }))).seq).toBe(2);
+    // `a` last wrote seq 1 and chains onto it without reading the head: seq 2 is taken, the batch
+    // rolls back whole and is chained again onto seq 2.
+    expect((await a.append(accessEventInput({ requestId: 'a2' }))).seq).toBe(3);
+    expect(a.stats()).toMatchObject({ retries: 1, failedTransactions: 0, events: 2 });
+    expect(await verifyChain(store)).toMatchObject({ ok: true, count: 3 });
+    expect((await readEvents(store, { limit: 10 })).map((e) => e.requestId)).toEqual(['a1', 'b1', 'a2']);
+  });
+
+  it('tries a batch once more when its connection had died', async () => {
+    let failures = 1;
+    const flaky: Store = {
+      ...store,
+      kind: store.kind,
+      query: (sql, params) => store.query(sql, params),
+      close: () => store.close(),
+      transaction(fn) {
+        if (failures-- > 0) return Promise.reject(new GatewayError('STORE_UNAVAILABLE', 'connection terminated'));
+        return store.transaction(fn);
+      },
+    };
+    const log = createAuditLog(flaky);
+    await expect(log.append(accessEventInput())).resolves.toMatchObject({ seq: 1 });
+    expect(log.stats()).toMatchObject({ retries: 1, failedTransactions: 0 });
+  });
+
+  it('resolves, without writing twice, a batch whose commit went through but whose answer was lost', async () => {
+    let lose = 1;
+    const lossy: Store = {
+      ...store,
+      kind: store.kind,
+      query: (sql, params) => store.query(sql, params),
+      close: () => store.close(),
+      async transaction(fn) {
+        const result = await store.transaction(fn);
+        if (lose-- > 0) throw new GatewayError('STORE_UNAVAILABLE', 'connection lost during COMMIT');
+        return result;
+      },
+    };
+    const log = createAuditLog(lossy);
+    const committed = await log.append(accessEventInput({ requestId: 'once' }));
+    expect(committed.seq).toBe(1);
+    const events = await readEvents(store, { limit: 10 });
+    expect(events.map((e) => [e.seq, e.id])).toEqual([[1, committed.id]]);
   });
 
   it('reads events in pages after a given seq', async () => {

@@ -1,17 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAuditLog, readEvents, verifyChain } from '../../../gateway/audit/index.js';
+import { createAuditLog, readDataDirPublicKeys, readEvents, verifyAudit, verifyChain } from '../../../gateway/audit/index.js';
 import type { Store } from '../../../gateway/store/index.js';
 import { dropSchema, openPostgresTestStore, testDatabaseUrl, uniqueSchema } from '../../helpers/stores.js';
 import { accessEventInput } from './fixtures.js';
+import { startWorker } from './workers.js';
 
 // Two Store instances on one schema stand for two gateway processes sharing one PostgreSQL.
 describe.skipIf(testDatabaseUrl() === undefined)('audit log shared by several gateway processes (PostgreSQL)', () => {
   const schema = uniqueSchema('audit_mp');
   const stores: Store[] = [];
+  const dataDirs: string[] = [];
   afterEach(async () => {
     await Promise.all(stores.splice(0).map((s) => s.close()));
     await dropSchema(testDatabaseUrl()!, schema);
+    for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
+
+  it('keeps one valid, signed chain when two OS processes append and checkpoint at once', async () => {
+    const perProcess = 1000;
+    const workers = ['a', 'b'].map((prefix) => {
+      const dataDir = mkdtempSync(join(tmpdir(), `mash-audit-mp-${prefix}-`));
+      dataDirs.push(dataDir);
+      return startWorker({
+        AUDIT_WORKER_STORE: 'postgres',
+        AUDIT_WORKER_SCHEMA: schema,
+        // Each process has its own data directory, hence its own checkpoint key.
+        AUDIT_WORKER_DATA_DIR: dataDir,
+        AUDIT_WORKER_COUNT: String(perProcess),
+        AUDIT_WORKER_CONCURRENCY: '16',
+        AUDIT_WORKER_PREFIX: prefix,
+        AUDIT_WORKER_CHECKPOINT: '100',
+        AUDIT_WORKER_WAIT_FOR_GO: '1',
+      });
+    });
+    await Promise.all(workers.map((w) => w.ready));
+    for (const worker of workers) worker.go();
+    for (const worker of workers) expect(await worker.exited, worker.stderr()).toBe(0);
+
+    // Every append each process saw commit has a distinct seq, and together they are 1..2000.
+    const seqs = workers.flatMap((w) => w.committed.map((c) => c.seq)).sort((x, y) => x - y);
+    expect(seqs).toEqual(Array.from({ length: 2 * perProcess }, (_, i) => i + 1));
+    for (const worker of workers) expect(worker.stats()).toMatchObject({ events: perProcess, failedTransactions: 0, pending: 0 });
+
+    stores.push(await openPostgresTestStore(schema, { keepSchema: true }));
+    const publicKeys = (await Promise.all(dataDirs.map(readDataDirPublicKeys))).flat();
+    expect(await verifyAudit(stores[0]!, { publicKeys })).toMatchObject({ ok: true, headSeq: 2 * perProcess, unsigned: 0 });
+
+    // One chain, both processes in it, each in its own arrival order.
+    const events = await readEvents(stores[0]!, { limit: 10_000 });
+    for (const prefix of ['a', 'b']) {
+      const own = events.filter((e) => e.requestId.startsWith(`${prefix}-`)).map((e) => Number(e.requestId.slice(2)));
+      expect(own).toEqual(Array.from({ length: perProcess }, (_, i) => i + 1));
+    }
+    const switches = events.filter((e, i) => i > 0 && e.requestId[0] !== events[i - 1]!.requestId[0]).length;
+    expect(switches).toBeGreaterThan(1);
+  }, 120_000);
 
   it('keeps one valid chain when two processes append concurrently', async () => {
     stores.push(await openPostgresTestStore(schema, { keepSchema: true }), await openPostgresTestStore(schema, { keepSchema: true }));

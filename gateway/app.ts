@@ -1,7 +1,7 @@
 import type { Connector } from '../connectors/sdk/index.js';
 import { createAbilityCache, loadPolicyFile, PolicyError } from '../policies/index.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
-import { createAuditLog, type AuditLog } from './audit/index.js';
+import { createAuditLog, loadAuditSettings, type AuditLog, type AuditSettings } from './audit/index.js';
 import { createAuthenticator, loadDemoIssuer, type DemoIssuer, type IssuerConfig } from './auth/index.js';
 import type { GatewayConfig } from './config.js';
 import { buildConnectors } from './connectors.js';
@@ -21,6 +21,7 @@ export interface Gateway {
   federation: Federation;
   sandbox: Sandbox | undefined;
   demoIssuer: DemoIssuer | undefined;
+  auditSettings: AuditSettings;
   /** Finishes in-flight requests, flushes the audit log, then closes agencies, store and sandbox. */
   close(): Promise<void>;
 }
@@ -84,10 +85,11 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
         );
     const timeoutMs = Math.max(...config.connectors.map((c) => c.timeoutMs));
     const federation = createFederation(connectors, { timeoutMs, logger, ...(resilience ? { resilience } : {}) });
-    const audit = createAuditLog(store, { logger });
+    const auditSettings = await loadAuditSettings(config.audit, { dataDir: config.dataDir, baseDir: config.baseDir });
+    const audit = createAuditLog(store, { logger, checkpoints: auditSettings.checkpoints });
     const reviews = createReviewRepository(store);
     const enquiries = createEnquiryService({ repository: createEnquiryRepository(store), reviews, policy, agencies: () => federation.agencies() });
-    const services = { enquiries, reviews, policy, store, audit, abilities: createAbilityCache(policy), federation, logger, now };
+    const services = { enquiries, reviews, policy, store, auditSettings, audit, abilities: createAbilityCache(policy), federation, logger, now };
     const access = createAccess(services);
 
     const http = await startHttpServer({
@@ -107,6 +109,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       federation,
       sandbox,
       demoIssuer,
+      auditSettings,
       async close() {
         logger.debug('closing http');
         await http.close();

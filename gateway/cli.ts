@@ -1,6 +1,8 @@
 import { runConnectorCommand } from '../connectors/sdk/index.js';
 import { runPolicyCommand } from '../policies/index.js';
+import { loadAuditSettings, runAuditCommand } from './audit/index.js';
 import { runTokenCommand } from './auth/index.js';
+import { openStore } from './store/index.js';
 import { loadConfig } from './config.js';
 import { isGatewayError } from './errors.js';
 
@@ -15,6 +17,8 @@ Commands:
         Validate a policy file.
   connector check <module-or-path> [--options JSON] [--json] [--timeout MS]
         Run the conformance kit against a connector module.
+  audit verify [--from SEQ] | audit prove EVENT_ID | audit export --format jsonl|fhir [--from ISO --to ISO]
+        Verify the hash chain and signed checkpoints, prove one event's inclusion, export the log.
   serve Run the gateway (same as npm start).
 `;
 
@@ -32,6 +36,16 @@ async function cli(argv: string[]): Promise<number> {
       return runPolicyCommand(rest, { stdout, stderr, policyPath: loadConfig().policyPath });
     case 'connector':
       return runConnectorCommand(rest, { stdout, stderr });
+    case 'audit': {
+      const config = loadConfig();
+      const settings = await loadAuditSettings(config.audit, { dataDir: config.dataDir, baseDir: config.baseDir });
+      const store = await openStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: `${config.dataDir}/pglite` });
+      try {
+        return await runAuditCommand(rest, { store, dataDir: config.dataDir, stdout, stderr, signer: settings.signer, publicKeys: settings.publicKeys, origin: settings.origin });
+      } finally {
+        await store.close();
+      }
+    }
     case 'serve':
       await import('./main.js');
       return -1;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { auditConfigSchema, type AuditConfig } from './audit/config.js';
 import { parseIssuerConfigs, type IssuerConfig } from './auth/index.js';
 import { GatewayError } from './errors.js';
 
@@ -61,6 +62,7 @@ const fileSchema = z
       .strict()
       .default({ enabled: false, seed: 1, households: 200, healthPort: 4101, policePort: 4102 }),
     connectors: z.array(connectorSchema).min(1, 'at least one connector is needed'),
+    audit: auditConfigSchema,
   })
   .strict();
 
@@ -80,6 +82,8 @@ export interface GatewayConfig {
   issuers: IssuerConfig[];
   sandbox: z.infer<typeof fileSchema>['sandbox'];
   connectors: ConnectorConfig[];
+  /** Signed checkpoints: key, trusted keys, origin, how often. */
+  audit: AuditConfig;
 }
 
 function firstProblem(error: z.ZodError, prefix: string): string {
@@ -131,5 +135,6 @@ export function configFromDocument(raw: unknown, configPath: string, env: z.infe
     issuers,
     sandbox: file.sandbox,
     connectors: file.connectors,
+    audit: file.audit,
   };
 }

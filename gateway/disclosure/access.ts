@@ -1,6 +1,6 @@
 import type { PersonQuery } from '../../connectors/sdk/index.js';
 import type { AccessContext, LoadedPolicy, PolicyAbility } from '../../policies/index.js';
-import type { AccessEventInput, AuditActor, AuditEnquiry, AuditLog, AuditSubject } from '../audit/index.js';
+import type { AccessEventInput, AuditActor, AuditEnquiry, AuditLog, AuditSettings, AuditSubject } from '../audit/index.js';
 import type { Actor } from '../auth/index.js';
 import type { Enquiry, EnquiryService, EnquirySubject, ReviewRepository } from '../enquiries/index.js';
 import { GatewayError, isGatewayError } from '../errors.js';
@@ -20,6 +20,8 @@ export interface AccessServices {
   policy: LoadedPolicy;
   /** For information-governance reads of the audit log. */
   store: Store;
+  /** Signs checkpoints for inclusion proofs. */
+  auditSettings: AuditSettings;
   audit: AuditLog;
   abilities: (context: AccessContext) => PolicyAbility;
   federation: Federation;

@@ -1,5 +1,5 @@
 import { accessNotifications, findAnomalies, queryAccessLog, whoAccessed, type AccessLogFilter } from '../audit/oversight.js';
-import type { AuditDecisionKind, RecordedEvent } from '../audit/index.js';
+import { proveEvent, type AuditDecisionKind, type RecordedEvent } from '../audit/index.js';
 import { audited } from '../disclosure/index.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayContext } from './context.js';
@@ -61,6 +61,26 @@ export const oversightQueries = {
       return { value: anomalies, event: { outcome: 'success', reason: `${args.from}..${args.to}; ${anomalies.length} flags` } };
     });
     return value;
+  },
+  auditProof: async (_: unknown, args: { eventId: string }, ctx: GatewayContext) => {
+    const { value } = await audited(ctx.services, ctx, 'auditProof', { reason: `event ${args.eventId}` }, async () => {
+      requireRole(ctx, ['ig-officer', 'agency-reviewer'], 'An inclusion proof');
+      const settings = ctx.services.auditSettings;
+      const proof = await proveEvent(ctx.services.store, args.eventId, { signer: settings.signer, origin: settings.origin, now: ctx.services.now });
+      return { value: proof, event: { outcome: 'success', reason: `event ${args.eventId}` } };
+    });
+    return {
+      eventId: value.event.id,
+      seq: value.seq,
+      treeSize: value.treeSize,
+      leafHash: value.leafHash,
+      path: value.path,
+      checkpointSeq: value.checkpoint.seq,
+      checkpointKeyId: value.checkpoint.keyId,
+      checkpointJws: value.checkpoint.jws,
+      publicKey: JSON.stringify(ctx.services.auditSettings.signer.publicJwk),
+      proof: JSON.stringify(value),
+    };
   },
   accessNotifications: async (_: unknown, args: { since: string }, ctx: GatewayContext) => {
     const { value } = await audited(ctx.services, ctx, 'accessNotifications', {}, async () => {

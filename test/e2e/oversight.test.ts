@@ -94,3 +94,29 @@ describe('information-governance queries', () => {
     expect(logReads.some((e) => e.outcome === 'success' && e.actor?.id === 'ig-1')).toBe(true);
   });
 });
+
+describe('inclusion proofs over GraphQL', () => {
+  it('proves an event with a path to a signed checkpoint that the public key alone verifies', async () => {
+    const t = await startTestGateway();
+    try {
+      const token = await t.token();
+      const opened = await t.graphql(OPEN_ENQUIRY, { input: enquiryInput() }, token);
+      const events = await readEvents(t.gateway.store, { limit: 100 });
+      const eventId = events.find((e) => e.operation === 'openEnquiry' && e.enquiry?.id === opened.body.data.openEnquiry.id)!.id;
+      const ig = await t.token({ sub: 'ig-1', roles: ['ig-officer'] });
+      const response = await t.graphql(`{ auditProof(eventId: "${eventId}") { eventId seq treeSize checkpointJws publicKey proof } }`, {}, ig);
+      expect(response.body.errors).toBeUndefined();
+      const answer = response.body.data.auditProof;
+      expect(answer.eventId).toBe(eventId);
+      const { verifyProof } = await import('../../gateway/audit/verify-proof.js');
+      const verdict = await verifyProof(JSON.parse(answer.proof), JSON.parse(answer.publicKey));
+      expect(verdict.ok).toBe(true);
+      const refused = await t.graphql(`{ auditProof(eventId: "${eventId}") { eventId } }`, {}, token);
+      expect(refused.body.errors[0].extensions.code).toBe('FORBIDDEN');
+      const unknown = await t.graphql('{ auditProof(eventId: "00000000-0000-4000-8000-000000000000") { eventId } }', {}, ig);
+      expect(unknown.body.errors[0]).toMatchObject({ extensions: { code: 'BAD_INPUT' }, message: expect.stringContaining('No audit event has id') });
+    } finally {
+      await t.close();
+    }
+  });
+});

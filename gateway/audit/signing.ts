@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CompactSign, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { GatewayError } from '../errors.js';
+import { loadOrCreateEs256PrivateKey, readEs256PrivateKey } from '../key-file.js';
 import { CHECKPOINT_ALG, isEcP256, publicKeyOf } from './checkpoint-jws.js';
 
 /**
@@ -40,69 +40,15 @@ function keyError(path: string, action: string, cause?: unknown): GatewayError {
   );
 }
 
-async function readPrivateKey(path: string): Promise<JWK> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw keyError(path, 'read', cause);
-  }
-  let jwk: unknown;
-  try {
-    jwk = JSON.parse(text);
-  } catch (cause) {
-    throw keyError(path, 'parsed as JSON', cause);
-  }
-  if (!isEcP256(jwk) || typeof (jwk as { d?: unknown }).d !== 'string') {
-    throw keyError(path, 'used: it is not an ES256 (EC P-256) private JWK');
-  }
-  return jwk;
-}
+const readPrivateKey = (path: string): Promise<JWK> => readEs256PrivateKey(path, keyError);
 
-/** Writes a new key pair; resolves undefined if another process created the key first. */
-async function createPrivateKey(directory: string): Promise<JWK | undefined> {
-  const path = join(directory, PRIVATE_KEY_FILE);
-  const { privateKey } = await generateKeyPair(CHECKPOINT_ALG, { extractable: true });
-  const exported = await exportJWK(privateKey);
-  const publicJwk = await publicKeyOf(exported);
-  const privateJwk: JWK = { ...exported, kid: publicJwk.kid!, alg: CHECKPOINT_ALG, use: 'sig' };
-  // Written privately, then linked into place: link fails if another gateway made the key first,
-  // so processes starting together agree on one key.
-  const temporary = `${path}.${process.pid}.${randomUUID()}.tmp`;
-  try {
-    await writeFile(temporary, `${JSON.stringify(privateJwk, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-    await chmod(temporary, 0o600);
-    await link(temporary, path);
-  } catch (cause) {
-    if ((cause as { code?: unknown }).code === 'EEXIST') return undefined;
-    throw keyError(path, 'created', cause);
-  } finally {
-    await unlink(temporary).catch(() => undefined);
-  }
-  await writeFile(join(directory, PUBLIC_KEY_FILE), `${JSON.stringify(publicJwk, null, 2)}\n`, { mode: 0o644 }).catch(
-    () => undefined,
-  );
-  return privateJwk;
-}
-
-async function loadOrCreate(dataDir: string): Promise<JWK> {
+/** `<dataDir>/audit-signing/private-key.jwk.json`, made on first use next to its public half. */
+function loadOrCreate(dataDir: string): Promise<JWK> {
   const directory = join(dataDir, SIGNING_DIRECTORY);
-  const path = join(directory, PRIVATE_KEY_FILE);
-  try {
-    await mkdir(directory, { recursive: true, mode: 0o700 });
-  } catch (cause) {
-    throw keyError(directory, 'created (directory)', cause);
-  }
-  try {
-    const info = await stat(path);
-    if ((info.mode & 0o077) !== 0) await chmod(path, 0o600);
-    return await readPrivateKey(path);
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'ENOENT') {
-      throw error instanceof GatewayError ? error : keyError(path, 'read', error);
-    }
-  }
-  return (await createPrivateKey(directory)) ?? readPrivateKey(path);
+  return loadOrCreateEs256PrivateKey(join(directory, PRIVATE_KEY_FILE), keyError, async (privateJwk) => {
+    const publicJwk = await publicKeyOf(privateJwk);
+    await writeFile(join(directory, PUBLIC_KEY_FILE), `${JSON.stringify(publicJwk, null, 2)}\n`, { mode: 0o644 }).catch(() => undefined);
+  });
 }
 
 /** A signer over an ES256 private JWK. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import { calculateJwkThumbprint, importJWK, SignJWT, type JWK } from 'jose';
 import { GatewayError, badInput } from '../errors.js';
+import { loadOrCreateEs256PrivateKey } from '../key-file.js';
 import { parseIssuerConfig, type IssuerConfig } from './config.js';
 
 /**
@@ -53,84 +53,13 @@ export function parseTtl(ttl: string): number {
   return seconds;
 }
 
-interface StoredKey {
-  privateJwk: JWK;
-  kid: string;
-}
-
-function keyFileError(path: string, action: string, cause: unknown): GatewayError {
+function keyFileError(path: string, action: string, cause?: unknown): GatewayError {
   const code = (cause as { code?: unknown } | undefined)?.code;
   return new GatewayError(
     'CONFIG_INVALID',
     `The demo issuer key ${path} could not be ${action}${typeof code === 'string' ? ` (${code})` : ''}; check the data directory's permissions, or delete the file to make a new key.`,
-    { cause },
+    cause === undefined ? undefined : { cause },
   );
-}
-
-async function readStoredKey(path: string): Promise<StoredKey> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw keyFileError(path, 'read', cause);
-  }
-  let jwk: unknown;
-  try {
-    jwk = JSON.parse(text);
-  } catch (cause) {
-    throw keyFileError(path, 'parsed as JSON', cause);
-  }
-  const candidate = jwk as Partial<Record<'kty' | 'crv' | 'x' | 'y' | 'd' | 'kid', unknown>> | null;
-  if (
-    candidate === null ||
-    typeof candidate !== 'object' ||
-    candidate.kty !== 'EC' ||
-    candidate.crv !== 'P-256' ||
-    typeof candidate.x !== 'string' ||
-    typeof candidate.y !== 'string' ||
-    typeof candidate.d !== 'string'
-  ) {
-    throw keyFileError(path, 'used: it is not an ES256 (EC P-256) private JWK', undefined);
-  }
-  const privateJwk = candidate as JWK;
-  // The kid is derived, not trusted from the file: the RFC 7638 thumbprint of the public key.
-  const kid = await calculateJwkThumbprint(privateJwk);
-  return { privateJwk: { ...privateJwk, kid }, kid };
-}
-
-async function createStoredKey(path: string): Promise<StoredKey | undefined> {
-  const { privateKey } = await generateKeyPair(ALG, { extractable: true });
-  const exported = await exportJWK(privateKey);
-  const kid = await calculateJwkThumbprint(exported);
-  const privateJwk: JWK = { ...exported, kid, alg: ALG, use: 'sig' };
-  // Written to a private temporary file, then linked into place: link fails if another process
-  // created the key first, so two gateways starting together agree on one key.
-  const temporary = `${path}.${process.pid}.${randomUUID()}.tmp`;
-  try {
-    await writeFile(temporary, `${JSON.stringify(privateJwk, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-    await chmod(temporary, 0o600);
-    await link(temporary, path);
-  } catch (cause) {
-    if ((cause as { code?: unknown }).code === 'EEXIST') return undefined;
-    throw keyFileError(path, 'created', cause);
-  } finally {
-    await unlink(temporary).catch(() => undefined);
-  }
-  return { privateJwk, kid };
-}
-
-async function loadOrCreateKey(path: string): Promise<StoredKey> {
-  try {
-    const info = await stat(path);
-    // A private key readable by others is tightened rather than refused: it is a sandbox key.
-    if ((info.mode & 0o077) !== 0) await chmod(path, 0o600);
-    return await readStoredKey(path);
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'ENOENT') {
-      throw error instanceof GatewayError ? error : keyFileError(path, 'read', error);
-    }
-  }
-  return (await createStoredKey(path)) ?? readStoredKey(path);
 }
 
 function requireText(value: unknown, option: string, what: string): string {
@@ -145,15 +74,11 @@ function requireText(value: unknown, option: string, what: string): string {
  * it (mode 0600) on first run, so tokens minted before a restart keep verifying after it.
  */
 export async function loadDemoIssuer(dataDir: string): Promise<DemoIssuer> {
-  const directory = join(dataDir, 'demo-issuer');
-  const path = join(directory, 'private-key.jwk.json');
-  try {
-    await mkdir(directory, { recursive: true, mode: 0o700 });
-  } catch (cause) {
-    throw keyFileError(directory, 'created (directory)', cause);
-  }
-  const { privateJwk, kid } = await loadOrCreateKey(path);
-  const { kty, crv, x, y } = privateJwk;
+  const stored = await loadOrCreateEs256PrivateKey(join(dataDir, 'demo-issuer', 'private-key.jwk.json'), keyFileError);
+  const { kty, crv, x, y } = stored;
+  // The kid is derived, not trusted from the file: the RFC 7638 thumbprint of the public key.
+  const kid = await calculateJwkThumbprint({ kty: kty!, crv: crv!, x: x!, y: y! });
+  const privateJwk: JWK = { ...stored, kid };
   const publicJwk = { kty, crv, x, y, kid, alg: ALG, use: 'sig' };
   const config = parseIssuerConfig(
     { issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, keys: [publicJwk], algorithms: [ALG] },

@@ -114,9 +114,10 @@ describe('retries for idempotent reads', () => {
   });
 
   it('gives up with the last failure rather than start a retry whose backoff ends past the budget', async () => {
-    // Budget 300 ms; waits of 100 then 200 ms: the first retry fits, the second would end at 300+.
+    // Budget 3 s; waits of 1 then 2 s: the first retry fits, the second would end at 3 s or later.
+    // (Seconds, not milliseconds, so a loaded machine cannot turn a failure into a timeout.)
     const police = scriptedConnector('police', () => upstream());
-    const { fetch } = federationOf([police.connector], { police: { retries: 10, backoff: { initialDelayMs: 100, maxDelayMs: 10_000, jitter: false } } }, 300);
+    const { fetch } = federationOf([police.connector], { police: { retries: 10, backoff: { initialDelayMs: 1000, maxDelayMs: 10_000, jitter: false } } }, 3000);
     expect(await fetch('police')).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/UPSTREAM_ERROR.*503/) });
     expect(police.calls()).toBe(2);
   });

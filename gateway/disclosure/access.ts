@@ -179,8 +179,3 @@ export function createAccess(services: AccessServices) {
 }
 
 export type Access = ReturnType<typeof createAccess>;
-
-/** Errors that are not ours become INTERNAL_ERROR without detail: no SQL, no stack, no data. */
-export function asGatewayError(error: unknown): GatewayError {
-  return isGatewayError(error) ? error : new GatewayError('INTERNAL_ERROR', 'An internal error occurred.', { cause: error });
-}

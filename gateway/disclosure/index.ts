@@ -14,4 +14,4 @@ export {
   type PersonDisclosure,
   type WithheldMarker,
 } from './gate.js';
-export { asGatewayError, audited, auditActor, auditEnquiry, auditSubject, createAccess, type Access, type AccessServices, type ProfileAnswer, type RequestScope, type SearchAnswer } from './access.js';
+export { audited, auditActor, auditEnquiry, auditSubject, createAccess, type Access, type AccessServices, type ProfileAnswer, type RequestScope, type SearchAnswer } from './access.js';

@@ -1,0 +1,92 @@
+/**
+ * Clustering scored pairs into people, refusing to chain weak links. Links are taken strongest
+ * first (as single-linkage would), but two groups merge only if no record of one contradicts a
+ * record of the other: every cross pair must have evidence that does not point against a match
+ * (Bayes factor at least 1) and no cannot-link guard (different NHS numbers; possible twins).
+ * So A~B and B~C never put A with C when A and C are plainly different people.
+ */
+import { BASE_COMPARISONS, G, IDX } from './comparisons.js';
+import { NHS_NUMBER_SYSTEM } from './nhs-number.js';
+
+/** Why two records must not be merged automatically, or null. Reads a comparison vector. */
+export function cannotLink(vector: Int8Array, systems: readonly string[]): string | null {
+  const nhs = systems.indexOf(NHS_NUMBER_SYSTEM);
+  if (nhs >= 0 && vector[BASE_COMPARISONS.length + nhs] === 2) {
+    return 'The records hold different valid NHS numbers.';
+  }
+  // Birth date exact or day/month swapped; family name exact or a part of a double-barrelled one.
+  const given = vector[IDX.given]!;
+  const family = vector[IDX.family]!;
+  const birth = vector[IDX.birthDate]!;
+  if (given === -1) return null;
+  // 'similar' or 'different' given names (twins are often given similar names).
+  const givenDifferent = given === G.similar || given === G.different;
+  // An identifier held by both and agreeing exactly says they are one person, not twins.
+  for (let k = BASE_COMPARISONS.length; k < vector.length; k++) if (vector[k] === 0) return null;
+  if (givenDifferent && birth >= 0 && birth <= 1 && family >= 0 && family <= 1) {
+    return 'Same family name and date of birth but different given names: possibly twins or siblings.';
+  }
+  return null;
+}
+
+export interface ClusterInput {
+  records: number;
+  left: Uint32Array;
+  right: Uint32Array;
+  probability: Float64Array;
+  threshold: number;
+  /**
+   * For a pair in two groups about to merge: may they be one person? (Bayes factor >= 1 and no
+   * cannot-link guard.) Called for cross pairs, scored or not.
+   */
+  compatible(i: number, j: number): boolean;
+  /** Groups larger than this are not grown further (a run-away merge is a fault, not a person). */
+  maxClusterSize?: number;
+}
+
+/** Cluster representative (smallest record index of its cluster) per record. */
+export function clusterPairs(input: ClusterInput): Int32Array {
+  const { records, left, right, probability, threshold } = input;
+  const maxSize = input.maxClusterSize ?? 100;
+  const parent = Int32Array.from({ length: records }, (_, i) => i);
+  const members: (number[] | undefined)[] = [];
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x]!]!;
+      x = parent[x]!;
+    }
+    return x;
+  };
+  const order: number[] = [];
+  for (let p = 0; p < probability.length; p++) if (probability[p]! >= threshold) order.push(p);
+  order.sort((x, y) => probability[y]! - probability[x]! || x - y);
+  for (const p of order) {
+    const a = find(left[p]!);
+    const b = find(right[p]!);
+    if (a === b) continue;
+    const ma = members[a] ?? [a];
+    const mb = members[b] ?? [b];
+    if (ma.length + mb.length > maxSize) continue;
+    let ok = true;
+    outer: for (const i of ma) {
+      for (const j of mb) {
+        if (!input.compatible(i, j)) {
+          ok = false;
+          break outer;
+        }
+      }
+    }
+    if (!ok) continue;
+    const [root, child] = a < b ? [a, b] : [b, a];
+    parent[child] = root;
+    members[root] = ma.concat(mb);
+    members[child] = undefined;
+  }
+  const out = new Int32Array(records);
+  for (let i = 0; i < records; i++) out[i] = find(i);
+  // Representatives are the smallest index in each cluster.
+  const smallest = new Map<number, number>();
+  for (let i = 0; i < records; i++) if (!smallest.has(out[i]!)) smallest.set(out[i]!, i);
+  for (let i = 0; i < records; i++) out[i] = smallest.get(out[i]!)!;
+  return out;
+}

@@ -76,19 +76,9 @@ export const DEFAULT_RULES: readonly BlockingRule[] = [
     keys: (p) => eachName(p, (g, _f, _gp, fp) => (fp && g ? `${fp}|${initial(g)}` : null)),
   },
   {
-    name: 'family name sound and birth month',
-    fields: [IDX.family, IDX.birthDate],
-    keys: (p) => (p.birth ? eachName(p, (_g, _f, _gp, fp) => (fp ? `${fp}|${p.birth!.month}` : null)) : []),
-  },
-  {
     name: 'postcode and family initial',
     fields: [IDX.location, IDX.family],
     keys: (p) => (p.postcode ? eachName(p, (_g, f) => (f ? `${p.postcode!.full}|${initial(f)}` : null)) : []),
-  },
-  {
-    name: 'town and family name sound',
-    fields: [IDX.location, IDX.family],
-    keys: (p) => (p.city ? eachName(p, (_g, _f, _gp, fp) => (fp ? `${p.city}|${fp}` : null)) : []),
   },
   {
     name: 'either name with the house number or postcode',

@@ -19,6 +19,8 @@ Commands:
         Run the conformance kit against a connector module.
   audit verify [--from SEQ] | audit prove EVENT_ID | audit export --format jsonl|fhir [--from ISO --to ISO]
         Verify the hash chain and signed checkpoints, prove one event's inclusion, export the log.
+  identity link --input FILE [--threshold P] [--output FILE]
+        Link person records (JSON lines) into people: one {"id","cluster"} line per record.
   serve Run the gateway (same as npm start).
 `;
 
@@ -45,6 +47,11 @@ async function cli(argv: string[]): Promise<number> {
       } finally {
         await store.close();
       }
+    }
+    case 'identity': {
+      // Loaded on demand: the name tables it reads are not needed by the other commands.
+      const { runIdentityCommand } = await import('./identity/cli.js');
+      return runIdentityCommand(rest, { stdout, stderr, stdoutStream: process.stdout });
     }
     case 'serve':
       await import('./main.js');

@@ -2,11 +2,14 @@
  * Clustering scored pairs into people, refusing to chain weak links. Links are taken strongest
  * first (as single-linkage would), but two groups merge only if no record of one contradicts a
  * record of the other: every cross pair must have evidence that does not point against a match
- * (Bayes factor at least 1) and no cannot-link guard (different NHS numbers; possible twins).
+ * (Bayes factor at least 1) and no cannot-link guard (different NHS numbers; possible twins;
+ * birth dates years apart).
  * So A~B and B~C never put A with C when A and C are plainly different people.
  */
-import { BASE_COMPARISONS, G, IDX } from './comparisons.js';
+import { BASE_COMPARISONS, BIRTH_DATE, G, IDX } from './comparisons.js';
 import { NHS_NUMBER_SYSTEM } from './nhs-number.js';
+
+const YEARS_APART = BIRTH_DATE.levels.findIndex((l) => l.name === 'years-apart');
 
 /** Why two records must not be merged automatically, or null. Reads a comparison vector. */
 export function cannotLink(vector: Int8Array, systems: readonly string[]): string | null {
@@ -14,15 +17,19 @@ export function cannotLink(vector: Int8Array, systems: readonly string[]): strin
   if (nhs >= 0 && vector[BASE_COMPARISONS.length + nhs] === 2) {
     return 'The records hold different valid NHS numbers.';
   }
-  // Birth date exact or day/month swapped; family name exact or a part of a double-barrelled one.
+  // An identifier held by both and agreeing exactly says they are one person.
+  for (let k = BASE_COMPARISONS.length; k < vector.length; k++) if (vector[k] === 0) return null;
+  const birth = vector[IDX.birthDate]!;
+  // A parent and a child often share a name and an address; a mistyped date is rarely years out.
+  if (birth === YEARS_APART) {
+    return 'Dates of birth are more than three years apart: possibly a parent and child, or siblings, of the same name.';
+  }
   const given = vector[IDX.given]!;
   const family = vector[IDX.family]!;
-  const birth = vector[IDX.birthDate]!;
   if (given === -1) return null;
-  // 'similar' or 'different' given names (twins are often given similar names).
+  // 'similar' or 'different' given names (twins are often given similar names); birth date exact
+  // or day/month swapped; family name exact or a part of a double-barrelled one.
   const givenDifferent = given === G.similar || given === G.different;
-  // An identifier held by both and agreeing exactly says they are one person, not twins.
-  for (let k = BASE_COMPARISONS.length; k < vector.length; k++) if (vector[k] === 0) return null;
   if (givenDifferent && birth >= 0 && birth <= 1 && family >= 0 && family <= 1) {
     return 'Same family name and date of birth but different given names: possibly twins or siblings.';
   }

@@ -7,7 +7,7 @@ import { cannotLink, clusterPairs } from './cluster.js';
 import { BASE_COMPARISONS, comparisonSpecs } from './comparisons.js';
 import { CompiledModel, probabilityOf, trainModel, type ModelParameters } from './model.js';
 import { normalisePerson } from './normalise.js';
-import type { NormalisedPerson, PersonRecord } from './types.js';
+import type { BandThresholds, NormalisedPerson, PersonRecord } from './types.js';
 
 export interface LinkOptions {
   /** Match probability at which two records may join one cluster (default 0.5). */
@@ -139,6 +139,15 @@ export function linkRecords(records: readonly PersonRecord[], options: LinkOptio
       clusteringMs,
     },
   };
+}
+
+/**
+ * Pair probabilities as the bands see them: a pair under a cannot-link guard is at most a
+ * `possible` match (just under `probable`), whatever its score, as the gateway reports it.
+ */
+export function guardedProbabilities(pairs: LinkResult['pairs'], bands: BandThresholds): Float64Array {
+  const cap = bands.probable - 1e-9;
+  return pairs.probability.map((p, i) => (pairs.caution[i] === 1 ? Math.min(p, cap) : p));
 }
 
 /** A model with the right comparisons and neutral weights: only its `vector` is used. */

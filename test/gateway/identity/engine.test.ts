@@ -88,6 +88,10 @@ describe('cannot-link guards', () => {
   it('refuses possible twins: same family name and birth date, different given names', () => {
     expect(cannotLink(vector({ given: 7, family: 0, birthDate: 0 }), [NHS_NUMBER_SYSTEM])).toMatch(/twins/);
   });
+  it('refuses birth dates years apart (a parent and child of one name), unless an identifier agrees', () => {
+    expect(cannotLink(vector({ given: 0, family: 0, birthDate: 5, location: 0 }), [NHS_NUMBER_SYSTEM])).toMatch(/three years apart/);
+    expect(cannotLink(vector({ given: 0, family: 0, birthDate: 5, location: 0 }, 0), [NHS_NUMBER_SYSTEM])).toBeNull();
+  });
   it('allows a nickname with the same family name and birth date', () => {
     expect(cannotLink(vector({ given: 2, family: 0, birthDate: 0 }, 0), [NHS_NUMBER_SYSTEM])).toBeNull();
   });

@@ -3,33 +3,46 @@
  * first (as single-linkage would), but two groups merge only if no record of one contradicts a
  * record of the other: every cross pair must have evidence that does not point against a match
  * (Bayes factor at least 1) and no cannot-link guard (different NHS numbers; possible twins;
- * birth dates years apart).
+ * birth dates that differ by more than a slip).
  * So A~B and B~C never put A with C when A and C are plainly different people.
  */
 import { BASE_COMPARISONS, BIRTH_DATE, G, IDX } from './comparisons.js';
 import { NHS_NUMBER_SYSTEM } from './nhs-number.js';
+import { UPN_SYSTEM } from './normalise.js';
+
+/** Identifiers a person keeps for life: two different values are two different people. */
+const LIFELONG: readonly (readonly [string, string])[] = [
+  [NHS_NUMBER_SYSTEM, 'valid NHS number'],
+  [UPN_SYSTEM, 'unique pupil number'],
+];
 
 const YEARS_APART = BIRTH_DATE.levels.findIndex((l) => l.name === 'years-apart');
+const DIFFERENT_DATE = BIRTH_DATE.levels.findIndex((l) => l.name === 'different');
 
 /** Why two records must not be merged automatically, or null. Reads a comparison vector. */
 export function cannotLink(vector: Int8Array, systems: readonly string[]): string | null {
-  const nhs = systems.indexOf(NHS_NUMBER_SYSTEM);
-  if (nhs >= 0 && vector[BASE_COMPARISONS.length + nhs] === 2) {
-    return 'The records hold different valid NHS numbers.';
+  for (const [system, label] of LIFELONG) {
+    const k = systems.indexOf(system);
+    if (k >= 0 && vector[BASE_COMPARISONS.length + k] === 2) return `The records hold different ${label}s.`;
   }
   // An identifier held by both and agreeing exactly says they are one person.
   for (let k = BASE_COMPARISONS.length; k < vector.length; k++) if (vector[k] === 0) return null;
   const birth = vector[IDX.birthDate]!;
-  // A parent and a child often share a name and an address; a mistyped date is rarely years out.
+  // A parent and child, or siblings, may share a name and an address; a date of birth wrong by
+  // more than a typing slip, a day/month swap or a few weeks needs a person to confirm.
   if (birth === YEARS_APART) {
     return 'Dates of birth are more than three years apart: possibly a parent and child, or siblings, of the same name.';
+  }
+  if (birth === DIFFERENT_DATE) {
+    return 'Dates of birth differ by more than a typing slip: possibly siblings of the same name.';
   }
   const given = vector[IDX.given]!;
   const family = vector[IDX.family]!;
   if (given === -1) return null;
   // 'similar' or 'different' given names (twins are often given similar names); birth date exact
   // or day/month swapped; family name exact or a part of a double-barrelled one.
-  const givenDifferent = given === G.similar || given === G.different;
+  // Twins are rarely given one first name, but different middle names say two people too.
+  const givenDifferent = given === G.similar || given === G.different || given === G.exactFirstName;
   if (givenDifferent && birth >= 0 && birth <= 1 && family >= 0 && family <= 1) {
     return 'Same family name and date of birth but different given names: possibly twins or siblings.';
   }

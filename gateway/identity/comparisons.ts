@@ -139,13 +139,12 @@ function givenPair(a: NormalisedName, b: NormalisedName): number {
   const ga = a.given;
   const gb = b.given;
   if (ga === null || gb === null) return -1;
-  if (ga === gb) {
-    const differ = a.middle.length > 0 && b.middle.length > 0 && !a.middle.some((m) => b.middle.includes(m));
-    return differ ? G.exactFirstName : G.exact;
-  }
+  const middlesDiffer = a.middle.length > 0 && b.middle.length > 0 && !a.middle.some((m) => b.middle.includes(m));
+  if (ga === gb) return middlesDiffer ? G.exactFirstName : G.exact;
   if (b.givenRoots.includes(ga) || a.givenRoots.includes(gb)) return G.nickname;
   const jw = jaroWinkler(ga, gb);
-  if (jw >= 0.92) return G.close;
+  // A slip in the first name and different middle names is two weak signals, not one close one.
+  if (jw >= 0.92) return middlesDiffer ? G.similar : G.close;
   if (a.middle.includes(gb) || b.middle.includes(ga)) return G.middleOrInitial;
   if ((ga.length === 1 && gb.startsWith(ga)) || (gb.length === 1 && ga.startsWith(gb))) return G.middleOrInitial;
   if (jw >= 0.8 || (a.givenPhonetic !== '' && a.givenPhonetic === b.givenPhonetic)) return G.similar;

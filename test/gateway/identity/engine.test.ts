@@ -92,6 +92,17 @@ describe('cannot-link guards', () => {
     expect(cannotLink(vector({ given: 0, family: 0, birthDate: 5, location: 0 }), [NHS_NUMBER_SYSTEM])).toMatch(/three years apart/);
     expect(cannotLink(vector({ given: 0, family: 0, birthDate: 5, location: 0 }, 0), [NHS_NUMBER_SYSTEM])).toBeNull();
   });
+  it('refuses birth dates that differ by more than a slip (siblings of one name), but not a one-digit slip', () => {
+    expect(cannotLink(vector({ given: 0, family: 0, birthDate: 4, location: 0 }), [NHS_NUMBER_SYSTEM])).toMatch(/siblings/);
+    expect(cannotLink(vector({ given: 0, family: 0, birthDate: 2, location: 0 }), [NHS_NUMBER_SYSTEM])).toBeNull();
+  });
+  it('refuses different unique pupil numbers', () => {
+    const upn = 'https://www.gov.uk/government/publications/unique-pupil-numbers';
+    expect(cannotLink(vector({ given: 0, family: 0, birthDate: 0 }, 2), [upn])).toMatch(/unique pupil numbers/);
+  });
+  it('refuses the same first name with different middle names on the same birth date (twins)', () => {
+    expect(cannotLink(vector({ given: 1, family: 0, birthDate: 0 }), [NHS_NUMBER_SYSTEM])).toMatch(/twins/);
+  });
   it('allows a nickname with the same family name and birth date', () => {
     expect(cannotLink(vector({ given: 2, family: 0, birthDate: 0 }, 0), [NHS_NUMBER_SYSTEM])).toBeNull();
   });

@@ -10,6 +10,7 @@ import { createEnquiryRepository, createEnquiryService, createReviewRepository }
 import { GatewayError } from './errors.js';
 import { createFederation, type Federation } from './federation/index.js';
 import { startHttpServer, type HttpHandle } from './http/server.js';
+import { createMatcher } from './identity/search.js';
 import { silentLogger, type Logger } from './log.js';
 import { openStore, type Store } from './store/index.js';
 
@@ -89,7 +90,9 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     const audit = createAuditLog(store, { logger, checkpoints: auditSettings.checkpoints });
     const reviews = createReviewRepository(store);
     const enquiries = createEnquiryService({ repository: createEnquiryRepository(store), reviews, policy, agencies: () => federation.agencies() });
-    const services = { enquiries, reviews, policy, store, auditSettings, audit, abilities: createAbilityCache(policy), federation, logger, now };
+    // One matcher for the gateway's life: the model and band thresholds are fixed at start.
+    const matcher = createMatcher({ bands: config.identity.bands });
+    const services = { enquiries, reviews, policy, store, auditSettings, audit, abilities: createAbilityCache(policy), federation, matcher, logger, now };
     const access = createAccess(services);
 
     const http = await startHttpServer({

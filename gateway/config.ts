@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { auditConfigSchema, type AuditConfig } from './audit/config.js';
 import { parseIssuerConfigs, type IssuerConfig } from './auth/index.js';
 import { GatewayError } from './errors.js';
+import { DEFAULT_BANDS } from './identity/search.js';
+import type { BandThresholds } from './identity/types.js';
 
 /**
  * Configuration: environment variables for where the gateway runs, and one YAML file for what it
@@ -41,6 +43,40 @@ const connectorSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('module'), module: z.string().min(1), options: z.record(z.string(), z.unknown()).optional(), timeoutMs, ...resilience }).strict(),
 ]);
 
+/**
+ * Identity matching: the match-probability thresholds of the certain, probable and possible bands
+ * (candidates below `possible` are never shown). Each band starts where the one above it ends, so
+ * they must descend; one left out keeps the matcher's default, and the check covers the result.
+ */
+const BAND_NAMES = ['certain', 'probable', 'possible'] as const;
+const probability = z.number().gt(0, 'must be a probability above 0 and at most 1').max(1, 'must be a probability above 0 and at most 1');
+const identitySchema = z
+  .object({
+    bands: z
+      .object({ certain: probability.optional(), probable: probability.optional(), possible: probability.optional() })
+      .strict()
+      .superRefine((given, ctx) => {
+        const bands: BandThresholds = { ...DEFAULT_BANDS, ...given };
+        for (let i = 1; i < BAND_NAMES.length; i++) {
+          const higher = BAND_NAMES[i - 1]!;
+          const lower = BAND_NAMES[i]!;
+          if (bands[lower] > bands[higher]) {
+            const which = given[lower] !== undefined ? lower : higher;
+            const source = (name: string) => (given[name as keyof BandThresholds] !== undefined ? '' : ' (the default)');
+            ctx.addIssue({
+              code: 'custom',
+              path: [which],
+              message: `the bands must descend (certain >= probable >= possible): ${lower} ${bands[lower]}${source(lower)} is above ${higher} ${bands[higher]}${source(higher)}`,
+            });
+            return;
+          }
+        }
+      })
+      .optional(),
+  })
+  .strict()
+  .optional();
+
 const fileSchema = z
   .object({
     policy: z.string().min(1).default('policies/mash-disclosure-policy.yaml'),
@@ -63,6 +99,7 @@ const fileSchema = z
       .default({ enabled: false, seed: 1, households: 200, healthPort: 4101, policePort: 4102 }),
     connectors: z.array(connectorSchema).min(1, 'at least one connector is needed'),
     audit: auditConfigSchema,
+    identity: identitySchema,
   })
   .strict();
 
@@ -84,6 +121,8 @@ export interface GatewayConfig {
   connectors: ConnectorConfig[];
   /** Signed checkpoints: key, trusted keys, origin, how often. */
   audit: AuditConfig;
+  /** Identity matching: band thresholds (DEFAULT_BANDS where the file says nothing). */
+  identity: { bands: BandThresholds };
 }
 
 function firstProblem(error: z.ZodError, prefix: string): string {
@@ -136,5 +175,6 @@ export function configFromDocument(raw: unknown, configPath: string, env: z.infe
     sandbox: file.sandbox,
     connectors: file.connectors,
     audit: file.audit,
+    identity: { bands: { ...DEFAULT_BANDS, ...file.identity?.bands } },
   };
 }

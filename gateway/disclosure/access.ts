@@ -5,9 +5,11 @@ import type { Actor } from '../auth/index.js';
 import type { Enquiry, EnquiryService, EnquirySubject, ReviewRepository } from '../enquiries/index.js';
 import { GatewayError, isGatewayError } from '../errors.js';
 import type { Federation, RequestFederation } from '../federation/index.js';
+import type { IdentityMatcher, SearchCandidate } from '../identity/search.js';
+import { personRecordFromQuery, personRecordFromSource } from '../identity/source-person.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
-import { auditDecisions, disclosePersons, discloseRecords, type AgencyDisclosure, type Disclosure, type PersonDisclosure } from './gate.js';
+import { auditDecisions, auditSearchDecisions, discloseRecords, discloseSearch, type AgencyDisclosure, type Disclosure, type PersonAnswer, type SearchDisclosure } from './gate.js';
 
 /**
  * The one path every disclosure takes (ARCHITECTURE.md): enquiry check -> ability -> federation
@@ -25,6 +27,8 @@ export interface AccessServices {
   audit: AuditLog;
   abilities: (context: AccessContext) => PolicyAbility;
   federation: Federation;
+  /** Scores and groups person-search candidates (made once, from `identity` configuration). */
+  matcher: IdentityMatcher;
   logger: Logger;
   now: () => Date;
 }
@@ -93,8 +97,28 @@ export interface ProfileAnswer {
 }
 
 export interface SearchAnswer {
-  disclosure: Disclosure<PersonDisclosure>;
+  disclosure: SearchDisclosure;
   auditEventId: string;
+}
+
+/** Every agency's answers as the matcher's candidates (one per agency person id). */
+function searchCandidates(answers: readonly PersonAnswer[]): SearchCandidate[] {
+  const candidates = new Map<string, SearchCandidate>();
+  for (const answer of answers) {
+    if (answer.status !== 'answered') continue;
+    for (const person of answer.persons) {
+      const key = `${answer.agency}\u0000${person.personId}`;
+      if (!candidates.has(key)) candidates.set(key, { agency: answer.agency, personId: person.personId, record: personRecordFromSource(person) });
+    }
+  }
+  return [...candidates.values()];
+}
+
+/** The event's one-line account of a search: how many likely people, their bands, and what was left out. */
+function searchSummary(disclosure: SearchDisclosure): string {
+  const people = disclosure.people.map((p) => `${p.key} ${p.band}`).join(', ');
+  const left = disclosure.notShown.reduce((sum, n) => sum + n.count, 0);
+  return `${disclosure.people.length} likely ${disclosure.people.length === 1 ? 'person' : 'people'} shown${people ? ` (${people})` : ''}; ${left} ${left === 1 ? 'candidate' : 'candidates'} below the possible match band not shown.`;
 }
 
 const outcomeOf = (disclosure: Disclosure<unknown>): 'success' | 'partial' => (disclosure.failures.length > 0 ? 'partial' : 'success');
@@ -161,14 +185,18 @@ export function createAccess(services: AccessServices) {
         // Identity is decided as for a child: a search is how a subject is first found.
         const compiled = abilityFor(scope.actor, enquiry, { relation: 'child', relevance: null });
         const answers = await scope.federation.searchPersons(query);
-        const disclosure = disclosePersons(compiled, answers);
+        // Identity: every agency's candidates scored against the search and grouped into likely
+        // people; those below the possible band never reach the gate (proportionality).
+        const ranking = services.matcher.rank(personRecordFromQuery(query), searchCandidates(answers));
+        const disclosure = discloseSearch(compiled, answers, ranking);
         return {
           value: { disclosure },
           event: {
             outcome: outcomeOf(disclosure),
+            reason: searchSummary(disclosure),
             enquiry: auditEnquiry(enquiry),
             policy: disclosure.policy,
-            decisions: auditDecisions(disclosure),
+            decisions: auditSearchDecisions(disclosure),
             ...(enquiry.breakGlassJustification !== null ? { breakGlass: true } : {}),
           },
         };

@@ -1,6 +1,7 @@
-import type { AgencyContact, SourcePerson, SourceRecord } from '../../connectors/sdk/index.js';
+import type { AgencyContact, PersonField, SourcePerson, SourceRecord } from '../../connectors/sdk/index.js';
 import { decide, type CategoryDecision, type PolicyAbility } from '../../policies/index.js';
 import type { AuditDecision } from '../audit/types.js';
+import type { Band, FieldReason, PairScore } from '../identity/types.js';
 
 /**
  * The one gate (invariant 2). Pure and synchronous: from a compiled policy ability and the
@@ -251,8 +252,12 @@ export function discloseRecords(compiled: PolicyAbility, answers: readonly Agenc
   return { agencies, decisions, failures, policy: { id: compiled.policyId, version: compiled.policyVersion }, ...(restricted ? { restricted } : {}) };
 }
 
-/** Person-search answers: each agency's `<agency>.identity` category decides what of a match is shown. */
-export function disclosePersons(compiled: PolicyAbility, answers: readonly PersonAnswer[]): Disclosure<PersonDisclosure> {
+/**
+ * Person-search answers: each agency's `<agency>.identity` category decides what of a match is
+ * shown. `notShown` counts, per agency, the candidates left out before the gate because they did
+ * not match the search (see discloseSearch); an agency left with none says so in its detail.
+ */
+export function disclosePersons(compiled: PolicyAbility, answers: readonly PersonAnswer[], notShown: ReadonlyMap<string, number> = new Map()): Disclosure<PersonDisclosure> {
   const agencies: PersonDisclosure[] = [];
   const decisions: GateDecision[] = [];
   const failures: AuditDecision[] = [];
@@ -263,7 +268,9 @@ export function disclosePersons(compiled: PolicyAbility, answers: readonly Perso
       continue;
     }
     if (answer.persons.length === 0) {
-      agencies.push(brand({ agency: answer.agency, status: 'NO_RECORD', persons: [], withheld: [] }));
+      const left = notShown.get(answer.agency) ?? 0;
+      const detail = left > 0 ? `${countOf(left, 'record')} found at ${answer.agency} did not match the search closely enough to be shown.` : undefined;
+      agencies.push(brand({ agency: answer.agency, status: 'NO_RECORD', ...(detail ? { detail } : {}), persons: [], withheld: [] }));
       continue;
     }
     const category = `${answer.agency}.identity`;
@@ -297,4 +304,182 @@ export function auditDecisions(disclosure: Disclosure<unknown>): AuditDecision[]
     })),
     ...disclosure.failures,
   ];
+}
+
+// ---- person search with identity matching ---------------------------------------------------
+
+const countOf = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/**
+ * What the matcher made of a search (gateway/identity/search.ts `RankResult`), as the gate reads
+ * it: likely people (candidates at or above the possible band, grouped, best first) and the rest.
+ */
+export interface SearchRanking {
+  readonly groups: readonly {
+    readonly key: string;
+    readonly band: Band | null;
+    readonly probability: number;
+    readonly members: readonly { readonly agency: string; readonly personId: string; readonly score: PairScore }[];
+  }[];
+  readonly belowThreshold: readonly { readonly agency: string; readonly personId: string; readonly score: PairScore }[];
+  readonly queryProblems: readonly string[];
+}
+
+/** One agency's record of a likely person: how well it matches the search, why, and the gated identity. */
+export type MatchedRecord = Disclosed<{
+  agency: string;
+  personId: string;
+  band: Band;
+  /** Match probability against the search, 0..1. */
+  score: number;
+  /** Field by field, only for identity fields the policy disclosed for this record. */
+  reasons: readonly Readonly<FieldReason>[];
+  /** Why the record must not be linked without checking (possible twins, different NHS numbers). */
+  caution?: string;
+  /** The gate's output for this record: never the agency's raw answer. */
+  person: DisclosedPerson;
+}>;
+
+/** One likely person: the agencies' records the matcher judged to be the same person, best first. */
+export type PersonMatch = Disclosed<{
+  key: string;
+  band: Band;
+  score: number;
+  records: readonly MatchedRecord[];
+}>;
+
+export interface AgencyCount {
+  readonly agency: string;
+  readonly count: number;
+}
+
+export interface SearchDisclosure extends Disclosure<PersonDisclosure> {
+  /** Likely people, best first; only records the gate disclosed. */
+  readonly people: readonly PersonMatch[];
+  /** Per agency, records found that did not match closely enough to be shown (agencies with none are left out). */
+  readonly notShown: readonly AgencyCount[];
+  /** What in the search itself could not be used (e.g. a malformed postcode). */
+  readonly queryProblems: readonly string[];
+}
+
+const candidateKey = (agency: string, personId: string): string => `${agency}\u0000${personId}`;
+
+/** Which identity field of a person each comparison of the matcher reads (gateway/identity/comparisons.ts). */
+const REASON_FIELDS: Readonly<Record<string, PersonField>> = {
+  given: 'names',
+  family: 'names',
+  birthDate: 'birthDate',
+  sex: 'gender',
+  postcode: 'addresses',
+  address: 'addresses',
+  city: 'addresses',
+  uprn: 'addresses',
+};
+
+/**
+ * A reason says how a field of the agency's record compares with the search; where the policy
+ * withholds that field (early help without consent shows only whom to contact) the reason would
+ * tell it, so it is left out. A comparison the gate cannot place is shown only when nothing is withheld.
+ */
+function shownReasons(person: DisclosedPerson, reasons: readonly FieldReason[]): Readonly<FieldReason>[] {
+  const withheld = new Set(person.withheldFields);
+  return reasons
+    .filter((reason) => {
+      const field = reason.field.startsWith('id:') || reason.field === 'nhsNumber' ? 'identifiers' : REASON_FIELDS[reason.field];
+      return field === undefined ? withheld.size === 0 : !withheld.has(field);
+    })
+    .map((reason) => Object.freeze({ field: reason.field, level: reason.level, weight: reason.weight, explanation: reason.explanation }));
+}
+
+/** A caution speaks of names, dates of birth and NHS numbers: shown only where those are disclosed. */
+function shownCaution(person: DisclosedPerson, caution: string | undefined): string | undefined {
+  if (caution === undefined) return undefined;
+  return person.withheldFields.some((f) => f === 'names' || f === 'birthDate' || f === 'identifiers') ? undefined : caution;
+}
+
+/**
+ * A person search after identity matching. Proportionality: only candidates the matcher placed in
+ * a likely person (at or above the possible band) reach the gate at all; the others are counted per
+ * agency and nothing else about them is shown. What does reach the gate passes disclosePersons as
+ * any search did, and each likely person lists only the records the gate disclosed.
+ */
+export function discloseSearch(compiled: PolicyAbility, answers: readonly PersonAnswer[], ranking: SearchRanking): SearchDisclosure {
+  const matched = new Set<string>();
+  for (const group of ranking.groups) {
+    for (const member of group.members) if (member.score.band !== null) matched.add(candidateKey(member.agency, member.personId));
+  }
+  const notShown = new Map<string, number>();
+  const shown = answers.map((answer): PersonAnswer => {
+    if (answer.status !== 'answered') return answer;
+    const persons = answer.persons.filter((p) => matched.has(candidateKey(answer.agency, p.personId)));
+    if (persons.length < answer.persons.length) notShown.set(answer.agency, answer.persons.length - persons.length);
+    return { ...answer, persons };
+  });
+  const disclosure = disclosePersons(compiled, shown, notShown);
+
+  const gated = new Map<string, DisclosedPerson>();
+  for (const agency of disclosure.agencies) for (const person of agency.persons) gated.set(candidateKey(agency.agency, person.personId), person);
+
+  const placed = new Set<string>();
+  const likely: { band: Band; score: number; records: MatchedRecord[] }[] = [];
+  for (const group of ranking.groups) {
+    const records: MatchedRecord[] = [];
+    for (const member of group.members) {
+      const key = candidateKey(member.agency, member.personId);
+      const person = gated.get(key);
+      const band = member.score.band;
+      if (!person || band === null || placed.has(key)) continue;
+      placed.add(key);
+      const caution = shownCaution(person, member.score.caution);
+      records.push(
+        brand({ agency: member.agency, personId: member.personId, band, score: member.score.probability, reasons: shownReasons(person, member.score.reasons), ...(caution ? { caution } : {}), person }),
+      );
+    }
+    if (records.length === 0) continue;
+    records.sort((a, b) => b.score - a.score);
+    // A group shown whole keeps the matcher's verdict; one with records the gate held back is
+    // judged on what is shown, so its band says nothing about the records withheld.
+    const whole = records.length === group.members.length && group.band !== null;
+    likely.push({ band: whole ? group.band! : records[0]!.band, score: whole ? group.probability : records[0]!.score, records });
+  }
+  likely.sort((a, b) => b.score - a.score);
+  const people = likely.map((match, index) => brand({ key: `P${index + 1}`, band: match.band, score: match.score, records: Object.freeze(match.records) }));
+  return {
+    ...disclosure,
+    people,
+    notShown: [...notShown].map(([agency, count]) => ({ agency, count })),
+    queryProblems: [...ranking.queryProblems],
+  };
+}
+
+/**
+ * The audit entries for a person search: every gate decision, each agency's identity decision
+ * naming the person ids shown and their likely person, band and score, and the candidates not
+ * shown (as `no-record`, with how many) so the event says what was found and withheld.
+ */
+export function auditSearchDecisions(disclosure: SearchDisclosure): AuditDecision[] {
+  const shownBy = new Map<string, string[]>();
+  for (const match of disclosure.people) {
+    for (const record of match.records) {
+      shownBy.set(record.agency, [...(shownBy.get(record.agency) ?? []), `${record.personId} (${match.key}, ${record.band}, ${record.score.toFixed(3)})`]);
+    }
+  }
+  const notShown = new Map(disclosure.notShown.map((n) => [n.agency, n.count]));
+  const left = (agency: string): string | undefined => {
+    const count = notShown.get(agency);
+    return count ? `${countOf(count, 'candidate')} below the possible match band not shown.` : undefined;
+  };
+  const decided = new Set<string>();
+  const decisions = auditDecisions(disclosure).map((decision) => {
+    if (decision.category !== `${decision.agency}.identity` || decision.decision === 'unavailable') return decision;
+    decided.add(decision.agency);
+    const shown = shownBy.get(decision.agency);
+    const reason = [shown ? `Shown as search matches: ${shown.join('; ')}.` : undefined, left(decision.agency)].filter(Boolean).join(' ');
+    return reason ? { ...decision, reason } : decision;
+  });
+  for (const { agency } of disclosure.notShown) {
+    if (decided.has(agency)) continue;
+    decisions.push({ agency, category: `${agency}.identity`, decision: 'no-record', fields: [], recordIds: [], markers: 0, reason: left(agency)! });
+  }
+  return decisions;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable, Store } from '../store/index.js';
-import type { Enquiry, EnquiryMember, EnquirySubject, Rag, SubjectLink, SubjectRelation } from './types.js';
+import type { Enquiry, EnquiryMember, EnquirySubject, Rag, SubjectLink, SubjectRelation, UnlinkedSubjectLink } from './types.js';
 
 /** Persistence of enquiries, members, subjects and confirmed links. No decisions here. */
 
@@ -33,8 +33,10 @@ export function createEnquiryRepository(store: Store) {
          (SELECT coalesce(json_agg(json_build_object(
                    'id', s.id, 'relation', s.relation, 'label', s.label, 'relevance', s.relevance,
                    'created_at', s.created_at, 'created_by', s.created_by,
-                   'links', (SELECT coalesce(json_agg(l ORDER BY l.linked_at, l.agency, l.person_id), '[]'::json)
-                               FROM subject_link l WHERE l.subject_id = s.id))
+                   'links', (SELECT coalesce(json_agg(l ORDER BY l.linked_at, l.agency, l.person_id, l.id), '[]'::json)
+                               FROM subject_link l WHERE l.subject_id = s.id AND l.unlinked_at IS NULL),
+                   'unlinked', (SELECT coalesce(json_agg(l ORDER BY l.unlinked_at, l.id), '[]'::json)
+                               FROM subject_link l WHERE l.subject_id = s.id AND l.unlinked_at IS NOT NULL))
                  ORDER BY s.created_at, s.id), '[]'::json)
             FROM enquiry_subject s WHERE s.enquiry_id = e.id) AS subjects,
          (SELECT coalesce(json_agg(c ORDER BY c.recorded_at, c.id), '[]'::json)
@@ -98,6 +100,17 @@ export function createEnquiryRepository(store: Store) {
           links: json(s.links).map(
             (l): SubjectLink => ({ agency: String(l.agency), personId: String(l.person_id), linkedAt: iso(l.linked_at), linkedBy: String(l.linked_by) }),
           ),
+          unlinked: json(s.unlinked).map(
+            (l): UnlinkedSubjectLink => ({
+              agency: String(l.agency),
+              personId: String(l.person_id),
+              linkedAt: iso(l.linked_at),
+              linkedBy: String(l.linked_by),
+              unlinkedAt: iso(l.unlinked_at),
+              unlinkedBy: String(l.unlinked_by),
+              reason: String(l.unlink_reason),
+            }),
+          ),
         }),
       ),
     };
@@ -155,12 +168,23 @@ export function createEnquiryRepository(store: Store) {
       return id;
     },
 
+    /** Links the agency person to the subject; linking one already in force changes nothing. */
     async link(subjectId: string, agency: string, personId: string, linkedBy: string, now: Date): Promise<void> {
       await store.query(
         `INSERT INTO subject_link (subject_id, agency, person_id, linked_at, linked_by) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (subject_id, agency, person_id) DO NOTHING`,
+         ON CONFLICT (subject_id, agency, person_id) WHERE unlinked_at IS NULL DO NOTHING`,
         [subjectId, agency, personId, now.toISOString(), linkedBy],
       );
+    },
+
+    /** Marks the link in force undone, keeping it as history; false when there is none. */
+    async unlink(subjectId: string, agency: string, personId: string, unlink: { by: string; reason: string }, now: Date): Promise<boolean> {
+      const { rows } = await store.query<Row>(
+        `UPDATE subject_link SET unlinked_at = $4, unlinked_by = $5, unlink_reason = $6
+         WHERE subject_id = $1 AND agency = $2 AND person_id = $3 AND unlinked_at IS NULL RETURNING id`,
+        [subjectId, agency, personId, now.toISOString(), unlink.by, unlink.reason],
+      );
+      return rows.length === 1;
     },
 
     async recordConsent(enquiryId: string, consent: { givenBy: string; scope: string }, recordedBy: string, now: Date): Promise<void> {

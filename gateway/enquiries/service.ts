@@ -3,7 +3,7 @@ import type { Actor } from '../auth/index.js';
 import { GatewayError, badInput } from '../errors.js';
 import type { EnquiryRepository } from './repository.js';
 import type { ReviewRepository, ReviewRequest, ReviewStatus } from './reviews.js';
-import { enquiryStatus, type Enquiry, type EnquirySubject, type Rag, type SubjectRelation } from './types.js';
+import { enquiryStatus, type Enquiry, type EnquirySubject, type Rag, type SubjectRelation, type UnlinkedSubjectLink } from './types.js';
 
 export interface ConsentInput {
   givenBy: string;
@@ -32,6 +32,15 @@ export interface LinkSubjectInput {
   relevance?: string | null;
   agency: string;
   personId: string;
+}
+
+export interface UnlinkSubjectInput {
+  enquiryId: string;
+  subjectId: string;
+  agency: string;
+  personId: string;
+  /** Why the link is undone: required, kept with the link's history. */
+  reason: string;
 }
 
 /** Free text that names a referral or a reason: bounded, printable, trimmed. */
@@ -246,6 +255,42 @@ export function createEnquiryService(deps: { repository: EnquiryRepository; revi
       return { enquiry: updated, subject: updated.subjects.find((s) => s.id === subjectId)! };
     },
 
+    /**
+     * Undoes a confirmed link (the record was someone else, or linked by mistake). The link stays
+     * as history; from now on the subject's records are read without it. Members of an open
+     * enquiry only, with a reason. An agency no longer connected may still be unlinked.
+     */
+    async unlinkSubject(actor: Actor, input: UnlinkSubjectInput, now: Date): Promise<{ enquiry: Enquiry; subject: EnquirySubject; link: UnlinkedSubjectLink }> {
+      const enquiry = await openEnquiryOf(actor, input.enquiryId, now);
+      if (input.reason.trim() === '') {
+        throw badInput('Say why the link is undone (reason), e.g. "Different date of birth: not the referred child".', { field: 'reason' });
+      }
+      const reason = text('reason', input.reason, 2000)!;
+      const subject = enquiry.subjects.find((s) => s.id === input.subjectId);
+      if (!subject) {
+        throw new GatewayError('NOT_FOUND', `Subject ${input.subjectId} is not part of enquiry ${input.enquiryId}; nothing was unlinked.`, {
+          details: { enquiryId: input.enquiryId, subjectId: input.subjectId },
+        });
+      }
+      const notLinked = () => {
+        const undone = subject.unlinked.some((l) => l.agency === input.agency && l.personId === input.personId);
+        return new GatewayError(
+          'NOT_FOUND',
+          undone
+            ? `The link of subject ${subject.id} to ${input.agency} person ${input.personId} was already undone; nothing was unlinked.`
+            : `Subject ${subject.id} has no link to ${input.agency} person ${input.personId}; check the agency and person id against Subject.links. Nothing was unlinked.`,
+          { details: { enquiryId: enquiry.id, subjectId: subject.id, agency: input.agency } },
+        );
+      };
+      if (!subject.links.some((l) => l.agency === input.agency && l.personId === input.personId)) throw notLinked();
+      // Two members undoing the same link at once: one succeeds, the other is told it is gone.
+      if (!(await repository.unlink(subject.id, input.agency, input.personId, { by: actor.id, reason }, now))) throw notLinked();
+      const updated = (await repository.get(enquiry.id))!;
+      const after = updated.subjects.find((s) => s.id === subject.id)!;
+      const link = after.unlinked.filter((l) => l.agency === input.agency && l.personId === input.personId).at(-1)!;
+      return { enquiry: updated, subject: after, link };
+    },
+
     async close(actor: Actor, enquiryId: string, decision: string, now: Date): Promise<Enquiry> {
       const enquiry = await memberEnquiry(actor, enquiryId);
       if (enquiry.closedAt !== null) throw new GatewayError('CONFLICT', `Enquiry ${enquiryId} is already closed (at ${enquiry.closedAt}).`);
@@ -261,10 +306,12 @@ export function createEnquiryService(deps: { repository: EnquiryRepository; revi
     async authoriseRead(actor: Actor, enquiryId: string, subjectId: string, now: Date): Promise<{ enquiry: Enquiry; subject: EnquirySubject }> {
       const enquiry = await openEnquiryOf(actor, enquiryId, now);
       const subject = enquiry.subjects.find((s) => s.id === subjectId);
+      // Only links in force count: a subject whose every link was undone has none.
       if (!subject || subject.links.length === 0) {
+        const undone = subject !== undefined && subject.unlinked.length > 0 ? ' (its links were undone)' : '';
         throw new GatewayError(
           'FORBIDDEN_SUBJECT_NOT_LINKED',
-          `Subject ${subjectId} has no confirmed agency link in enquiry ${enquiryId}. Search for the person and link them first.`,
+          `Subject ${subjectId} has no confirmed agency link in enquiry ${enquiryId}${undone}. Search for the person and link them first.`,
           { details: { enquiryId, subjectId } },
         );
       }

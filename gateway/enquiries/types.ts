@@ -17,6 +17,13 @@ export interface SubjectLink {
   linkedBy: string;
 }
 
+/** A link that was undone (unlinkSubject): kept as history, never read. */
+export interface UnlinkedSubjectLink extends SubjectLink {
+  unlinkedAt: string;
+  unlinkedBy: string;
+  reason: string;
+}
+
 export interface EnquirySubject {
   id: string;
   relation: SubjectRelation;
@@ -25,7 +32,10 @@ export interface EnquirySubject {
   relevance: string | null;
   createdAt: string;
   createdBy: string;
+  /** Confirmed links in force: the only ones used to read agency records. */
   links: SubjectLink[];
+  /** Links undone, oldest undo first. */
+  unlinked: UnlinkedSubjectLink[];
 }
 
 export interface ConsentRecord {

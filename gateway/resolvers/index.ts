@@ -3,8 +3,20 @@ import { fileURLToPath } from 'node:url';
 import { GraphQLScalarType, Kind } from 'graphql';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { PersonQuery } from '../../connectors/sdk/index.js';
-import { auditEnquiry, auditSubject, audited, isDisclosed, type AgencyDisclosure, type DisclosedPerson, type DisclosedRecord, type PersonDisclosure, type WithheldMarker } from '../disclosure/index.js';
-import { enquiryStatus, type ConsentInput, type Enquiry, type EnquirySubject, type LinkSubjectInput, type OpenEnquiryInput, type ReviewRequest, type ReviewStatus } from '../enquiries/index.js';
+import {
+  auditEnquiry,
+  auditSubject,
+  audited,
+  isDisclosed,
+  type AgencyDisclosure,
+  type DisclosedPerson,
+  type DisclosedRecord,
+  type MatchedRecord,
+  type PersonDisclosure,
+  type PersonMatch,
+  type WithheldMarker,
+} from '../disclosure/index.js';
+import { enquiryStatus, type ConsentInput, type Enquiry, type EnquirySubject, type LinkSubjectInput, type OpenEnquiryInput, type ReviewRequest, type ReviewStatus, type UnlinkSubjectInput } from '../enquiries/index.js';
 import { explain, ExplainError } from '../../policies/index.js';
 import { GatewayError, badInput } from '../errors.js';
 import { NHS_NUMBER_SYSTEM, normaliseNhsNumber } from '../identity/index.js';
@@ -82,6 +94,7 @@ const shapeEnquiry = (enquiry: Enquiry, now: Date) => ({
   consent: enquiry.consents.filter((c) => c.withdrawnAt === null).at(-1) ?? null,
   consentHistory: enquiry.consents,
   breakGlass: enquiry.breakGlassJustification !== null,
+  subjects: enquiry.subjects.map(shapeSubject),
 });
 const shapeReview = (request: ReviewRequest) => ({ ...request, status: request.status.toUpperCase() });
 const shapeSubject = (subject: EnquirySubject) => ({ ...subject, relation: subject.relation.toUpperCase() });
@@ -145,6 +158,28 @@ function shapePerson(person: DisclosedPerson) {
   };
 }
 
+const bandName = (band: PersonMatch['band']) => band.toUpperCase();
+
+function shapeMatchedRecord(record: MatchedRecord) {
+  gateOutput(record);
+  return {
+    agency: record.agency,
+    personId: record.personId,
+    band: bandName(record.band),
+    score: record.score,
+    reasons: record.reasons,
+    caution: record.caution ?? null,
+    person: shapePerson(record.person),
+  };
+}
+
+const shapeMatch = (match: PersonMatch) => ({
+  key: gateOutput(match).key,
+  band: bandName(match.band),
+  score: match.score,
+  records: match.records.map(shapeMatchedRecord),
+});
+
 const shapePersonResult = (result: PersonDisclosure) => ({
   agency: gateOutput(result).agency,
   status: result.status,
@@ -177,7 +212,13 @@ export const resolvers = {
         throw error;
       }
       const answer = await ctx.services.access.searchPeople(ctx, args.enquiryId, query);
-      return { agencies: answer.disclosure.agencies.map(shapePersonResult), auditEventId: answer.auditEventId };
+      return {
+        agencies: answer.disclosure.agencies.map(shapePersonResult),
+        people: answer.disclosure.people.map(shapeMatch),
+        notShown: answer.disclosure.notShown,
+        queryProblems: answer.disclosure.queryProblems,
+        auditEventId: answer.auditEventId,
+      };
     },
     profile: async (_: unknown, args: { enquiryId: string; subjectId: string }, ctx: GatewayContext) => {
       const answer = await ctx.services.access.profile(ctx, args.enquiryId, args.subjectId);
@@ -257,6 +298,24 @@ export const resolvers = {
       const { value } = await audited(ctx.services, ctx, 'linkSubject', { enquiry: { id: args.input.enquiryId } }, async () => {
         const { enquiry, subject } = await ctx.services.enquiries.linkSubject(ctx.actor, args.input, ctx.services.now());
         return { value: subject, event: { outcome: 'success', enquiry: auditEnquiry(enquiry), subjects: [auditSubject(subject)] } };
+      });
+      return shapeSubject(value);
+    },
+    unlinkSubject: async (_: unknown, args: UnlinkSubjectInput, ctx: GatewayContext) => {
+      // A refused attempt is recorded with the link it named (bounded: it is unchecked input).
+      const named = (value: string) => value.slice(0, 200);
+      const attempt = { enquiry: { id: named(args.enquiryId) }, subjects: [{ subjectId: named(args.subjectId), links: [{ agency: named(args.agency), personId: named(args.personId) }] }] };
+      const { value } = await audited(ctx.services, ctx, 'unlinkSubject', attempt, async () => {
+        const { enquiry, subject, link } = await ctx.services.enquiries.unlinkSubject(ctx.actor, args, ctx.services.now());
+        return {
+          value: subject,
+          event: {
+            outcome: 'success',
+            enquiry: auditEnquiry(enquiry),
+            subjects: [{ subjectId: subject.id, links: [{ agency: link.agency, personId: link.personId }] }],
+            reason: `unlinked ${link.agency} person ${link.personId}: ${link.reason}`,
+          },
+        };
       });
       return shapeSubject(value);
     },

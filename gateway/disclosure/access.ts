@@ -6,6 +6,7 @@ import type { Enquiry, EnquiryService, EnquirySubject, ReviewRepository } from '
 import { GatewayError, isGatewayError } from '../errors.js';
 import type { Federation, RequestFederation } from '../federation/index.js';
 import type { IdentityMatcher, SearchCandidate } from '../identity/search.js';
+import { searchPasses } from '../identity/search-passes.js';
 import { personRecordFromQuery, personRecordFromSource } from '../identity/source-person.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
@@ -184,7 +185,8 @@ export function createAccess(services: AccessServices) {
         const enquiry = await services.enquiries.authoriseSearch(scope.actor, enquiryId, services.now());
         // Identity is decided as for a child: a search is how a subject is first found.
         const compiled = abilityFor(scope.actor, enquiry, { relation: 'child', relevance: null });
-        const answers = await scope.federation.searchPersons(query);
+        // Search passes relax one field at a time, so nicknames, slips and swaps come back to be scored.
+        const answers = await scope.federation.searchPersons(searchPasses(query));
         // Identity: every agency's candidates scored against the search and grouped into likely
         // people; those below the possible band never reach the gate (proportionality).
         const ranking = services.matcher.rank(personRecordFromQuery(query), searchCandidates(answers));

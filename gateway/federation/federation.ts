@@ -5,6 +5,7 @@ import {
   type Connector,
   type ConnectorManifest,
   type PersonQuery,
+  type SourcePerson,
   type SourceRecord,
 } from '../../connectors/sdk/index.js';
 import type { AgencyAnswer, PersonAnswer } from '../disclosure/gate.js';
@@ -123,20 +124,30 @@ export function createFederation(connectors: readonly Connector[], options: Fede
           );
         },
 
-        async searchPersons(query: PersonQuery): Promise<PersonAnswer[]> {
+        /**
+         * Every agency's person search. Several queries (search passes) run side by side at each
+         * agency and their answers are merged, one entry per agency person id. An agency is
+         * unavailable if any pass failed: a partial answer must not pass for "no record".
+         */
+        async searchPersons(query: PersonQuery | readonly PersonQuery[]): Promise<PersonAnswer[]> {
+          const queries: readonly PersonQuery[] = Array.isArray(query) ? query : [query as PersonQuery];
           return Promise.all(
             [...byAgency.values()].map(async (connector): Promise<PersonAnswer> => {
               const agency = connector.manifest.agency;
-              try {
-                const persons = await call(connector, requestId, 'searchPersons', (ctx) => connector.searchPersons(query, ctx));
-                return { agency, status: 'answered', persons, contact: connector.manifest.contact };
-              } catch (error) {
-                // An agency that cannot search on the fields given holds nothing findable by them.
-                if (error instanceof ConnectorError && error.kind === 'BAD_QUERY') {
-                  return { agency, status: 'answered', persons: [], contact: connector.manifest.contact };
+              const outcomes = await Promise.allSettled(
+                queries.map((q) => call(connector, requestId, 'searchPersons', (ctx) => connector.searchPersons(q, ctx))),
+              );
+              const persons = new Map<string, SourcePerson>();
+              for (const outcome of outcomes) {
+                if (outcome.status === 'fulfilled') {
+                  for (const person of outcome.value) if (!persons.has(person.personId)) persons.set(person.personId, person);
+                  continue;
                 }
-                return { agency, status: 'unavailable', reason: reasonFor(agency, requestId, error) };
+                // An agency that cannot search on the fields given holds nothing findable by them.
+                if (outcome.reason instanceof ConnectorError && outcome.reason.kind === 'BAD_QUERY') continue;
+                return { agency, status: 'unavailable', reason: reasonFor(agency, requestId, outcome.reason) };
               }
+              return { agency, status: 'answered', persons: [...persons.values()], contact: connector.manifest.contact };
             }),
           );
         },

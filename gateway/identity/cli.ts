@@ -255,6 +255,11 @@ async function linkCommand(args: string[], io: IdentityCommandIo): Promise<numbe
     const result = linkRecords(records, parsed.threshold === undefined ? {} : { threshold: parsed.threshold });
     clusters = result.clusters;
     withProblems = result.problems.length;
+    // A field that cannot be used (an NHS number failing Modulus 11, an impossible date) is left
+    // out of matching and said, by line; the record is still linked on its other fields.
+    for (const { index, problems } of result.problems) {
+      for (const problem of problems) io.stderr(`line ${firstLineOf.get(records[index]!.id)}: ${problem}`);
+    }
   } catch (error) {
     output?.destroy();
     io.stderr(`mash-gateway identity link: linking failed (${error instanceof Error ? error.name : 'error'}: ${reason(error)}).`);

@@ -111,6 +111,18 @@ describe('mash-gateway identity link', () => {
     }
   });
 
+  it('reports, by line, a field it cannot use (an NHS number failing Modulus 11), never its value, and still links the record', async () => {
+    const badNhs = { ...aliceAgain, identifiers: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '1234567890' }] };
+    const input = file('bad-nhs.jsonl', jsonl(alice, badNhs));
+    const { code, out, err } = await run('link', '--input', input);
+    expect(code).toBe(0);
+    expect(err[0]).toBe('line 2: An NHS number on the record fails the Modulus 11 check: it is not used for matching.');
+    expect(err.join('\n')).not.toContain('1234567890');
+    expect(err.at(-1)).toMatch(/2 records, 0 skipped, 1 clusters, .*\(1 records with fields that could not be used\)/);
+    // Still one person on names, birth date and address: the bad number is ignored, not held against it.
+    expect(new Set(out.map((l) => (JSON.parse(l) as { cluster: string }).cluster)).size).toBe(1);
+  });
+
   it('accepts CRLF line ends and a byte order mark', async () => {
     const input = file('crlf.jsonl', `\uFEFF${JSON.stringify(alice)}\r\n${JSON.stringify(someoneElse)}\r\n`);
     const { code, out, err } = await run('link', '--input', input);

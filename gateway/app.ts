@@ -10,6 +10,7 @@ import { createEnquiryRepository, createEnquiryService, createReviewRepository }
 import { GatewayError } from './errors.js';
 import { createFederation, type Federation } from './federation/index.js';
 import { startHttpServer, type HttpHandle } from './http/server.js';
+import { loadModelFile } from './identity/default-model.js';
 import { createMatcher } from './identity/search.js';
 import { silentLogger, type Logger } from './log.js';
 import { openStore, type Store } from './store/index.js';
@@ -91,7 +92,14 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     const reviews = createReviewRepository(store);
     const enquiries = createEnquiryService({ repository: createEnquiryRepository(store), reviews, policy, agencies: () => federation.agencies() });
     // One matcher for the gateway's life: the model and band thresholds are fixed at start.
-    const matcher = createMatcher({ bands: config.identity.bands });
+    // A model file that is missing or malformed stops the start, naming the file and what is wrong.
+    let model;
+    try {
+      model = config.identity.model ? loadModelFile(config.identity.model) : undefined;
+    } catch (error) {
+      throw new GatewayError('CONFIG_INVALID', `identity.model: ${(error as Error).message}`);
+    }
+    const matcher = createMatcher({ bands: config.identity.bands, ...(model ? { model } : {}) });
     const services = { enquiries, reviews, policy, store, auditSettings, audit, abilities: createAbilityCache(policy), federation, matcher, logger, now };
     const access = createAccess(services);
 

@@ -73,6 +73,8 @@ const identitySchema = z
         }
       })
       .optional(),
+    /** A model file trained on the deployment's own records (`identity link --save-model`); relative to this file. */
+    model: z.string().min(1).optional(),
   })
   .strict()
   .optional();
@@ -122,7 +124,7 @@ export interface GatewayConfig {
   /** Signed checkpoints: key, trusted keys, origin, how often. */
   audit: AuditConfig;
   /** Identity matching: band thresholds (DEFAULT_BANDS where the file says nothing). */
-  identity: { bands: BandThresholds };
+  identity: { bands: BandThresholds; model?: string };
 }
 
 function firstProblem(error: z.ZodError, prefix: string): string {
@@ -175,6 +177,6 @@ export function configFromDocument(raw: unknown, configPath: string, env: z.infe
     sandbox: file.sandbox,
     connectors: file.connectors,
     audit: file.audit,
-    identity: { bands: { ...DEFAULT_BANDS, ...file.identity?.bands } },
+    identity: { bands: { ...DEFAULT_BANDS, ...file.identity?.bands }, ...(file.identity?.model ? { model: resolve(base, file.identity.model) } : {}) },
   };
 }

@@ -5,14 +5,16 @@
  * `{"id","cluster"}` line per accepted record, in input order; a one-line summary goes to stderr.
  */
 import { once } from 'node:events';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, writeFile, type FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
+import { loadModelFile } from './default-model.js';
 import { linkRecords } from './link.js';
+import type { ModelParameters } from './model.js';
 import type { PersonRecord } from './types.js';
 
 export interface IdentityCommandIo {
@@ -41,6 +43,9 @@ Commands:
         stderr as "line N: ..." and skipped.
         --threshold P  match probability (0..1) at which two records join one cluster (default 0.5)
         --output FILE  write the result there instead of stdout
+        --model FILE   score with this model instead of training one on the input
+        --save-model FILE  write the model (trained on the input) there: name it as identity.model
+                       in the gateway's configuration to score searches with it
         Output: one {"id","cluster"} line per accepted record, in input order; a summary on stderr.
 
 Exit codes: 0 ok (even with skipped lines), 1 linking failed, 2 bad arguments or unreadable input.`;
@@ -115,6 +120,10 @@ interface LinkArgs {
   input: string;
   output: string | undefined;
   threshold: number | undefined;
+  /** Score with this model file instead of training on the input. */
+  model: string | undefined;
+  /** Write the model used (trained on the input, or given) to this file. */
+  saveModel: string | undefined;
 }
 
 function parseLinkArgs(args: string[]): LinkArgs | string {
@@ -122,22 +131,24 @@ function parseLinkArgs(args: string[]): LinkArgs | string {
   try {
     parsed = parseArgs({
       args,
-      options: { input: { type: 'string' }, output: { type: 'string' }, threshold: { type: 'string' } },
+      options: { input: { type: 'string' }, output: { type: 'string' }, threshold: { type: 'string' }, model: { type: 'string' }, 'save-model': { type: 'string' } },
       strict: true,
       allowPositionals: false,
     });
   } catch (error) {
     return `${error instanceof Error ? error.message : String(error)}`;
   }
-  const { input, output, threshold } = parsed.values;
+  const { input, output, threshold, model, 'save-model': saveModel } = parsed.values;
   if (input === undefined || input === '') return 'missing --input FILE (the person records, one JSON object per line).';
   if (output === '') return '--output needs a file name.';
+  if (model === '') return '--model needs a file name.';
+  if (saveModel === '') return '--save-model needs a file name.';
   let t: number | undefined;
   if (threshold !== undefined) {
     t = /^\s*(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?\s*$/i.test(threshold) ? Number(threshold) : Number.NaN;
     if (!(t >= 0 && t <= 1)) return `--threshold "${threshold.slice(0, 20)}" is not a probability: give a number from 0 to 1.`;
   }
-  return { input, output, threshold: t };
+  return { input, output, threshold: t, model, saveModel };
 }
 
 async function defaultOpenInput(path: string): Promise<Readable> {
@@ -249,10 +260,22 @@ async function linkCommand(args: string[], io: IdentityCommandIo): Promise<numbe
     }
   }
 
+  let given: ModelParameters | undefined;
+  if (parsed.model !== undefined) {
+    try {
+      given = loadModelFile(parsed.model);
+    } catch (error) {
+      output?.destroy();
+      io.stderr(`mash-gateway identity link: --model: ${reason(error)}`);
+      return BAD_INPUT_EXIT;
+    }
+  }
+
   let clusters: string[];
   let withProblems = 0;
   try {
-    const result = linkRecords(records, parsed.threshold === undefined ? {} : { threshold: parsed.threshold });
+    const result = linkRecords(records, { ...(parsed.threshold === undefined ? {} : { threshold: parsed.threshold }), ...(given ? { model: given } : {}), data: 'the records of identity link --input' });
+    if (parsed.saveModel !== undefined) await writeFile(parsed.saveModel, `${JSON.stringify(result.model, null, 2)}\n`);
     clusters = result.clusters;
     withProblems = result.problems.length;
     // A field that cannot be used (an NHS number failing Modulus 11, an impossible date) is left

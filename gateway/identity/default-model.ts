@@ -2,7 +2,8 @@
  * The model the gateway scores searches with: trained without labels (EM) on the synthetic
  * county's agency records by `npm run identity:model`, and checked against the county's ground
  * truth by `npm run bench:identity`. A deployment may train its own from its agencies' records
- * (`mash-gateway identity train`) and name the file in configuration.
+ * (`mash-gateway identity link --input records.jsonl --save-model model.json`) and name the file
+ * as `identity.model` in configuration.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';

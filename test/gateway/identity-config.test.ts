@@ -47,3 +47,33 @@ describe('the identity section of the configuration', () => {
     expect(error.message).not.toMatch(/\n/);
   });
 });
+
+describe('identity.model: a model trained on the deployment’s own records', () => {
+  it('resolves the file against the configuration file, and the gateway refuses to start on a bad one, naming it', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { startGateway } = await import('../../gateway/app.js');
+    const dir = mkdtempSync(join(tmpdir(), 'mash-identity-model-'));
+    try {
+      writeFileSync(join(dir, 'broken-model.json'), '{"format": "mash-gateway/identity-model@1"}');
+      const config = configFromDocument(
+        { ...document({ model: 'broken-model.json' }), auth: { demoIssuer: true }, policy: join(process.cwd(), 'policies/mash-disclosure-policy.yaml') },
+        join(dir, 'mash-gateway.config.yaml'),
+        { PORT: 0, HOST: '127.0.0.1', DATA_DIR: dir, DATABASE_URL: undefined, LOG_LEVEL: 'silent', MASH_CONFIG: 'unused', SHUTDOWN_GRACE_MS: 1000 },
+      );
+      expect(config.identity.model).toBe(join(dir, 'broken-model.json'));
+      const error = await startGateway(config, { inMemoryStore: true }).then(
+        async (gateway) => {
+          await gateway.close();
+          return undefined;
+        },
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(GatewayError);
+      expect((error as GatewayError).code).toBe('CONFIG_INVALID');
+      expect((error as GatewayError).message).toMatch(/^identity\.model: The identity model .*broken-model\.json is not valid: trainedOn/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -123,6 +123,24 @@ describe('mash-gateway identity link', () => {
     expect(new Set(out.map((l) => (JSON.parse(l) as { cluster: string }).cluster)).size).toBe(1);
   });
 
+  it('saves the model it trained, scores with a given model, and refuses a model file that is not one', async () => {
+    const input = file('model-in.jsonl', jsonl(alice, someoneElse, aliceAgain));
+    const saved = join(dir, 'model.json');
+    const first = await run('link', '--input', input, '--save-model', saved);
+    expect(first.code).toBe(0);
+    const model = JSON.parse(readFileSync(saved, 'utf8')) as { format: string; comparisons: { field: string }[]; trainedOn: { records: number } };
+    expect(model.format).toBe('mash-gateway/identity-model@1');
+    expect(model.trainedOn.records).toBe(3);
+    expect(model.comparisons.map((c) => c.field)).toContain('birthDate');
+    const again = await run('link', '--input', input, '--model', saved);
+    expect(again.code).toBe(0);
+    expect(again.out).toEqual(first.out);
+    const notAModel = file('not-a-model.json', '{"format": "something else"}');
+    const refused = await run('link', '--input', input, '--model', notAModel);
+    expect(refused.code).toBe(2);
+    expect(refused.err.join('\n')).toMatch(/--model: .*not-a-model\.json is not valid: format/);
+  });
+
   it('accepts CRLF line ends and a byte order mark', async () => {
     const input = file('crlf.jsonl', `\uFEFF${JSON.stringify(alice)}\r\n${JSON.stringify(someoneElse)}\r\n`);
     const { code, out, err } = await run('link', '--input', input);

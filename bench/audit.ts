@@ -17,10 +17,12 @@
  * The event is a profile request's (a child linked in three agencies, six decisions: ~1.7 KB of
  * canonical JSON). Options (environment): BENCH_EVENTS events per closed-loop run (default 20000),
  * BENCH_OPEN_SECONDS per open-loop rate (default 4), BENCH_RATES_PGLITE / BENCH_RATES_POSTGRES
- * open-loop rates (defaults "1000,3000,5000" and "1000,5000,10000").
+ * open-loop rates (defaults "1000,3000,5000" and "1000,5000,10000"), BENCH_STORES the stores to run
+ * (default "pglite,postgres"; PostgreSQL only when DATABASE_URL is set), BENCH_PIPELINE batches in
+ * flight at once (default: the log's, 2 on PostgreSQL and 1 on PGlite).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   canonicalJson,
@@ -45,6 +47,9 @@ const RATES = {
   pglite: (process.env.BENCH_RATES_PGLITE ?? '1000,3000,5000').split(',').map(Number),
   postgres: (process.env.BENCH_RATES_POSTGRES ?? '1000,5000,10000').split(',').map(Number),
 };
+/** Batches in flight (AuditLogOptions.pipeline); the log's default when unset. */
+const PIPELINE = process.env.BENCH_PIPELINE === undefined ? {} : { pipeline: Number(process.env.BENCH_PIPELINE) };
+const STORES = new Set((process.env.BENCH_STORES ?? 'pglite,postgres').split(',').map((s) => s.trim()));
 /** An open-loop rate counts as sustained when (nearly) all of it completes without a growing queue. */
 const SUSTAINED = { share: 0.98, p95Ms: 50 };
 const TARGETS = { postgres: 10_000, pglite: 3_000, p50AddedMs: 2 };
@@ -172,14 +177,14 @@ function summarise(measured: Measured) {
 
 async function benchStore(name: 'pglite' | 'postgres', store: Store, signer: AuditSigner, durability: Record<string, unknown>) {
   const checkpoints = { signer, everyEvents: DEFAULT_CHECKPOINT_EVERY_EVENTS, everyMs: DEFAULT_CHECKPOINT_EVERY_MS };
-  const withCheckpoints: AuditLogOptions = { checkpoints };
-  print({ store: name, mode: 'setup', durability, checkpointEvery: { events: DEFAULT_CHECKPOINT_EVERY_EVENTS, ms: DEFAULT_CHECKPOINT_EVERY_MS }, eventBytes: canonicalJson(buildEvent(profileEvent(1), new Date())).length, cpus: availableParallelism(), node: process.version });
+  const withCheckpoints: AuditLogOptions = { checkpoints, ...PIPELINE };
+  print({ store: name, mode: 'setup', durability, checkpointEvery: { events: DEFAULT_CHECKPOINT_EVERY_EVENTS, ms: DEFAULT_CHECKPOINT_EVERY_MS }, eventBytes: canonicalJson(buildEvent(profileEvent(1), new Date())).length, pipeline: PIPELINE.pipeline ?? 'default', cpus: availableParallelism(), loadAverage: loadavg().map((n) => round(n)), node: process.version });
 
   // Warm up (JIT, connections, PGlite caches).
   await closedLoop(store, withCheckpoints, 64, 2000);
 
-  const baseline = await closedLoop(store, { maxBatch: 1 }, 64, Math.min(EVENTS, 3000));
-  print({ store: name, mode: 'baseline', note: 'one transaction per event (no group commit)', concurrency: 64, maxBatch: 1, ...summarise(baseline.measured), transactions: baseline.stats.transactions });
+  const baseline = await closedLoop(store, { maxBatch: 1, pipeline: 1 }, 64, Math.min(EVENTS, 3000));
+  print({ store: name, mode: 'baseline', note: 'one transaction per event, one at a time (no group commit, no pipelining)', concurrency: 64, maxBatch: 1, pipeline: 1, ...summarise(baseline.measured), transactions: baseline.stats.transactions });
 
   let best = 0;
   for (const concurrency of [1, 16, 64, 256, 1024]) {
@@ -263,22 +268,28 @@ async function benchStore(name: 'pglite' | 'postgres', store: Store, signer: Aud
 
 const signer = await createAuditSigner(await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey));
 
-const dataDir = mkdtempSync(join(tmpdir(), 'mash-bench-audit-'));
-try {
-  const store = await openStore({ dataDir: join(dataDir, 'pglite') });
+if (!STORES.has('pglite')) {
+  print({ store: 'pglite', mode: 'skipped', reason: 'not in BENCH_STORES' });
+} else {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mash-bench-audit-'));
   try {
-    await benchStore('pglite', store, signer, {
-      commit: 'written to the data directory before append resolves; PGlite runs PostgreSQL with fsync off, so it survives a process crash, not a power cut',
-    });
+    const store = await openStore({ dataDir: join(dataDir, 'pglite') });
+    try {
+      await benchStore('pglite', store, signer, {
+        commit: 'written to the data directory before append resolves; PGlite runs PostgreSQL with fsync off, so it survives a process crash, not a power cut',
+      });
+    } finally {
+      await store.close();
+    }
   } finally {
-    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
-} finally {
-  rmSync(dataDir, { recursive: true, force: true });
 }
 
 const databaseUrl = process.env.DATABASE_URL;
-if (databaseUrl !== undefined && databaseUrl !== '') {
+if (!STORES.has('postgres')) {
+  print({ store: 'postgres', mode: 'skipped', reason: 'not in BENCH_STORES' });
+} else if (databaseUrl !== undefined && databaseUrl !== '') {
   const schema = uniqueSchema('bench_audit');
   const store = await openStore({ databaseUrl, schema });
   try {

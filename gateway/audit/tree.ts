@@ -12,6 +12,8 @@ const CACHED_HEIGHTS = [8, 16] as const;
 const TILE_WIDTH = 256;
 /** Leaves or nodes read per query when folding a large range. */
 const PAGE = 65_536;
+/** Leaves read per query when growing the checkpointer's tree (see GrowingTree.growTo). */
+const GROW_PAGE = 4096;
 
 export class MerkleDataError extends Error {
   override readonly name = 'MerkleDataError';
@@ -159,7 +161,9 @@ export class GrowingTree {
   /** Grow to the first `size` events (reading only the new ones) and cache the subtree roots completed. */
   async growTo(q: Queryable, size: number): Promise<void> {
     while (this.size < size) {
-      const count = Math.min(PAGE, size - this.size);
+      // Small pages: the hashing between reads holds up the process's other work (appends) for a
+      // few milliseconds at a time, not for the whole growth at once.
+      const count = Math.min(GROW_PAGE, size - this.size);
       for (const leaf of await leafHashes(q, this.size, count)) this.frontier.pushLeaf(leaf);
     }
     if (this.completed.length === 0) return;

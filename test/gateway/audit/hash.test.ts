@@ -77,6 +77,19 @@ describe('canonicalStorableJson (the appender hot path)', () => {
     expect(canonicalJson(toStorableJson(value))).toBe('{"__proto__":{"a":1},"b":2}');
   });
 
+  it('orders keys by UTF-16 code units even where the engine would not (array-index keys)', () => {
+    const value = { b: { '10': 1, '9': 2, a: [3, { z: 1, y: undefined, x: Number.NaN }] }, a: -0, '2': 'two', '': null };
+    const text = '{"":null,"2":"two","a":0,"b":{"10":1,"9":2,"a":[3,{"x":null,"z":1}]}}';
+    expect(canonicalStorableJson(value)).toBe(text);
+    expect(canonicalJson(toStorableJson(value))).toBe(text);
+  });
+
+  it('writes undefined, functions and symbols in arrays as null and leaves them out of objects', () => {
+    const value = { list: [undefined, () => 1, Symbol('s'), 1n, 'x'], f: () => 1, s: Symbol('s'), u: undefined, n: 1n };
+    expect(canonicalStorableJson(value)).toBe('{"list":[null,null,null,null,"x"]}');
+    expect(canonicalJson(toStorableJson(value))).toBe('{"list":[null,null,null,null,"x"]}');
+  });
+
   it('is what a jsonb round trip of the stored event canonicalises to', () => {
     const event = { b: 'x\u0000y', a: [1, undefined, Infinity, '\uDFFF'], c: { 'k\uD800': 1, when: new Date(0) } };
     const text = canonicalStorableJson(event)!;

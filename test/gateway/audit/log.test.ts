@@ -193,6 +193,32 @@ describe.each(storeKinds())('audit log on $name', (kind) => {
     expect((await readEvents(store, { limit: 10 })).map((e) => e.requestId)).toEqual(['before', 'after']);
   });
 
+  it('never leaves a gap when the batch ahead of a pipelined one fails: the one behind is chained again', async () => {
+    const log = createAuditLog(store, { pipeline: 2 });
+    await log.append(accessEventInput({ requestId: 'before' }));
+    await store.transaction(async (tx) => {
+      await tx.query(`CREATE FUNCTION audit_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.request_id = 'poison' THEN RAISE EXCEPTION 'refused (simulated)'; END IF; RETURN NEW; END; $$`);
+      await tx.query('CREATE TRIGGER audit_poison BEFORE INSERT ON audit_event FOR EACH ROW EXECUTE FUNCTION audit_poison()');
+    });
+
+    // One burst with nothing in flight goes as two batches, the second chained onto the first and
+    // sent before it commits; the first holds the poisoned event.
+    const requestIds = ['poison', ...Array.from({ length: 127 }, (_, i) => `burst-${i}`)];
+    const results = await Promise.allSettled(requestIds.map((requestId) => log.append(accessEventInput({ requestId }))));
+    const refused = results.filter((r) => r.status === 'rejected').length;
+    const committed = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(refused).toBe(64);
+    expect(results.slice(0, 64).every((r) => r.status === 'rejected')).toBe(true);
+    expect(committed.map((c) => c.seq)).toEqual(Array.from({ length: 64 }, (_, i) => i + 2));
+    expect(log.stats()).toMatchObject({ failedTransactions: 1, events: 65 });
+    expect(log.stats().retries).toBeGreaterThanOrEqual(1);
+
+    expect(await verifyChain(store)).toMatchObject({ ok: true, count: 65, headHash: committed.at(-1)!.hash });
+    const events = await readEvents(store, { limit: 100 });
+    expect(events.map((e) => e.requestId)).toEqual(['before', ...requestIds.slice(64)]);
+  });
+
   it('fails closed when the store is closed', async () => {
     const log = createAuditLog(store);
     await store.close();

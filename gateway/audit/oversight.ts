@@ -159,7 +159,7 @@ export async function accessNotifications(store: Queryable, agency: string, sinc
   }
 }
 
-export type AnomalyKind = 'break-glass' | 'out-of-hours' | 'many-subjects' | 'after-closure' | 'refusal-burst';
+export type AnomalyKind = 'break-glass' | 'out-of-hours' | 'many-subjects' | 'after-closure' | 'refusal-burst' | 'shared-surname';
 
 export interface Anomaly {
   kind: AnomalyKind;
@@ -204,6 +204,15 @@ export async function findAnomalies(store: Queryable, options: AnomalyOptions): 
   for (const e of events) {
     if (e.breakGlass && e.operation === 'openEnquiry') {
       anomalies.push({ kind: 'break-glass', actorId: e.actor?.id ?? null, eventIds: [e.id], at: e.at, detail: `Break-glass enquiry ${e.enquiry?.id ?? ''} opened: review the justification.` });
+    }
+    if (e.sharedSurname === true) {
+      anomalies.push({
+        kind: 'shared-surname',
+        actorId: e.actor?.id ?? null,
+        eventIds: [e.id],
+        at: e.at,
+        detail: `${e.operation}: the actor shares a family name with the person searched for or shown; check the access was for work, not about a relative or someone they know.`,
+      });
     }
     if (e.outcomeCode === 'FORBIDDEN_ENQUIRY_CLOSED') {
       anomalies.push({ kind: 'after-closure', actorId: e.actor?.id ?? null, eventIds: [e.id], at: e.at, detail: `Attempt to read under enquiry ${e.enquiry?.id ?? ''} after it closed.` });

@@ -68,6 +68,11 @@ export interface AccessEventInput {
   policy?: { id: string; version: string };
   decisions?: AuditDecision[];
   breakGlass?: boolean;
+  /**
+   * The actor's family name is the family name searched for, or of a person shown or read: for
+   * IG review (looking up relatives or acquaintances). Only the flag is kept, never the name.
+   */
+  sharedSurname?: boolean;
 }
 
 export interface AccessEvent extends AccessEventInput {

@@ -8,6 +8,7 @@ import type { Federation, RequestFederation } from '../federation/index.js';
 import type { IdentityMatcher, SearchCandidate } from '../identity/search.js';
 import { searchPasses } from '../identity/search-passes.js';
 import { personRecordFromQuery, personRecordFromSource } from '../identity/source-person.js';
+import { sharesFamilyName } from '../identity/surname.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import { auditDecisions, auditSearchDecisions, discloseRecords, discloseSearch, type AgencyDisclosure, type Disclosure, type PersonAnswer, type SearchDisclosure } from './gate.js';
@@ -189,8 +190,13 @@ export function createAccess(services: AccessServices) {
         const answers = await scope.federation.searchPersons(searchPasses(query));
         // Identity: every agency's candidates scored against the search and grouped into likely
         // people; those below the possible band never reach the gate (proportionality).
-        const ranking = services.matcher.rank(personRecordFromQuery(query), searchCandidates(answers));
+        const asked = personRecordFromQuery(query);
+        const candidates = searchCandidates(answers);
+        const ranking = services.matcher.rank(asked, candidates);
         const disclosure = discloseSearch(compiled, answers, ranking);
+        // IG flag: the actor's family name is the one searched for, or a shown person's.
+        const shown = new Set(disclosure.people.flatMap((p) => p.records.map((r) => `${r.agency}\u0000${r.personId}`)));
+        const sharedSurname = sharesFamilyName(scope.actor.name, [asked, ...candidates.filter((c) => shown.has(`${c.agency}\u0000${c.personId}`)).map((c) => c.record)]);
         return {
           value: { disclosure },
           event: {
@@ -200,6 +206,7 @@ export function createAccess(services: AccessServices) {
             policy: disclosure.policy,
             decisions: auditSearchDecisions(disclosure),
             ...(enquiry.breakGlassJustification !== null ? { breakGlass: true } : {}),
+            ...(sharedSurname ? { sharedSurname: true } : {}),
           },
         };
       });

@@ -21,6 +21,7 @@ const shapeEvent = (e: RecordedEvent) => ({
   legalBasis: e.enquiry?.legalBasis ?? null,
   policyVersion: e.policy?.version ?? null,
   breakGlass: e.breakGlass === true,
+  sharedSurname: e.sharedSurname === true,
 });
 
 type FilterInput = Omit<AccessLogFilter, 'decision'> & { decision?: string | null };

@@ -68,6 +68,24 @@ describe('information-governance queries', () => {
     expect(kinds).toContain('refusal-burst');
   });
 
+  it('flags a search by someone who shares the family name searched for, keeping only the flag', async () => {
+    const { child } = t.gateway.sandbox!.county.featured;
+    const namesake = await t.token({ sub: 'researcher-2', name: `Sam ${child.family}` });
+    const own = (await t.graphql(OPEN_ENQUIRY, { input: enquiryInput() }, namesake)).body.data.openEnquiry.id;
+    const search = await t.graphql(SEARCH, { enquiryId: own, query: { family: child.family, given: child.given[0], birthDate: child.birthDate } }, namesake);
+    expect(search.body.errors).toBeUndefined();
+    const eventId = search.body.data.searchPeople.auditEventId;
+    const window = `from: "${started}", to: "${new Date(Date.now() + 60_000).toISOString()}"`;
+    const anomalies = (await t.graphql(`{ auditAnomalies(${window}) { kind actorId eventIds detail } }`, {}, ig)).body.data.auditAnomalies;
+    const flagged = anomalies.filter((a: any) => a.kind === 'shared-surname');
+    expect(flagged).toEqual([expect.objectContaining({ actorId: 'researcher-2', eventIds: [eventId] })]);
+    expect(flagged[0].detail).not.toContain(child.family);
+    const log = (await t.graphql(`{ accessLog(filter: { actorId: "researcher-2" }) { events { id operation sharedSurname } } }`, {}, ig)).body.data.accessLog.events;
+    expect(log.find((e: any) => e.id === eventId)).toMatchObject({ operation: 'searchPeople', sharedSurname: true });
+    // Riley Researcher's searches for the same child are not flagged.
+    expect(anomalies.filter((a: any) => a.kind === 'shared-surname' && a.actorId === 'researcher-1')).toEqual([]);
+  });
+
   it('tells the owning agency who has seen its information', async () => {
     const reviewer = await t.token({ sub: 'hv-lead', agency: 'health', roles: ['agency-reviewer'] });
     const feed = await t.graphql(`{ accessNotifications(since: "${started}") { actorId actorName purpose categories personIds } }`, {}, reviewer);

@@ -6,7 +6,8 @@
  * validation rule 1510).
  */
 const ALPHABET = 'ABCDEFGHJKLMNPQRTUVWXYZ';
-const UPN_SHAPE = /^[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]$/;
+/** A check letter, eleven digits, and a digit or (temporary UPN) a letter. */
+export const UPN_SHAPE = /^[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]$/;
 
 export function upnCheckLetter(twelve: string): string | undefined {
   if (!/^\d{11}[0-9A-HJ-NP-RT-Z]$/.test(twelve)) return undefined;

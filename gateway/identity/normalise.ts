@@ -6,6 +6,7 @@
  */
 import { doubleMetaphone } from 'double-metaphone';
 import { SYSTEMS } from '../../connectors/education/codes.js';
+import { UPN_SHAPE, upnCheckLetter } from '../../connectors/education/upn.js';
 import { givenRoots, PLACEHOLDER_PHRASES, SURNAME_PREFIXES, TITLES } from './names.js';
 import { NHS_NUMBER_SYSTEM, normaliseNhsNumber } from './nhs-number.js';
 import type { NormalisedDate, NormalisedName, NormalisedPerson, NormalisedPostcode, PersonRecord } from './types.js';
@@ -399,25 +400,7 @@ export function normaliseSex(input?: string): 'm' | 'f' | null {
 
 // ---- identifiers ------------------------------------------------------------------------------
 
-/** DfE UPN check letters: A-Z without I, O and S; index = remainder mod 23. */
-const UPN_LETTERS = 'ABCDEFGHJKLMNPQRTUVWXYZ';
-const UPN_FORM = /^[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]$/;
 const ONE_DIGIT_REPEATED = /^(\d)\1{9}$/;
-
-/**
- * The DfE UPN check letter for characters 2-13: each character times its position (2..13),
- * digits at their value and a final letter (temporary UPN) at its index in UPN_LETTERS;
- * the sum mod 23 indexes UPN_LETTERS.
- */
-export function upnCheckLetter(last12: string): string {
-  let sum = 0;
-  for (let i = 0; i < 12; i++) {
-    const c = last12.charCodeAt(i);
-    const value = c >= 48 && c <= 57 ? c - 48 : UPN_LETTERS.indexOf(last12[i]!);
-    sum += value * (i + 2);
-  }
-  return UPN_LETTERS[sum % 23]!;
-}
 
 /**
  * NHS number: separators removed, Modulus 11 checked. UPN: 13 characters, upper case, DfE check
@@ -433,7 +416,7 @@ export function normaliseIdentifier(system: string, value: string): { system: st
   const compact = value.replace(WHITESPACE_ALL, '').toUpperCase();
   if (compact === '') return { problem: PROBLEMS.identifierEmpty };
   if (system === UPN_SYSTEM) {
-    if (!UPN_FORM.test(compact)) return { problem: PROBLEMS.upnForm };
+    if (!UPN_SHAPE.test(compact)) return { problem: PROBLEMS.upnForm };
     if (upnCheckLetter(compact.slice(1)) !== compact[0]) return { problem: PROBLEMS.upnCheckLetter };
   }
   return { system, value: compact };

@@ -13,8 +13,8 @@ import {
   normaliseSex,
   PROBLEMS,
   UPN_SYSTEM,
-  upnCheckLetter,
 } from '../../../gateway/identity/normalise.js';
+import { upnCheckLetter } from '../../../connectors/education/upn.js';
 import { NHS_NUMBER_SYSTEM } from '../../../gateway/identity/nhs-number.js';
 
 describe('name tables', () => {

@@ -7,7 +7,9 @@
  * So A~B and B~C never put A with C when A and C are plainly different people.
  */
 import { BASE_COMPARISONS, BIRTH_DATE, G, IDX } from './comparisons.js';
+import type { CompiledModel } from './model.js';
 import { NHS_NUMBER_SYSTEM } from './nhs-number.js';
+import type { NormalisedPerson } from './types.js';
 import { UPN_SYSTEM } from './normalise.js';
 
 /** Identifiers a person keeps for life: two different values are two different people. */
@@ -47,6 +49,16 @@ export function cannotLink(vector: Int8Array, systems: readonly string[]): strin
     return 'Same family name and date of birth but different given names: possibly twins or siblings.';
   }
   return null;
+}
+
+/**
+ * May two records be one person? No cannot-link guard holds, and the evidence does not point
+ * against it (Bayes factor at least 1). What clustering and search grouping both ask of every
+ * pair before putting two records together. `scratch` holds the comparison vector.
+ */
+export function mayBeOnePerson(model: CompiledModel, a: NormalisedPerson, b: NormalisedPerson, scratch: Int8Array = new Int8Array(model.width)): boolean {
+  model.vector(a, b, scratch);
+  return cannotLink(scratch, model.systems) === null && model.weightOf(scratch, a, b) - model.prior >= 0;
 }
 
 export interface ClusterInput {

@@ -3,8 +3,8 @@
  * What `mash-gateway identity link` runs, and what the benchmarks measure.
  */
 import { candidatePairs, DEFAULT_RULES, identifierRule, type BlockingRule } from './blocking.js';
-import { cannotLink, clusterPairs } from './cluster.js';
-import { BASE_COMPARISONS, comparisonSpecs } from './comparisons.js';
+import { cannotLink, clusterPairs, mayBeOnePerson } from './cluster.js';
+import { BASE_COMPARISONS, compareInto, comparisonSpecs } from './comparisons.js';
 import { CompiledModel, probabilityOf, trainModel, type ModelParameters } from './model.js';
 import { normalisePerson } from './normalise.js';
 import type { BandThresholds, NormalisedPerson, PersonRecord } from './types.js';
@@ -75,11 +75,8 @@ export function linkRecords(records: readonly PersonRecord[], options: LinkOptio
   const candidates = candidatePairs(persons, rules, options.maxBlock, options.compareAllUpTo ?? 1_000_000);
   const count = candidates.left.length;
   const vectors = new Int8Array(count * width);
-  const scratch = new Int8Array(width);
-  const probe = new CompiledModel(placeholderModel(systems));
   for (let p = 0; p < count; p++) {
-    probe.vector(persons[candidates.left[p]!]!, persons[candidates.right[p]!]!, scratch);
-    vectors.set(scratch, p * width);
+    compareInto(persons[candidates.left[p]!]!, persons[candidates.right[p]!]!, systems, vectors.subarray(p * width, (p + 1) * width));
   }
   const blockingMs = lap();
 
@@ -113,13 +110,7 @@ export function linkRecords(records: readonly PersonRecord[], options: LinkOptio
     right: candidates.right,
     probability,
     threshold,
-    compatible: (i, j) => {
-      const a = persons[i]!;
-      const b = persons[j]!;
-      compiled.vector(a, b, cross);
-      if (cannotLink(cross, compiled.systems) !== null) return false;
-      return compiled.weightOf(cross, a, b) - compiled.prior >= 0;
-    },
+    compatible: (i, j) => mayBeOnePerson(compiled, persons[i]!, persons[j]!, cross),
   });
   const clusteringMs = lap();
 
@@ -148,15 +139,4 @@ export function linkRecords(records: readonly PersonRecord[], options: LinkOptio
 export function guardedProbabilities(pairs: LinkResult['pairs'], bands: BandThresholds): Float64Array {
   const cap = bands.probable - 1e-9;
   return pairs.probability.map((p, i) => (pairs.caution[i] === 1 ? Math.min(p, cap) : p));
-}
-
-/** A model with the right comparisons and neutral weights: only its `vector` is used. */
-function placeholderModel(systems: readonly string[]): ModelParameters {
-  return {
-    format: 'mash-gateway/identity-model@1',
-    trainedOn: { data: 'none', records: 0, candidatePairs: 0, method: 'none' },
-    lambda: 0.5,
-    comparisons: comparisonSpecs(systems).map((s) => ({ field: s.field, levels: s.levels.map((l) => ({ name: l.name, m: 0.5, u: 0.5 })) })),
-    termFrequencies: { given: {}, family: {} },
-  };
 }

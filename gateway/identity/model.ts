@@ -145,9 +145,8 @@ export class CompiledModel {
     }
   }
 
-  /** The full answer for one pair: weight, probability, band and field-by-field reasons. */
-  score(a: NormalisedPerson, b: NormalisedPerson, bands: BandThresholds): PairScore {
-    const vector = this.vector(a, b);
+  /** The full answer for one pair: weight, probability, band and field-by-field reasons. Pass the pair's vector if it is already compared. */
+  score(a: NormalisedPerson, b: NormalisedPerson, bands: BandThresholds, vector: Int8Array = this.vector(a, b)): PairScore {
     const reasons: FieldReason[] = [];
     let weight = this.prior;
     for (let k = 0; k < vector.length; k++) {

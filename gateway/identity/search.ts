@@ -4,8 +4,8 @@
  * Grouping never chains: a candidate joins a group only if it is a match for the group's best
  * record and contradicts no member (cannot-link guards, evidence against).
  */
-import { cannotLink } from './cluster.js';
-import { CompiledModel, DEFAULT_BANDS, bandOf, type ModelParameters } from './model.js';
+import { cannotLink, mayBeOnePerson } from './cluster.js';
+import { CompiledModel, DEFAULT_BANDS, bandOf, probabilityOf, type ModelParameters } from './model.js';
 import { defaultModel } from './default-model.js';
 import { normalisePerson } from './normalise.js';
 import type { Band, BandThresholds, NormalisedPerson, PairScore, PersonRecord } from './types.js';
@@ -62,8 +62,9 @@ export function validateBands(bands: BandThresholds): void {
 
 /** Caps a score whose pair carries a cannot-link guard at `possible`, saying why. */
 export function scoreWithGuards(model: CompiledModel, a: NormalisedPerson, b: NormalisedPerson, bands: BandThresholds): PairScore {
-  const score = model.score(a, b, bands);
-  const caution = cannotLink(model.vector(a, b), model.systems);
+  const vector = model.vector(a, b);
+  const score = model.score(a, b, bands, vector);
+  const caution = cannotLink(vector, model.systems);
   if (caution === null) return score;
   const band = score.band === null ? null : 'possible';
   return { ...score, band, caution };
@@ -88,14 +89,13 @@ export function createMatcher(options: { bands?: Partial<BandThresholds>; model?
       const kept = scored.filter((s) => s.score.band !== null);
       const below = scored.filter((s) => s.score.band === null);
       const groups: (typeof kept)[] = [];
+      const scratch = new Int8Array(model.width);
       for (const s of kept) {
         const home = groups.find((g) => {
-          const best = g[0]!;
-          if (bandOf(scoreWithGuards(model, best.person, s.person, bands).probability, bands) === null) return false;
-          return g.every((m) => {
-            const v = model.vector(m.person, s.person);
-            return cannotLink(v, model.systems) === null && model.weightOf(v, m.person, s.person) - model.prior >= 0;
-          });
+          const best = g[0]!.person;
+          const withBest = probabilityOf(model.weightOf(model.vector(best, s.person, scratch), best, s.person));
+          if (bandOf(withBest, bands) === null) return false;
+          return g.every((m) => mayBeOnePerson(model, m.person, s.person, scratch));
         });
         if (home) home.push(s);
         else groups.push([s]);

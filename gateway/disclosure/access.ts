@@ -11,7 +11,7 @@ import { personRecordFromQuery, personRecordFromSource } from '../identity/sourc
 import { sharesFamilyName } from '../identity/surname.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
-import { auditDecisions, auditSearchDecisions, discloseRecords, discloseSearch, type AgencyDisclosure, type Disclosure, type PersonAnswer, type SearchDisclosure } from './gate.js';
+import { auditDecisions, auditSearchDecisions, candidateKey, discloseRecords, discloseSearch, type AgencyDisclosure, type Disclosure, type PersonAnswer, type SearchDisclosure } from './gate.js';
 
 /**
  * The one path every disclosure takes (ARCHITECTURE.md): enquiry check -> ability -> federation
@@ -109,7 +109,7 @@ function searchCandidates(answers: readonly PersonAnswer[]): SearchCandidate[] {
   for (const answer of answers) {
     if (answer.status !== 'answered') continue;
     for (const person of answer.persons) {
-      const key = `${answer.agency}\u0000${person.personId}`;
+      const key = candidateKey(answer.agency, person.personId);
       if (!candidates.has(key)) candidates.set(key, { agency: answer.agency, personId: person.personId, record: personRecordFromSource(person) });
     }
   }
@@ -195,8 +195,8 @@ export function createAccess(services: AccessServices) {
         const ranking = services.matcher.rank(asked, candidates);
         const disclosure = discloseSearch(compiled, answers, ranking);
         // IG flag: the actor's family name is the one searched for, or a shown person's.
-        const shown = new Set(disclosure.people.flatMap((p) => p.records.map((r) => `${r.agency}\u0000${r.personId}`)));
-        const sharedSurname = sharesFamilyName(scope.actor.name, [asked, ...candidates.filter((c) => shown.has(`${c.agency}\u0000${c.personId}`)).map((c) => c.record)]);
+        const shown = new Set(disclosure.people.flatMap((p) => p.records.map((r) => candidateKey(r.agency, r.personId))));
+        const sharedSurname = sharesFamilyName(scope.actor.name, [asked, ...candidates.filter((c) => shown.has(candidateKey(c.agency, c.personId))).map((c) => c.record)]);
         return {
           value: { disclosure },
           event: {

@@ -362,7 +362,8 @@ export interface SearchDisclosure extends Disclosure<PersonDisclosure> {
   readonly queryProblems: readonly string[];
 }
 
-const candidateKey = (agency: string, personId: string): string => `${agency}\u0000${personId}`;
+/** One agency person, as a map key. */
+export const candidateKey = (agency: string, personId: string): string => `${agency}\u0000${personId}`;
 
 /** Which identity field of a person each comparison of the matcher reads (gateway/identity/comparisons.ts). */
 const REASON_FIELDS: Readonly<Record<string, PersonField>> = {

@@ -27,7 +27,7 @@ describe('cross-site request forgery', () => {
       body: JSON.stringify({ query: 'mutation($i: OpenEnquiryInput!) { openEnquiry(input: $i) { id } }', variables: { i: enquiryInput() } }),
     });
     expect(response.status).toBe(400);
-    const body = await response.json();
+    const body = (await response.json()) as { data?: unknown };
     expect(body.data ?? null).toBeNull();
     // Nothing was opened: no openEnquiry event was written.
     const events = await readEvents(t.gateway.store, { limit: 10_000 });
@@ -66,7 +66,8 @@ describe('cross-site request forgery', () => {
       body: me,
     });
     expect(response.status).toBe(200);
-    expect((await response.json()).data.me.id).toBe('researcher-1');
+    const body = (await response.json()) as { data: { me: { id: string } } };
+    expect(body.data.me.id).toBe('researcher-1');
   });
 });
 

@@ -159,7 +159,7 @@ export async function accessNotifications(store: Queryable, agency: string, sinc
   }
 }
 
-export type AnomalyKind = 'break-glass' | 'out-of-hours' | 'many-subjects' | 'after-closure' | 'refusal-burst' | 'shared-surname';
+export type AnomalyKind = 'break-glass' | 'out-of-hours' | 'many-subjects' | 'after-closure' | 'refusal-burst' | 'shared-surname' | 'manager-join';
 
 export interface Anomaly {
   kind: AnomalyKind;
@@ -212,6 +212,15 @@ export async function findAnomalies(store: Queryable, options: AnomalyOptions): 
         eventIds: [e.id],
         at: e.at,
         detail: `${e.operation}: the actor shares a family name with the person searched for or shown; check the access was for work, not about a relative or someone they know.`,
+      });
+    }
+    if (e.managerJoin === true && e.outcome === 'success') {
+      anomalies.push({
+        kind: 'manager-join',
+        actorId: e.actor?.id ?? null,
+        eventIds: [e.id],
+        at: e.at,
+        detail: `A manager who did not open enquiry ${e.enquiry?.id ?? ''} joined it (or added a member) on a manager's authority: check the reason recorded with the event.`,
       });
     }
     if (e.outcomeCode === 'FORBIDDEN_ENQUIRY_CLOSED') {

@@ -73,6 +73,11 @@ export interface AccessEventInput {
    * IG review (looking up relatives or acquaintances). Only the flag is kept, never the name.
    */
   sharedSurname?: boolean;
+  /**
+   * A MASH manager joined (or added someone to) an enquiry they are not a member of, on the
+   * manager's authority rather than a member's: for IG review.
+   */
+  managerJoin?: boolean;
 }
 
 export interface AccessEvent extends AccessEventInput {

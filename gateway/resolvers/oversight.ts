@@ -22,6 +22,7 @@ const shapeEvent = (e: RecordedEvent) => ({
   policyVersion: e.policy?.version ?? null,
   breakGlass: e.breakGlass === true,
   sharedSurname: e.sharedSurname === true,
+  managerJoin: e.managerJoin === true,
 });
 
 type FilterInput = Omit<AccessLogFilter, 'decision'> & { decision?: string | null };

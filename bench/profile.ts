@@ -72,6 +72,8 @@ const memoryHeaders = { 'content-type': 'application/json', authorization: `Bear
 const memoryPost = async (query: string, variables: Record<string, unknown>) =>
   (await (await fetch(`${memoryGateway.url}/graphql`, { method: 'POST', headers: memoryHeaders, body: JSON.stringify({ query, variables }) })).json()) as any;
 const memoryEnquiry = (await memoryPost(OPEN_ENQUIRY, { input: enquiryInput() })).data.openEnquiry.id;
+// Only a person a search in the enquiry showed may be linked.
+await memoryPost(SEARCH, { enquiryId: memoryEnquiry, query: { nhsNumber: gateway.sandbox!.county.featured.child.nhsNumber } });
 const memorySubject = (await memoryPost(LINK, { input: { enquiryId: memoryEnquiry, agency: 'health', personId } })).data.linkSubject.id;
 const memoryBody = JSON.stringify({ query: PROFILE, variables: { enquiryId: memoryEnquiry, subjectId: memorySubject } });
 await runLoad({ url: `${memoryGateway.url}/graphql`, body: memoryBody, headers: memoryHeaders, concurrency, requests: warm, check: isProfile });

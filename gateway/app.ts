@@ -6,7 +6,7 @@ import { createAuthenticator, loadDemoIssuer, type DemoIssuer, type IssuerConfig
 import type { GatewayConfig } from './config.js';
 import { buildConnectors } from './connectors.js';
 import { createAccess } from './disclosure/index.js';
-import { createEnquiryRepository, createEnquiryService, createReviewRepository } from './enquiries/index.js';
+import { createEnquiryRepository, createEnquiryService, createReviewRepository, createSearchShownRepository } from './enquiries/index.js';
 import { GatewayError } from './errors.js';
 import { createFederation, type Federation } from './federation/index.js';
 import { startHttpServer, type HttpHandle } from './http/server.js';
@@ -90,7 +90,8 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     const auditSettings = await loadAuditSettings(config.audit, { dataDir: config.dataDir, baseDir: config.baseDir });
     const audit = createAuditLog(store, { logger, checkpoints: auditSettings.checkpoints });
     const reviews = createReviewRepository(store);
-    const enquiries = createEnquiryService({ repository: createEnquiryRepository(store), reviews, policy, agencies: () => federation.agencies() });
+    const shown = createSearchShownRepository(store);
+    const enquiries = createEnquiryService({ repository: createEnquiryRepository(store), reviews, shown, policy, agencies: () => federation.agencies() });
     // One matcher for the gateway's life: the model and band thresholds are fixed at start.
     // A model file that is missing or malformed stops the start, naming the file and what is wrong.
     let model;
@@ -100,7 +101,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       throw new GatewayError('CONFIG_INVALID', `identity.model: ${(error as Error).message}`);
     }
     const matcher = createMatcher({ bands: config.identity.bands, ...(model ? { model } : {}) });
-    const services = { enquiries, reviews, policy, store, auditSettings, audit, abilities: createAbilityCache(policy), federation, matcher, logger, now };
+    const services = { enquiries, reviews, shown, policy, store, auditSettings, audit, abilities: createAbilityCache(policy), federation, matcher, logger, now };
     const access = createAccess(services);
 
     const http = await startHttpServer({

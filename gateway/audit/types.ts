@@ -51,6 +51,11 @@ export interface AuditDecision {
   /** Withheld markers produced. */
   markers: number;
   reason?: string;
+  /**
+   * The agency's own ids of the persons this decision is about where no enquiry subject names them:
+   * for a search, each person it showed (subject access reports and anomaly review count these).
+   */
+  personIds?: string[];
 }
 
 export interface AccessEventInput {

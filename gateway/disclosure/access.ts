@@ -2,7 +2,7 @@ import type { PersonQuery } from '../../connectors/sdk/index.js';
 import type { AccessContext, LoadedPolicy, PolicyAbility } from '../../policies/index.js';
 import type { AccessEventInput, AuditActor, AuditEnquiry, AuditLog, AuditSettings, AuditSubject } from '../audit/index.js';
 import type { Actor } from '../auth/index.js';
-import type { Enquiry, EnquiryService, EnquirySubject, ReviewRepository } from '../enquiries/index.js';
+import type { Enquiry, EnquiryService, EnquirySubject, ReviewRepository, SearchShownRepository } from '../enquiries/index.js';
 import { GatewayError, isGatewayError } from '../errors.js';
 import type { Federation, RequestFederation } from '../federation/index.js';
 import type { IdentityMatcher, SearchCandidate } from '../identity/search.js';
@@ -11,7 +11,7 @@ import { personRecordFromQuery, personRecordFromSource } from '../identity/sourc
 import { sharesFamilyName } from '../identity/surname.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
-import { auditDecisions, auditSearchDecisions, candidateKey, discloseRecords, discloseSearch, type AgencyDisclosure, type Disclosure, type PersonAnswer, type SearchDisclosure } from './gate.js';
+import { auditDecisions, auditSearchDecisions, candidateKey, discloseRecords, discloseSearch, shownPersons, type AgencyDisclosure, type Disclosure, type PersonAnswer, type SearchDisclosure } from './gate.js';
 
 /**
  * The one path every disclosure takes (ARCHITECTURE.md): enquiry check -> ability -> federation
@@ -21,6 +21,8 @@ import { auditDecisions, auditSearchDecisions, candidateKey, discloseRecords, di
 export interface AccessServices {
   enquiries: EnquiryService;
   reviews: ReviewRepository;
+  /** Where each search's shown persons are kept (linkSubject checks against them). */
+  shown: SearchShownRepository;
   policy: LoadedPolicy;
   /** For information-governance reads of the audit log. */
   store: Store;
@@ -210,6 +212,9 @@ export function createAccess(services: AccessServices) {
           },
         };
       });
+      // The persons shown are kept against the committed event before the answer leaves: a person
+      // can be linked only if this is written, and nothing is shown if it cannot be.
+      await services.shown.record(enquiryId, shownPersons(value.disclosure), { auditEventId: eventId, actorId: scope.actor.id, issuer: scope.actor.issuer }, services.now());
       return { ...value, auditEventId: eventId };
     },
   };

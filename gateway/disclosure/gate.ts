@@ -453,12 +453,29 @@ export function discloseSearch(compiled: PolicyAbility, answers: readonly Person
   };
 }
 
+/** Every agency person a search showed (a record of a likely person), once each, in the order shown. */
+export function shownPersons(disclosure: SearchDisclosure): { agency: string; personId: string }[] {
+  const seen = new Set<string>();
+  const shown: { agency: string; personId: string }[] = [];
+  for (const match of disclosure.people) {
+    for (const record of match.records) {
+      const key = candidateKey(record.agency, record.personId);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      shown.push({ agency: record.agency, personId: record.personId });
+    }
+  }
+  return shown;
+}
+
 /**
  * The audit entries for a person search: every gate decision, each agency's identity decision
  * naming the person ids shown and their likely person, band and score, and the candidates not
  * shown (as `no-record`, with how many) so the event says what was found and withheld.
  */
 export function auditSearchDecisions(disclosure: SearchDisclosure): AuditDecision[] {
+  const idsShown = new Map<string, string[]>();
+  for (const { agency, personId } of shownPersons(disclosure)) idsShown.set(agency, [...(idsShown.get(agency) ?? []), personId]);
   const shownBy = new Map<string, string[]>();
   for (const match of disclosure.people) {
     for (const record of match.records) {
@@ -476,7 +493,8 @@ export function auditSearchDecisions(disclosure: SearchDisclosure): AuditDecisio
     decided.add(decision.agency);
     const shown = shownBy.get(decision.agency);
     const reason = [shown ? `Shown as search matches: ${shown.join('; ')}.` : undefined, left(decision.agency)].filter(Boolean).join(' ');
-    return reason ? { ...decision, reason } : decision;
+    const personIds = idsShown.get(decision.agency);
+    return { ...decision, ...(reason ? { reason } : {}), ...(personIds ? { personIds } : {}) };
   });
   for (const { agency } of disclosure.notShown) {
     if (decided.has(agency)) continue;

@@ -5,6 +5,7 @@ export {
   discloseRecords,
   discloseSearch,
   isDisclosed,
+  shownPersons,
   type AgencyAnswer,
   type AgencyCount,
   type AgencyDisclosure,

@@ -3,6 +3,7 @@ import type { Actor } from '../auth/index.js';
 import { GatewayError, badInput } from '../errors.js';
 import type { EnquiryRepository } from './repository.js';
 import type { ReviewRepository, ReviewRequest, ReviewStatus } from './reviews.js';
+import type { SearchShownRepository } from './search-shown.js';
 import { enquiryStatus, type Enquiry, type EnquirySubject, type Rag, type SubjectRelation, type UnlinkedSubjectLink } from './types.js';
 
 export interface ConsentInput {
@@ -59,7 +60,14 @@ const RELATIONS: readonly SubjectRelation[] = ['child', 'adult'];
  * Enquiries: the legitimate relationship that scopes every read of agency data. Every method
  * takes `now` so that expiry is decided from one clock, passed in.
  */
-export function createEnquiryService(deps: { repository: EnquiryRepository; reviews: ReviewRepository; policy: LoadedPolicy; agencies: () => readonly string[] }) {
+export function createEnquiryService(deps: {
+  repository: EnquiryRepository;
+  reviews: ReviewRepository;
+  /** The agency persons each search in an enquiry showed: the only ones that may be linked. */
+  shown: SearchShownRepository;
+  policy: LoadedPolicy;
+  agencies: () => readonly string[];
+}) {
   const { repository, policy, reviews } = deps;
   const rules = policy.document.crossCutting;
 
@@ -89,6 +97,19 @@ export function createEnquiryService(deps: { repository: EnquiryRepository; revi
       });
     }
     return enquiry;
+  }
+
+  /**
+   * Only a person a search in this enquiry showed may be linked: a link is what lets records be
+   * read, so it must rest on a search that was itself audited, not on a guessed or copied id.
+   */
+  async function requireShown(enquiryId: string, agency: string, personId: string): Promise<void> {
+    if ((await deps.shown.shownBy(enquiryId, agency, personId)).length > 0) return;
+    throw new GatewayError(
+      'FORBIDDEN_NOT_SHOWN',
+      `No search in enquiry ${enquiryId} showed ${agency} person ${personId}, so it cannot be linked. Search for the person in this enquiry (searchPeople) and link one of the records it shows.`,
+      { details: { enquiryId, agency } },
+    );
   }
 
   return {
@@ -235,6 +256,7 @@ export function createEnquiryService(deps: { repository: EnquiryRepository; revi
         throw badInput(`Unknown agency "${input.agency}": use one of ${deps.agencies().join(', ')}.`, { field: 'agency' });
       }
       const personId = text('personId', input.personId, 200)!;
+      await requireShown(enquiry.id, input.agency, personId);
       let subjectId = input.subjectId ?? undefined;
       if (subjectId !== undefined) {
         if (!enquiry.subjects.some((s) => s.id === subjectId)) {

@@ -295,7 +295,13 @@ export const resolvers = {
       return shapeEnquiry(value, ctx.services.now());
     },
     linkSubject: async (_: unknown, args: { input: LinkSubjectInput }, ctx: GatewayContext) => {
-      const { value } = await audited(ctx.services, ctx, 'linkSubject', { enquiry: { id: args.input.enquiryId } }, async () => {
+      // A refused attempt is recorded with the person it named (bounded: it is unchecked input).
+      const named = (value: string | null | undefined) => String(value ?? '').slice(0, 200);
+      const attempt = {
+        enquiry: { id: named(args.input.enquiryId) },
+        subjects: [{ subjectId: named(args.input.subjectId ?? '(new)'), links: [{ agency: named(args.input.agency), personId: named(args.input.personId) }] }],
+      };
+      const { value } = await audited(ctx.services, ctx, 'linkSubject', attempt, async () => {
         const { enquiry, subject } = await ctx.services.enquiries.linkSubject(ctx.actor, args.input, ctx.services.now());
         return { value: subject, event: { outcome: 'success', enquiry: auditEnquiry(enquiry), subjects: [auditSubject(subject)] } };
       });

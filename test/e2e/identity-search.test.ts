@@ -290,6 +290,7 @@ describe('finding a child across agencies with identity matching', () => {
   it('refuses an undo without a reason, of a link that does not exist, or by a non-member, clearly, and audits each refusal', async () => {
     const enquiryId = await openEnquiry();
     const personId = lilyIds.get('health')!;
+    await search(enquiryId, { nhsNumber: lily.nhsNumber, family: 'Knight', given: 'Lily', birthDate: '2011-06-11' });
     const subjectId = (await county.graphql(LINK, { input: { enquiryId, agency: 'health', personId } }, token)).body.data.linkSubject.id;
 
     const blank = await county.graphql(UNLINK, { enquiryId, subjectId, agency: 'health', personId, reason: '   ' }, token);

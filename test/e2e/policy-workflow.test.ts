@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connector, SourceRecord } from '../../connectors/sdk/index.js';
 import { readEvents } from '../../gateway/audit/index.js';
+import { createSearchShownRepository } from '../../gateway/enquiries/index.js';
 import { enquiryInput, LINK, OPEN_ENQUIRY, PROFILE, SEARCH, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 /** A police system holding one person with a flag and an incident narrative. */
@@ -60,6 +61,9 @@ describe('originator review, consent, purpose change and break-glass', () => {
     const search = await t.graphql(SEARCH, { enquiryId, query: { nhsNumber } }, token);
     const personId = search.body.data.searchPeople.agencies.find((a: any) => a.agency === 'health').people[0].personId;
     const subjectId = (await t.graphql(LINK, { input: { enquiryId, agency: 'health', personId } }, token)).body.data.linkSubject.id as string;
+    // This test force's search finds no one; these tests are about review, so the search that
+    // showed its person is recorded directly (only a person a search showed may be linked).
+    await createSearchShownRepository(t.gateway.store).record(enquiryId, [{ agency: 'police', personId: POLICE_PERSON }], { auditEventId: search.body.data.searchPeople.auditEventId, actorId: 'researcher-1' }, new Date());
     await t.graphql(LINK, { input: { enquiryId, subjectId, agency: 'police', personId: POLICE_PERSON } }, token);
     return { enquiryId, subjectId };
   }

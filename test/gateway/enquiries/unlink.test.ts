@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Actor } from '../../../gateway/auth/index.js';
-import { createEnquiryRepository, createEnquiryService, createReviewRepository, type EnquiryService } from '../../../gateway/enquiries/index.js';
+import { createEnquiryRepository, createEnquiryService, createReviewRepository, createSearchShownRepository, type EnquiryService } from '../../../gateway/enquiries/index.js';
 import { silentLogger } from '../../../gateway/log.js';
 import type { Store } from '../../../gateway/store/index.js';
 import { applyMigrations, MIGRATIONS_DIR } from '../../../gateway/store/migrate.js';
@@ -17,6 +17,12 @@ const researcher: Actor = { id: 'researcher-1', name: 'Riley Researcher', agency
 const outsider: Actor = { id: 'researcher-2', name: 'Olu Outsider', agency: 'police', roles: ['mash-researcher'], issuer: 'test' };
 const at = (minutes: number) => new Date(Date.UTC(2026, 10, 26, 9, minutes));
 const reason = 'Different date of birth: not the referred child';
+/** These tests are about undoing links: the search that showed the persons is recorded directly. */
+const SEARCH_EVENT = '00000000-0000-4000-8000-000000000001';
+const shownBySearch = [
+  { agency: 'health', personId: 'pat-1' },
+  { agency: 'police', personId: 'NOM0000003' },
+];
 
 /** Undoing a confirmed link: kept as history, never read again, and the same person may be linked again. */
 describe.each(storeKinds())('unlinking a subject on $name', (kind) => {
@@ -28,9 +34,11 @@ describe.each(storeKinds())('unlinking a subject on $name', (kind) => {
   beforeEach(async () => {
     store = await kind.open();
     const repository = createEnquiryRepository(store);
-    enquiries = createEnquiryService({ repository, reviews: createReviewRepository(store), policy, agencies: () => ['health', 'police', 'education'] });
+    const shown = createSearchShownRepository(store);
+    enquiries = createEnquiryService({ repository, reviews: createReviewRepository(store), shown, policy, agencies: () => ['health', 'police', 'education'] });
     const opened = await enquiries.open(researcher, { referralReference: 'REF-1', purpose: 's47', consentRecorded: false, rag: 'RED', deadline: '2026-11-27T17:00:00Z' }, at(0));
     enquiryId = opened.id;
+    await shown.record(enquiryId, shownBySearch, { auditEventId: SEARCH_EVENT, actorId: researcher.id }, at(0));
     subjectId = (await enquiries.linkSubject(researcher, { enquiryId, agency: 'health', personId: 'pat-1', label: 'Child 1' }, at(1))).subject.id;
     await enquiries.linkSubject(researcher, { enquiryId, subjectId, agency: 'police', personId: 'NOM0000003' }, at(2));
   });
@@ -150,7 +158,9 @@ describe('the 005_subject_unlink migration on an existing store', () => {
       await store.query(`INSERT INTO subject_link (subject_id, agency, person_id, linked_at, linked_by) VALUES ('s1', 'health', 'pat-1', '2026-11-26T09:01:00Z', 'researcher-1'), ('s1', 'police', 'NOM0000003', '2026-11-26T09:02:00Z', 'researcher-1')`);
 
       expect(await applyMigrations(driver, silentLogger)).toContain('005_subject_unlink');
-      const enquiries = createEnquiryService({ repository: createEnquiryRepository(store), reviews: createReviewRepository(store), policy, agencies: () => ['health', 'police'] });
+      const shown = createSearchShownRepository(store);
+      await shown.record('e1', shownBySearch, { auditEventId: SEARCH_EVENT, actorId: researcher.id }, at(0));
+      const enquiries = createEnquiryService({ repository: createEnquiryRepository(store), reviews: createReviewRepository(store), shown, policy, agencies: () => ['health', 'police'] });
       const subject = (await enquiries.get(researcher, 'e1')).subjects[0]!;
       expect(subject.links.map((l) => l.personId)).toEqual(['pat-1', 'NOM0000003']);
       expect(subject.unlinked).toEqual([]);

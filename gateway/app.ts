@@ -13,9 +13,12 @@ import { startHttpServer, type HttpHandle } from './http/server.js';
 import { loadModelFile } from './identity/default-model.js';
 import { createMatcher } from './identity/search.js';
 import { silentLogger, type Logger } from './log.js';
+import { ensureOwnerOnlyDirectory, tightenOwnerOnly } from './owner-only.js';
 import { openStore, type Store } from './store/index.js';
 
 export interface Gateway {
+  /** development or production (see config.ts). */
+  mode: GatewayConfig['mode'];
   url: string;
   http: HttpHandle;
   store: Store;
@@ -47,6 +50,12 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
   const now = overrides.now ?? (() => new Date());
   const opened: { close(): Promise<void> }[] = [];
   try {
+    // The data directory (embedded store, keys) is the gateway user's alone, in every mode.
+    try {
+      await ensureOwnerOnlyDirectory(config.dataDir);
+    } catch (error) {
+      throw new GatewayError('CONFIG_INVALID', `DATA_DIR: the data directory ${config.dataDir} cannot be created or made owner-only (${(error as NodeJS.ErrnoException).code ?? 'error'}); choose a directory the gateway's user owns.`);
+    }
     let policy;
     try {
       policy = loadPolicyFile(config.policyPath);
@@ -104,6 +113,11 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     const services = { enquiries, reviews, shown, policy, store, auditSettings, audit, abilities: createAbilityCache(policy), federation, matcher, logger, now };
     const access = createAccess(services);
 
+    // PGlite gives its files mode 0666 whatever the umask: take group and other access off
+    // everything the store and the key files put in the data directory.
+    await tightenOwnerOnly(config.dataDir).catch((error: NodeJS.ErrnoException) => {
+      throw new GatewayError('CONFIG_INVALID', `DATA_DIR: files in ${config.dataDir} cannot be made owner-only (${error.code ?? 'error'}); the data directory and its files must belong to the gateway's user.`);
+    });
     const http = await startHttpServer({
       host: config.host,
       port: config.port,
@@ -111,9 +125,12 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       services: { ...services, access },
       logger,
       shutdownGraceMs: config.shutdownGraceMs,
+      mode: config.mode,
+      transport: config.http,
     });
 
     return {
+      mode: config.mode,
       url: http.url,
       http,
       store,
@@ -133,6 +150,8 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
           logger.debug('closing resource');
           await resource.close();
         }
+        // Files the store created while running (new tables, WAL segments) are made owner-only too.
+        await tightenOwnerOnly(config.dataDir).catch((error: NodeJS.ErrnoException) => logger.warn({ code: error.code }, 'data directory could not be made owner-only'));
         logger.debug('closed');
       },
     };

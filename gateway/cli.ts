@@ -5,6 +5,7 @@ import { runTokenCommand } from './auth/index.js';
 import { openStore } from './store/index.js';
 import { loadConfig } from './config.js';
 import { isGatewayError } from './errors.js';
+import { OWNER_ONLY_UMASK, tightenOwnerOnly } from './owner-only.js';
 
 const USAGE = `Usage: mash-gateway <command>
 
@@ -46,6 +47,8 @@ async function cli(argv: string[]): Promise<number> {
         return await runAuditCommand(rest, { store, dataDir: config.dataDir, stdout, stderr, signer: settings.signer, publicKeys: settings.publicKeys, origin: settings.origin });
       } finally {
         await store.close();
+        // PGlite sets its own file modes (0666): keep the data directory owner-only.
+        if (!config.databaseUrl) await tightenOwnerOnly(config.dataDir);
       }
     }
     case 'identity': {
@@ -68,6 +71,8 @@ async function cli(argv: string[]): Promise<number> {
   }
 }
 
+// Keys, exports and store files the CLI creates are its user's alone.
+process.umask(OWNER_ONLY_UMASK);
 try {
   const code = await cli(process.argv.slice(2));
   if (code >= 0) process.exit(code);

@@ -26,6 +26,8 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MASH_CONFIG: z.string().min(1).default('mash-gateway.config.yaml'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** `production` selects production mode (as `mode: production` in the file does). */
+  NODE_ENV: z.string().optional(),
 });
 
 const timeoutMs = z.number().int().min(50).max(60_000).default(3000);
@@ -79,8 +81,29 @@ const identitySchema = z
   .strict()
   .optional();
 
+/** An IP address as the socket reports it (IPv4, IPv6, or IPv4-mapped IPv6). */
+const ipAddress = z.union([z.ipv4(), z.ipv6()], { error: 'must be the IP address of a reverse proxy, e.g. 127.0.0.1 or ::1' });
+
+/**
+ * How the gateway is reached. `tls`: the gateway terminates TLS itself (PEM files, relative to this
+ * file). `trustProxy`: addresses of reverse proxies whose `x-forwarded-proto` is believed (a request
+ * from one saying `https` arrived over TLS); anyone else's is ignored.
+ */
+const httpSchema = z
+  .object({
+    tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
+    trustProxy: z.array(ipAddress).default([]),
+  })
+  .strict()
+  .default({ trustProxy: [] });
+
+export const MODES = ['development', 'production'] as const;
+export type GatewayMode = (typeof MODES)[number];
+
 const fileSchema = z
   .object({
+    /** `production` turns off schema discovery and refuses the demo issuer and the sandbox. */
+    mode: z.enum(MODES, { error: 'must be development or production' }).optional(),
     policy: z.string().min(1).default('policies/mash-disclosure-policy.yaml'),
     auth: z
       .object({
@@ -102,12 +125,15 @@ const fileSchema = z
     connectors: z.array(connectorSchema).min(1, 'at least one connector is needed'),
     audit: auditConfigSchema,
     identity: identitySchema,
+    http: httpSchema,
   })
   .strict();
 
 export type ConnectorConfig = z.infer<typeof connectorSchema>;
 
 export interface GatewayConfig {
+  /** `production`: no introspection or field suggestions, no demo issuer or sandbox, real issuers only. */
+  mode: GatewayMode;
   port: number;
   host: string;
   dataDir: string;
@@ -125,6 +151,31 @@ export interface GatewayConfig {
   audit: AuditConfig;
   /** Identity matching: band thresholds (DEFAULT_BANDS where the file says nothing). */
   identity: { bands: BandThresholds; model?: string };
+  /** TLS at the gateway (absolute PEM paths) and the reverse proxies whose x-forwarded-proto is believed. */
+  http: { tls?: { cert: string; key: string }; trustProxy: string[] };
+}
+
+/**
+ * The mode: the file's `mode`, else production when NODE_ENV is `production`, else development.
+ * A file saying development where NODE_ENV says production is a mistake that would run a production
+ * host with the demo issuer, so it is refused rather than resolved either way.
+ */
+function resolveMode(fileMode: GatewayMode | undefined, nodeEnv: string | undefined, configPath: string): GatewayMode {
+  if (fileMode === 'development' && nodeEnv === 'production') {
+    throw new GatewayError(
+      'CONFIG_INVALID',
+      `Configuration error in ${configPath}: mode: the file says development but NODE_ENV is production; set mode: production (and register real issuers) or unset NODE_ENV.`,
+    );
+  }
+  return fileMode ?? (nodeEnv === 'production' ? 'production' : 'development');
+}
+
+/** What production mode refuses at start: the first setting found, named, with what to do. */
+function productionProblem(file: z.infer<typeof fileSchema>, issuers: readonly IssuerConfig[]): string | undefined {
+  if (file.auth.demoIssuer) return 'auth.demoIssuer: the demo issuer signs tokens for anyone who can run the CLI and is refused in production mode; set auth.demoIssuer: false and register the agencies\' issuers under auth.issuers.';
+  if (file.sandbox.enabled) return 'sandbox.enabled: the synthetic county is refused in production mode; set sandbox.enabled: false and give each connector its agency system\'s address.';
+  if (issuers.length === 0) return 'auth.issuers: production mode needs at least one registered agency issuer; add one under auth.issuers.';
+  return undefined;
 }
 
 function firstProblem(error: z.ZodError, prefix: string): string {
@@ -157,6 +208,11 @@ export function configFromDocument(raw: unknown, configPath: string, env: z.infe
   const file = parsed.data;
   const issuers = file.auth.issuers.length > 0 ? parseIssuerConfigs(file.auth.issuers, 'auth.issuers') : [];
   const base = dirname(configPath);
+  const mode = resolveMode(file.mode, env.NODE_ENV, configPath);
+  if (mode === 'production') {
+    const problem = productionProblem(file, issuers);
+    if (problem) throw new GatewayError('CONFIG_INVALID', `Configuration error in ${configPath} (production mode): ${problem}`);
+  }
   for (const [index, connector] of file.connectors.entries()) {
     const address = connector.kind === 'health' || connector.kind === 'police' ? ['baseUrl', connector.baseUrl] : connector.kind === 'education' ? ['dir', connector.dir] : connector.kind === 'module' ? ['module', connector.module] : ['databaseUrl', connector.databaseUrl];
     if (address[1] === undefined && !file.sandbox.enabled) {
@@ -164,6 +220,7 @@ export function configFromDocument(raw: unknown, configPath: string, env: z.infe
     }
   }
   return {
+    mode,
     port: env.PORT,
     host: env.HOST,
     dataDir: resolve(env.DATA_DIR),
@@ -178,5 +235,9 @@ export function configFromDocument(raw: unknown, configPath: string, env: z.infe
     connectors: file.connectors,
     audit: file.audit,
     identity: { bands: { ...DEFAULT_BANDS, ...file.identity?.bands }, ...(file.identity?.model ? { model: resolve(base, file.identity.model) } : {}) },
+    http: {
+      ...(file.http.tls ? { tls: { cert: resolve(base, file.http.tls.cert), key: resolve(base, file.http.tls.key) } } : {}),
+      trustProxy: file.http.trustProxy,
+    },
   };
 }

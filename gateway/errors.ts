@@ -6,6 +6,8 @@
  */
 export const ERROR_CODES = {
   BAD_INPUT: { http: 400, exit: 2 },
+  /** Production mode: __schema/__type are refused; the contract is the published SDL. */
+  INTROSPECTION_DISABLED: { http: 400, exit: 2 },
   UNAUTHENTICATED: { http: 401, exit: 3 },
   FORBIDDEN: { http: 403, exit: 4 },
   FORBIDDEN_NO_ENQUIRY: { http: 403, exit: 4 },

@@ -2,9 +2,12 @@ import { startGateway } from './app.js';
 import { loadConfig } from './config.js';
 import { isGatewayError } from './errors.js';
 import { createLogger } from './log.js';
+import { OWNER_ONLY_UMASK } from './owner-only.js';
 
 /** `npm start`: the gateway on its configured store, agencies and (by default) the sandbox county. */
 async function main(): Promise<void> {
+  // Everything the gateway creates (data directory, store files, keys) is its own user's alone.
+  process.umask(OWNER_ONLY_UMASK);
   let config;
   try {
     config = loadConfig();
@@ -20,11 +23,16 @@ async function main(): Promise<void> {
     process.stderr.write(`mash-gateway could not start: ${(error as Error).message}\n`);
     process.exit(isGatewayError(error) ? error.exitCode : 1);
   }
-  logger.info({ url: `${gateway.url}/graphql`, store: gateway.store.kind, agencies: gateway.federation.agencies() }, 'mash-gateway ready');
+  logger.info({ url: `${gateway.url}/graphql`, mode: gateway.mode, store: gateway.store.kind, agencies: gateway.federation.agencies() }, 'mash-gateway ready');
+  process.stdout.write(
+    gateway.mode === 'production'
+      ? `mash-gateway: production mode (no introspection or field suggestions; demo issuer and sandbox refused)\n`
+      : `mash-gateway: development mode (introspection and field suggestions on; set mode: production or NODE_ENV=production for production)\n`,
+  );
   if (gateway.sandbox) {
     // The featured child is synthetic: printing it helps a newcomer try the README's example.
     process.stdout.write(
-      `\nmash-gateway is ready at ${gateway.url}/graphql (health check: ${gateway.url}/healthz)\n` +
+      `\nmash-gateway is ready at ${gateway.url}/graphql (liveness: ${gateway.url}/healthz, readiness: ${gateway.url}/readyz)\n` +
         `Sandbox county: ${gateway.sandbox.county.persons.length} synthetic persons. Featured child for the README example: NHS number ${gateway.sandbox.county.featured.child.nhsNumber}.\n` +
         `Get a token: npx mash-gateway token --sub demo-researcher --name "Demo Researcher" --agency social-care --role mash-researcher\n\n`,
     );

@@ -20,6 +20,7 @@ export {
   type AuditLogStats,
 } from './log.js';
 export { readEvents, MAX_READ_LIMIT } from './read.js';
+export { auditReadiness, type AuditReadiness } from './readiness.js';
 export { verifyChain, type ChainProblem, type ChainVerification, type VerifyChainOptions } from './verify.js';
 
 // Signed checkpoints, verification, inclusion proofs.

@@ -86,6 +86,8 @@ export interface AuditLog {
   /** Resolves once the event's transaction has committed; rejects with AUDIT_UNAVAILABLE otherwise. */
   append(input: AccessEventInput): Promise<CommittedEvent>;
   stats(): AuditLogStats;
+  /** Whether appends are taken (false once close has begun); readiness also probes the store. */
+  isAccepting(): boolean;
   /**
    * Sign a checkpoint of the chain head now (waits for queued events first). Resolves undefined when
    * checkpoints are off or the head is already signed.
@@ -372,6 +374,9 @@ export function createAuditLog(store: Store, options: AuditLogOptions = {}): Aud
       const checkpoints = checkpointer?.stats() ?? { checkpoints: 0, failedCheckpoints: 0 };
       const inFlight = flights.reduce((n, flight) => n + flight.batch.length, 0);
       return { ...counters, pending: queue.length + inFlight, ...checkpoints };
+    },
+    isAccepting() {
+      return !closed;
     },
     async checkpoint() {
       await flush();

@@ -35,6 +35,11 @@ export interface AgencyHealth {
   circuit: CircuitReport;
 }
 
+/** One agency's circuit breaker, as readiness lists it: state only, no call is made. */
+export interface AgencyCircuit extends CircuitReport {
+  agency: string;
+}
+
 export interface SubjectLinkRef {
   agency: string;
   personId: string;
@@ -156,7 +161,7 @@ export function createFederation(connectors: readonly Connector[], options: Fede
 
     /**
      * Each agency's health and circuit. An agency whose circuit is open and cooling down is
-     * reported down without probing it (a hung system would otherwise cost /healthz a timeout).
+     * reported down without probing it (a hung system would otherwise cost the caller a timeout).
      */
     async health(requestId: string): Promise<AgencyHealth[]> {
       return Promise.all(
@@ -176,6 +181,11 @@ export function createFederation(connectors: readonly Connector[], options: Fede
           }
         }),
       );
+    },
+
+    /** Each agency's circuit breaker now, without calling any agency (for /readyz). */
+    circuits(): AgencyCircuit[] {
+      return [...byAgency.keys()].map((agency) => ({ agency, ...resilienceOf(agency).circuit() }));
     },
 
     async close(): Promise<void> {

@@ -1,5 +1,6 @@
 export {
   createFederation,
+  type AgencyCircuit,
   type AgencyHealth,
   type Federation,
   type FederationOptions,

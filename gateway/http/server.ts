@@ -1,15 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Authenticator } from '../auth/index.js';
+import type { GatewayMode } from '../config.js';
 import type { Access, AccessServices } from '../disclosure/index.js';
 import { audited } from '../disclosure/index.js';
 import { GatewayError, isGatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createSchema, type GatewayContext } from '../resolvers/index.js';
+import { isHtml, setSecurityHeaders, useHtmlPolicy } from './headers.js';
+import { liveness, readiness } from './health.js';
+import { schemaDiscovery } from './schema-discovery.js';
 
 const MAX_BODY_BYTES = 1_000_000;
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -22,6 +28,10 @@ export interface HttpOptions {
   logger: Logger;
   /** How long shutdown waits for in-flight requests before closing their sockets. */
   shutdownGraceMs?: number;
+  /** Production turns schema discovery off (introspection, suggestions); development by default. */
+  mode?: GatewayMode;
+  /** TLS at the gateway (PEM file paths) and the reverse proxies whose x-forwarded-proto is believed. */
+  transport?: { tls?: { cert: string; key: string }; trustProxy: readonly string[] };
 }
 
 export interface HttpHandle {
@@ -76,13 +86,18 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startHttpServer(options: HttpOptions, extraRoutes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void> | void> = {}): Promise<HttpHandle> {
   const { services, logger } = options;
+  const transport = { trustProxy: options.transport?.trustProxy ?? [] };
+  const discovery = schemaDiscovery(options.mode ?? 'development');
   const apollo = new ApolloServer<GatewayContext>({
     schema: createSchema(),
-    formatError,
+    formatError: (formatted, error) => discovery.formatError(formatError(formatted, error)),
+    // Decided by the gateway's mode (schema-discovery.ts), not by Apollo's NODE_ENV default.
+    introspection: discovery.introspection,
+    validationRules: discovery.validationRules,
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours: finish in-flight requests, flush the audit log, then stop.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ...discovery.plugins],
     logger: {
       debug: () => undefined,
       info: () => undefined,
@@ -135,6 +150,7 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
     });
     const responseHeaders: Record<string, string> = {};
     for (const [key, value] of response.headers) responseHeaders[key] = value;
+    if (isHtml(responseHeaders['content-type'])) useHtmlPolicy(res);
     res.writeHead(response.status ?? 200, responseHeaders);
     if (response.body.kind === 'complete') {
       res.end(response.body.string);
@@ -149,13 +165,16 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', requestId);
+    setSecurityHeaders(req, res, transport);
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     try {
       if (!accepting) {
         sendJson(res, 503, { status: 'shutting-down' }, { connection: 'close' });
       } else if (url.pathname === '/healthz') {
-        const agencies = await services.federation.health(requestId);
-        sendJson(res, 200, { status: 'ok', agencies });
+        sendJson(res, 200, liveness());
+      } else if (url.pathname === '/readyz') {
+        const ready = await readiness(services);
+        sendJson(res, ready.status === 'ready' ? 200 : 503, ready);
       } else if (url.pathname === '/graphql' && (req.method === 'POST' || req.method === 'GET')) {
         await handleGraphql(req, res, requestId, url.search);
       } else if (extraRoutes[url.pathname]) {
@@ -173,18 +192,32 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
     }
   }
 
-  const server: Server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const work = handle(req, res);
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
-  });
+  };
+  const tls = options.transport?.tls;
+  let server: Server;
+  if (tls) {
+    let credentials: { cert: Buffer; key: Buffer };
+    try {
+      credentials = { cert: readFileSync(tls.cert), key: readFileSync(tls.key) };
+    } catch (error) {
+      const which = (error as NodeJS.ErrnoException).path === tls.key ? `http.tls.key (${tls.key})` : `http.tls.cert (${tls.cert})`;
+      throw new GatewayError('CONFIG_INVALID', `${which} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); give the path of a PEM file the gateway's user can read.`);
+    }
+    server = createTlsServer(credentials, onRequest);
+  } else {
+    server = createServer(onRequest);
+  }
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolveListen());
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${options.host}:${port}`;
+  const url = `${tls ? 'https' : 'http'}://${options.host}:${port}`;
 
   return {
     url,

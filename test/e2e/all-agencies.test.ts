@@ -56,11 +56,12 @@ describe('a child known to every agency', () => {
 });
 
 describe('agency health', () => {
-  it('is reported for every agency at /healthz and in GraphQL, with the circuit breaker', async () => {
+  it('is reported for every agency at /readyz (circuit breaker) and in GraphQL (health and circuit)', async () => {
     const t = await startTestGateway({ agencies: AGENCIES });
     try {
-      const health = (await (await fetch(`${t.gateway.url}/healthz`)).json()) as any;
-      expect(health.agencies.map((a: any) => a.agency).sort()).toEqual([...AGENCIES].sort());
+      const ready = (await (await fetch(`${t.gateway.url}/readyz`)).json()) as any;
+      expect(ready.agencies.map((a: any) => a.agency).sort()).toEqual([...AGENCIES].sort());
+      for (const agency of ready.agencies) expect(agency.state).toBe('closed');
       const token = await t.token();
       const response = await t.graphql('{ agencies { agency protocol categories { id tier } health { ok circuit } } }', {}, token);
       expect(response.body.data.agencies).toHaveLength(5);

@@ -97,9 +97,12 @@ describe('health endpoint', () => {
   });
   afterAll(async () => t?.close());
 
-  it('answers /healthz with each agency’s health once ready', async () => {
-    const response = await fetch(`${t.gateway.url}/healthz`);
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: 'ok', agencies: [{ agency: 'health', ok: true }] });
+  it('answers /healthz (alive) and /readyz (ready, with each agency’s circuit) once ready', async () => {
+    const live = await fetch(`${t.gateway.url}/healthz`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${t.gateway.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', agencies: [{ agency: 'health', state: 'closed' }] });
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-/** The gateway as `npm start` runs it: a real process, ready on /healthz, stopped by Ctrl-C. */
+/** The gateway as `npm start` runs it: a real process, alive on /healthz, ready on /readyz, stopped by Ctrl-C. */
 describe('the gateway process', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mash-process-'));
   let child: ChildProcess | undefined;
@@ -13,14 +13,14 @@ describe('the gateway process', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('starts on the embedded store, answers /healthz, and exits 0 on SIGINT', async () => {
+  it('starts on the embedded store in development mode, answers /healthz and /readyz, and exits 0 on SIGINT', async () => {
     const configPath = join(dir, 'config.yaml');
     writeFileSync(
       configPath,
       `policy: ${join(process.cwd(), 'policies/mash-disclosure-policy.yaml')}\nauth: { demoIssuer: true }\nsandbox: { enabled: true, seed: 3, households: 20, healthPort: 0, policePort: 0 }\nconnectors: [{ kind: health }]\n`,
     );
     child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
-      env: { ...process.env, NODE_ENV: 'production', PORT: '0', DATA_DIR: join(dir, 'data'), MASH_CONFIG: configPath, DATABASE_URL: '', LOG_LEVEL: 'info' },
+      env: { ...process.env, NODE_ENV: 'development', PORT: '0', DATA_DIR: join(dir, 'data'), MASH_CONFIG: configPath, DATABASE_URL: '', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const gateway = child;
@@ -44,6 +44,9 @@ describe('the gateway process', () => {
     });
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(output).toContain('development mode');
 
     gateway.kill('SIGINT');
     expect(await exited).toBe(0);

@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   FORBIDDEN_ENQUIRY_CLOSED: { http: 403, exit: 4 },
   FORBIDDEN_SUBJECT_NOT_LINKED: { http: 403, exit: 4 },
   FORBIDDEN_NOT_SHOWN: { http: 403, exit: 4 },
+  FORBIDDEN_NO_SCHOOL: { http: 403, exit: 4 },
+  FORBIDDEN_NOT_ON_ROLL: { http: 403, exit: 4 },
   NOT_FOUND: { http: 404, exit: 5 },
   CONFLICT: { http: 409, exit: 6 },
   AUDIT_UNAVAILABLE: { http: 503, exit: 7 },

@@ -10,6 +10,8 @@ export interface PolicyCommandIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   policyPath?: string;
+  /** The moment a record scope's start is worked out for (default: the clock). */
+  now?: () => Date;
 }
 
 /** `mash-gateway policy ...`: explain a decision, or check a policy file. Exit 2 on bad input. */
@@ -80,6 +82,7 @@ export async function runPolicyCommand(argv: string[], io: PolicyCommandIo): Pro
       subject: options.subject,
       relevance: options.relevance,
       role: options.role,
+      now: io.now?.() ?? new Date(),
     });
     if (options.json) {
       io.stdout(JSON.stringify(answer));
@@ -87,7 +90,8 @@ export async function runPolicyCommand(argv: string[], io: PolicyCommandIo): Pro
       io.stdout(
         `${answer.decision.toUpperCase()} (${answer.rule}, policy ${answer.policyVersion})\n${answer.reason}\nSources: ${answer.sources.join(', ')}\n` +
           `Fields: ${answer.fields.length > 0 ? answer.fields.join(', ') : 'none'}` +
-          (answer.fieldsOnApproval ? `\nOn approval by the owning agency: ${answer.fieldsOnApproval.join(', ')}` : ''),
+          (answer.fieldsOnApproval ? `\nOn approval by the owning agency: ${answer.fieldsOnApproval.join(', ')}` : '') +
+          (answer.records ? `\nRecords: ${answer.records.description}` : ''),
       );
     }
     return 0;

@@ -2,6 +2,7 @@ import { createMongoAbility, type MongoAbility, type RawRuleOf } from '@casl/abi
 import { permittedFieldsOf } from '@casl/ability/extra';
 import type { LoadedPolicy } from './load.js';
 import type { Decision, PolicyDocument } from './schema.js';
+import { NO_NON_SCHOOL_DAYS, type RecordScope, type SchoolCalendar } from './scope.js';
 
 /**
  * The CASL actions the policy compiles to:
@@ -34,6 +35,8 @@ export interface PolicyAbility {
   readonly categories: PolicyDocument['categories'];
   /** The generic marker sealed categories may produce for this purpose, if any. */
   readonly sealedMarker: PolicyDocument['crossCutting']['sealedMarker'] | undefined;
+  /** Non-school days for record scopes that count school days. */
+  readonly schoolCalendar: SchoolCalendar;
 }
 
 /** A raw CASL rule carrying the policy metadata that explains it. */
@@ -43,6 +46,8 @@ type PolicyRawRule = RawRuleOf<GateAbility> & {
   sources: string[];
   /** For `review`: the fields released once the owning agency approves. */
   approvedFields?: string[];
+  /** Which of the category's records are in scope at all. */
+  records?: RecordScope;
 };
 
 export interface CategoryDecision {
@@ -61,6 +66,8 @@ export interface CategoryDecision {
   reason: string;
   /** Fields that may be disclosed (empty unless disclose / summarise). */
   fields: string[];
+  /** Which of the category's records are in scope; the others are denied without a marker. */
+  records?: RecordScope;
   policyId: string;
   policyVersion: string;
   purpose: string;
@@ -103,7 +110,7 @@ export function compileRules(policy: LoadedPolicy, context: AccessContext): Poli
         ruleId = `${adults.id}/${categoryId}`;
       }
     }
-    const meta = { ruleId, decision: cell.decision, sources: cell.sources, reason: cell.reason };
+    const meta = { ruleId, decision: cell.decision, sources: cell.sources, reason: cell.reason, ...('records' in cell && cell.records ? { records: cell.records } : {}) };
     const cellFields = cell.fields ?? category.fields;
     switch (cell.decision) {
       case 'disclose':
@@ -158,8 +165,11 @@ export function compileAbility(policy: LoadedPolicy, context: AccessContext): Po
     roleAllowed: purpose !== undefined && purpose.roles.some((role) => context.roles.includes(role)),
     categories: doc.categories,
     sealedMarker: doc.crossCutting.sealedMarker.purposes.includes(context.purpose) ? doc.crossCutting.sealedMarker : undefined,
+    schoolCalendar: doc.schoolCalendar ?? NO_NON_SCHOOL_DAYS,
   });
 }
+
+const scopeOf = (meta: PolicyRawRule): { records?: RecordScope } => (meta.records ? { records: meta.records } : {});
 
 /**
  * The decision for one category. Pure and synchronous: CASL answers whether the category may be
@@ -197,17 +207,18 @@ export function decide(compiled: PolicyAbility, category: string): CategoryDecis
       reason: review.reason ?? meta.ruleId,
       fields: fallback && !fallback.inverted ? permitted() : [],
       approvedFields: meta.approvedFields ?? [],
+      ...scopeOf(meta),
     };
   }
   const disclosing = ability.relevantRuleFor('disclose', category);
   if (disclosing && !disclosing.inverted) {
     const meta = disclosing.origin as PolicyRawRule;
-    return { ...base, decision: meta.decision, ruleId: meta.ruleId, sources: meta.sources, reason: disclosing.reason ?? meta.ruleId, fields: permitted() };
+    return { ...base, decision: meta.decision, ruleId: meta.ruleId, sources: meta.sources, reason: disclosing.reason ?? meta.ruleId, fields: permitted(), ...scopeOf(meta) };
   }
   const mark = ability.relevantRuleFor('mark', category);
   if (mark && !mark.inverted) {
     const meta = mark.origin as PolicyRawRule;
-    return { ...base, decision: meta.decision, ruleId: meta.ruleId, sources: meta.sources, reason: mark.reason ?? meta.ruleId, fields: [] };
+    return { ...base, decision: meta.decision, ruleId: meta.ruleId, sources: meta.sources, reason: mark.reason ?? meta.ruleId, fields: [], ...scopeOf(meta) };
   }
   if (disclosing) {
     const meta = disclosing.origin as PolicyRawRule;

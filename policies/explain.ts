@@ -1,6 +1,7 @@
 import { compileAbility, decide } from './compile.js';
 import type { LoadedPolicy } from './load.js';
 import type { Decision } from './schema.js';
+import { describeScope, scopeStart, type ScopeSince } from './scope.js';
 
 export interface ExplainQuestion {
   purpose: string;
@@ -9,6 +10,8 @@ export interface ExplainQuestion {
   subject?: 'child' | 'adult';
   relevance?: boolean;
   role?: string;
+  /** When given, a record scope's start is worked out for this moment. */
+  now?: Date;
 }
 
 export interface Explanation {
@@ -19,6 +22,14 @@ export interface Explanation {
   fields: string[];
   /** For `review`: what approval by the owning agency would release. */
   fieldsOnApproval?: string[];
+  /** The cell's record scope: which of the category's records are disclosed at all. */
+  records?: {
+    types?: string[];
+    since?: ScopeSince;
+    /** The scope's start at the question's `now`, ISO 8601. */
+    from?: string;
+    description: string;
+  };
   policyId: string;
   policyVersion: string;
 }
@@ -53,6 +64,8 @@ export function explain(policy: LoadedPolicy, question: ExplainQuestion): Explan
     relevance: question.relevance ?? false,
   });
   const decided = decide(compiled, question.category);
+  const scope = decided.records;
+  const from = scope && question.now ? scopeStart(scope, question.now, compiled.schoolCalendar) : undefined;
   return {
     decision: decided.decision,
     rule: decided.ruleId,
@@ -60,6 +73,16 @@ export function explain(policy: LoadedPolicy, question: ExplainQuestion): Explan
     reason: decided.reason,
     fields: decided.fields,
     ...(decided.decision === 'review' ? { fieldsOnApproval: decided.approvedFields } : {}),
+    ...(scope
+      ? {
+          records: {
+            ...(scope.types ? { types: [...scope.types] } : {}),
+            ...(scope.since ? { since: scope.since } : {}),
+            ...(from ? { from: from.toISOString() } : {}),
+            description: describeScope(scope, from),
+          },
+        }
+      : {}),
     policyId: decided.policyId,
     policyVersion: decided.policyVersion,
   };

@@ -11,3 +11,15 @@ export {
 } from './compile.js';
 export { explain, ExplainError, type ExplainQuestion, type Explanation } from './explain.js';
 export { POLICY_USAGE, runPolicyCommand, type PolicyCommandIo } from './cli.js';
+export {
+  describeScope,
+  inScope,
+  isSchoolDay,
+  londonDate,
+  previousSchoolDay,
+  scopeStart,
+  startOfLondonDay,
+  type RecordScope,
+  type SchoolCalendar,
+  type ScopeSince,
+} from './scope.js';

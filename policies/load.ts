@@ -114,6 +114,13 @@ function semanticProblems(doc: PolicyDocument): string[] {
       for (const field of cell.fields ?? []) {
         if (!category.fields.includes(field)) problems.push(`${where}.cells.${categoryId}.fields: "${field}" is not a field of the category`);
       }
+      if (cell.records !== undefined) {
+        const scoped = `${where}.cells.${categoryId}.records`;
+        if (categoryId.endsWith('.identity')) problems.push(`${scoped}: an identity category has no records to scope; remove records`);
+        if (cell.records.types === undefined && cell.records.since === undefined) problems.push(`${scoped}: name types, since, or both (an empty scope narrows nothing)`);
+        if (cell.decision === 'deny') problems.push(`${scoped}: a denied category discloses nothing, so a record scope has no effect; remove records or change the decision`);
+        if (cell.fields === undefined) problems.push(`${scoped}: a scoped cell must list its fields (the fixed field set it discloses)`);
+      }
       if (cell.fallback !== undefined && cell.decision !== 'review') {
         problems.push(`${where}.cells.${categoryId}: fallback is only for review decisions`);
       }
@@ -142,7 +149,8 @@ function semanticProblems(doc: PolicyDocument): string[] {
   checkRoles('crossCutting.breakGlass.roles', cc.breakGlass.roles);
   checkRoles('crossCutting.purposeChange.roles', cc.purposeChange.roles);
   checkRoles('crossCutting.originatorReview.roles', cc.originatorReview.roles);
-  for (const [key, rule] of Object.entries(cc)) checkSources(`crossCutting.${key}.sources`, rule.sources);
+  if (cc.schoolRoll) checkRoles('crossCutting.schoolRoll.roles', cc.schoolRoll.roles);
+  for (const [key, rule] of Object.entries(cc)) if (rule) checkSources(`crossCutting.${key}.sources`, rule.sources);
   for (const [id, category] of Object.entries(doc.categories)) {
     if (category.neverHint && !category.sealed) problems.push(`categories.${id}: neverHint applies only to a sealed category`);
   }

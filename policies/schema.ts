@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PERSON_FIELDS, RECORD_FIELDS, TIERS } from '../connectors/sdk/index.js';
+import { SCOPE_SINCE } from './scope.js';
 
 /** The five decisions of POLICY-GUIDANCE.md. */
 export const DECISIONS = ['disclose', 'summarise', 'withhold', 'deny', 'review'] as const;
@@ -17,6 +18,18 @@ const cellSchema = z
     fields: z.array(fieldName).optional(),
     /** For `review`: what the researcher sees until the owning agency decides (default: only a marker). */
     fallback: z.enum(['summarise', 'withhold']).optional(),
+    /**
+     * Narrows which records of the category are in scope at all (e.g. Operation Encompass: police
+     * domestic-abuse incidents since the start of the previous school day). Records out of scope
+     * are denied: not disclosed, not marked.
+     */
+    records: z
+      .object({
+        types: z.array(z.string().min(1, 'a record type must not be empty')).min(1, 'list at least one record type, or leave types out').optional(),
+        since: z.enum(SCOPE_SINCE, { error: `since must be one of: ${SCOPE_SINCE.join(', ')}` }).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -56,6 +69,16 @@ const crossCuttingSchema = z
       .strict(),
     purposeChange: z.object({ id: z.string().min(1), roles: z.array(z.string()).min(1), sources: sourcesList }).strict(),
     originatorReview: z.object({ id: z.string().min(1), roles: z.array(z.string()).min(1), sources: sourcesList }).strict(),
+    /** ENC: an actor with one of these roles reads only a child on the roll of the school in their token. */
+    schoolRoll: z
+      .object({
+        id: z.string().min(1),
+        roles: z.array(z.string()).min(1),
+        sources: sourcesList,
+        reason: z.string().min(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -95,6 +118,8 @@ export const policyDocumentSchema = z
         .strict(),
     ),
     crossCutting: crossCuttingSchema,
+    /** Days schools do not open besides weekends (bank holidays), for `since: previous-school-day`. */
+    schoolCalendar: z.object({ nonSchoolDays: z.array(isoDate) }).strict().optional(),
     matrix: z.array(
       z
         .object({
@@ -113,3 +138,4 @@ export type PolicyCell = z.infer<typeof cellSchema>;
 export type PolicyCategory = PolicyDocument['categories'][string];
 export type PolicyPurpose = PolicyDocument['purposes'][string];
 export type CrossCutting = PolicyDocument['crossCutting'];
+export type PolicyRecordScope = NonNullable<PolicyCell['records']>;

@@ -10,7 +10,7 @@
  *   CTF and in an extract) is kept once: attendance by the latest period end, everything else by
  *   the newest file.
  */
-import type { Address, AgencyContact, PersonName, Provenance, RecordField, SourcePerson, SourceRecord } from '../sdk/index.js';
+import { ORGANISATION_SYSTEMS, type Address, type AgencyContact, type PersonName, type Provenance, type RecordField, type SourcePerson, type SourceRecord } from '../sdk/index.js';
 import {
   AGENCY,
   CATEGORY,
@@ -183,6 +183,9 @@ export function buildIndex(files: readonly LoadedFile[], ctx: MappingContext): E
   const fallback = (): Fields =>
     compact({ contactName: ctx.fallbackContact.name, contactRole: ctx.fallbackContact.organisation, contactPhone: ctx.fallbackContact.phone, contactEmail: ctx.fallbackContact.email });
   const provenance = (recordId: string, asOf: string): Provenance => ({ system: ctx.system, recordId, asOf });
+  // The school an enrolment is with, as a DfE LAESTAB (only a well-formed one: 7 digits).
+  const school = (laEstab: string | undefined): Pick<Provenance, 'organisation'> =>
+    laEstab !== undefined && /^\d{7}$/.test(laEstab) ? { organisation: { system: ORGANISATION_SYSTEMS.laestab, value: laEstab } } : {};
   const record = (kind: SourceRecord['kind'], upn: string, prov: Provenance, fields: Fields): SourceRecord => ({
     kind,
     agency: AGENCY,
@@ -228,7 +231,7 @@ export function buildIndex(files: readonly LoadedFile[], ctx: MappingContext): E
         const year = current && at === src && pupil.ncYear ? (pupil.ncYear.toUpperCase() === 'R' ? 'Reception' : `Year ${pupil.ncYear}`) : undefined;
         offer(upn, `enrolment/${at}/${spell.entryDate ?? 'unknown'}`, {
           rank: ctf.dateTime,
-          record: record('involvement', upn, provenance(`${at}/${upn}/enrolment/${spell.entryDate ?? 'current'}`, ctf.dateTime), {
+          record: record('involvement', upn, { ...provenance(`${at}/${upn}/enrolment/${spell.entryDate ?? 'current'}`, ctf.dateTime), ...school(at) }, {
             type: 'school-enrolment',
             title: 'School enrolment',
             status: current ? 'active' : 'finished',
@@ -486,6 +489,10 @@ export function buildIndex(files: readonly LoadedFile[], ctx: MappingContext): E
     const list = [...forPupil.values()].map((c) => c.record);
     list.sort((a, b) => (a.fields.start ?? '').localeCompare(b.fields.start ?? '') || a.provenance.recordId.localeCompare(b.provenance.recordId));
     records.set(upn, list);
+    // The roll a pupil is on now: the school of their latest active enrolment.
+    const onRoll = list.filter((r) => r.fields.type === 'school-enrolment' && r.fields.status === 'active' && r.provenance.organisation).at(-1);
+    const entry = persons.get(upn);
+    if (onRoll && entry) entry.person = { ...entry.person, provenance: { ...entry.person.provenance, organisation: onRoll.provenance.organisation! } };
   }
   return { persons, formerUpns, records };
 }

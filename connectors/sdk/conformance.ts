@@ -23,6 +23,7 @@
  */
 import {
   ConnectorError,
+  ORGANISATION_SYSTEMS,
   PERSON_FIELDS,
   RECORD_FIELDS,
   RECORD_KINDS,
@@ -106,7 +107,7 @@ const NAME_KEYS: readonly string[] = ['use', 'family', 'given'];
 const ADDRESS_KEYS: readonly string[] = ['line1', 'line2', 'city', 'postalCode', 'uprn', 'from', 'to'];
 const CONTACT_KEYS: readonly string[] = ['name', 'organisation', 'phone', 'email'];
 const RECORD_KEYS: readonly string[] = ['kind', 'agency', 'category', 'tier', 'personId', 'provenance', 'fields'];
-const PROVENANCE_KEYS: readonly string[] = ['system', 'recordId', 'asOf'];
+const PROVENANCE_KEYS: readonly string[] = ['system', 'recordId', 'asOf', 'organisation'];
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isText = (value: unknown): value is string => typeof value === 'string' && value.trim().length > 0;
@@ -152,6 +153,17 @@ function describeError(error: unknown): string {
   return `a thrown ${typeof error}, not a ConnectorError`;
 }
 
+/** `{ system, value }` and nothing else; a DfE LAESTAB is 7 digits. */
+function organisationProblems(value: unknown, where: string): string[] {
+  if (!isObject(value)) return [`${where} must be an object { system, value }`];
+  const problems: string[] = [];
+  for (const key of unknownKeys(value, ['system', 'value'])) problems.push(`${where} has non-canonical key ${quote(key)}`);
+  if (!isText(value.system)) problems.push(`${where}.system is missing`);
+  if (!isText(value.value)) problems.push(`${where}.value is missing`);
+  else if (value.system === ORGANISATION_SYSTEMS.laestab && !/^\d{7}$/.test(value.value)) problems.push(`${where}.value is not a DfE LAESTAB (7 digits)`);
+  return problems;
+}
+
 function provenanceProblems(value: unknown, where: string): string[] {
   if (!isObject(value)) return [`${where}: provenance is missing`];
   const problems: string[] = [];
@@ -159,6 +171,7 @@ function provenanceProblems(value: unknown, where: string): string[] {
   if (!isText(value.system)) problems.push(`${where}: provenance.system is missing`);
   if (!isText(value.recordId)) problems.push(`${where}: provenance.recordId is missing`);
   if (!isDateTime(value.asOf)) problems.push(`${where}: provenance.asOf is not an ISO 8601 date-time with a zone`);
+  if (value.organisation !== undefined) problems.push(...organisationProblems(value.organisation, `${where}: provenance.organisation`));
   return problems;
 }
 

@@ -45,7 +45,25 @@ export interface Provenance {
   recordId: string;
   /** When the agency system last knew this to be true (ISO 8601 date-time). */
   asOf: string;
+  /**
+   * The organisation that holds the record or person, where the agency has several. For
+   * education: the school (`ORGANISATION_SYSTEMS.laestab`). A person's is the school whose roll
+   * they are on now; an active involvement's is the school it is with.
+   */
+  organisation?: OrganisationIdentifier;
 }
+
+/** An organisation, as `{ system, value }` like any identifier. */
+export interface OrganisationIdentifier {
+  system: string;
+  value: string;
+}
+
+/** Identifier systems for organisations. */
+export const ORGANISATION_SYSTEMS = {
+  /** DfE establishment number (LAESTAB): local authority code and establishment number, 7 digits. */
+  laestab: 'https://get-information-schools.service.gov.uk/Id/laestab',
+} as const;
 
 export interface SourceRecord {
   kind: RecordKind;

@@ -21,6 +21,8 @@ export interface AuditActor {
   agency?: string;
   roles: string[];
   issuer?: string;
+  /** A school DSL's school (LAESTAB). */
+  school?: string;
 }
 
 export interface AuditEnquiry {

@@ -19,6 +19,8 @@ export interface Actor {
   agency: string;
   roles: string[];
   issuer: string;
+  /** The school a school DSL acts for: its DfE LAESTAB (7 digits), from the `school` claim. */
+  school?: string;
 }
 
 export interface Authenticator {
@@ -247,14 +249,33 @@ function rolesClaim(payload: JWTPayload, claim: string): string[] {
   return [...new Set(roles)];
 }
 
+/** DfE establishment number: local authority (3 digits) and establishment (4 digits). */
+export const LAESTAB_PATTERN = /^\d{7}$/;
+
+/** The optional school claim: absent, or a LAESTAB. Anything else is refused, never ignored. */
+function schoolClaim(payload: JWTPayload, claim: string): string | undefined {
+  const value = payload[claim];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !LAESTAB_PATTERN.test(value)) {
+    throw refuse(
+      'INVALID_CLAIM',
+      `The token's "${claim}" claim (the caller's school) must be the school's DfE LAESTAB, 7 digits such as "9804001"; ask your agency's identity provider to correct it.`,
+      { claim },
+    );
+  }
+  return value;
+}
+
 function toActor(payload: JWTPayload, config: IssuerConfig): Actor {
   const { claims } = config;
+  const school = schoolClaim(payload, claims.school);
   return {
     id: stringClaim(payload, claims.id, 'id'),
     name: stringClaim(payload, claims.name, 'name'),
     agency: stringClaim(payload, claims.agency, 'agency'),
     roles: rolesClaim(payload, claims.roles),
     issuer: config.issuer,
+    ...(school !== undefined ? { school } : {}),
   };
 }
 

@@ -130,6 +130,7 @@ export const issuerConfigSchema = z
         name: claimNameSchema.default('name'),
         agency: claimNameSchema.default('agency'),
         roles: claimNameSchema.default('roles'),
+        school: claimNameSchema.default('school'),
       })
       .prefault({}),
     jwksCacheMaxAgeMs: z.number().int().nonnegative().default(600_000),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { calculateJwkThumbprint, importJWK, SignJWT, type JWK } from 'jose';
 import { GatewayError, badInput } from '../errors.js';
 import { loadOrCreateEs256PrivateKey } from '../key-file.js';
+import { LAESTAB_PATTERN } from './authenticator.js';
 import { parseIssuerConfig, type IssuerConfig } from './config.js';
 
 /**
@@ -21,6 +22,8 @@ export interface DemoTokenClaims {
   name: string;
   agency: string;
   roles: string[];
+  /** The school (DfE LAESTAB, 7 digits) a school DSL acts for. */
+  school?: string;
   /** How long the token lives, like '15m', '1h', '8h', '1d'; at most 24h. Defaults to 1h. */
   ttl?: string;
 }
@@ -94,9 +97,13 @@ export async function loadDemoIssuer(dataDir: string): Promise<DemoIssuer> {
       throw badInput('A demo token needs at least one role.', { field: 'roles' });
     }
     const roles = claims.roles.map((role) => requireText(role, 'role', 'a role name'));
+    const school = claims.school === undefined ? undefined : requireText(claims.school, 'school', "the DSL's school LAESTAB");
+    if (school !== undefined && !LAESTAB_PATTERN.test(school)) {
+      throw badInput(`A demo token's school must be a DfE LAESTAB, 7 digits such as 9804001 (got ${JSON.stringify(school.slice(0, 20))}).`, { field: 'school' });
+    }
     const lifetime = parseTtl(claims.ttl ?? DEMO_DEFAULT_TTL);
     const issuedAt = Math.floor(Date.now() / 1000);
-    return new SignJWT({ name, agency, roles })
+    return new SignJWT({ name, agency, roles, ...(school !== undefined ? { school } : {}) })
       .setProtectedHeader({ alg: ALG, kid, typ: 'JWT' })
       .setIssuer(DEMO_ISSUER)
       .setAudience(DEMO_AUDIENCE)

@@ -12,6 +12,7 @@ export {
 export {
   AUTH_REFUSAL_REASONS,
   createAuthenticator,
+  LAESTAB_PATTERN,
   type Actor,
   type Authenticator,
   type AuthRefusalReason,

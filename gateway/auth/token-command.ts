@@ -10,7 +10,7 @@ export interface TokenCommandIo {
 }
 
 export const TOKEN_USAGE =
-  'Usage: mash-gateway token --sub ID --name NAME --agency AGENCY --role ROLE [--role ROLE2] [--ttl 1h]';
+  'Usage: mash-gateway token --sub ID --name NAME --agency AGENCY --role ROLE [--role ROLE2] [--school LAESTAB] [--ttl 1h]';
 
 const HELP = `${TOKEN_USAGE}
 
@@ -20,6 +20,7 @@ Mints a token from the sandbox's demo issuer and prints it alone on stdout.
   --name NAME       the actor's display name
   --agency AGENCY   the actor's agency
   --role ROLE       a role; repeat for several
+  --school LAESTAB  the school a school-dsl acts for (DfE LAESTAB, 7 digits)
   --ttl TTL         lifetime like 15m, 1h, 8h or 1d (default 1h, at most 24h)
   -h, --help        show this help
 `;
@@ -51,6 +52,7 @@ export async function runTokenCommand(argv: string[], io: TokenCommandIo): Promi
         agency: { type: 'string' },
         role: { type: 'string', multiple: true },
         ttl: { type: 'string' },
+        school: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -89,6 +91,7 @@ export async function runTokenCommand(argv: string[], io: TokenCommandIo): Promi
       agency: values.agency ?? '',
       roles,
       ...(values.ttl === undefined ? {} : { ttl: values.ttl }),
+      ...(values.school === undefined ? {} : { school: values.school }),
     });
     io.stdout(`${token}\n`);
     return 0;

@@ -12,6 +12,7 @@ import { sharesFamilyName } from '../identity/surname.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import { auditDecisions, auditSearchDecisions, candidateKey, discloseRecords, discloseSearch, shownPersons, type AgencyDisclosure, type Disclosure, type PersonAnswer, type SearchDisclosure } from './gate.js';
+import { narrowSearchToRoll, requireOnRoll, schoolOf } from './school-roll.js';
 
 /**
  * The one path every disclosure takes (ARCHITECTURE.md): enquiry check -> ability -> federation
@@ -45,7 +46,14 @@ export interface RequestScope {
 
 type EventParts = Omit<AccessEventInput, 'requestId' | 'operation' | 'actor'>;
 
-export const auditActor = (actor: Actor): AuditActor => ({ id: actor.id, name: actor.name, agency: actor.agency, roles: actor.roles, issuer: actor.issuer });
+export const auditActor = (actor: Actor): AuditActor => ({
+  id: actor.id,
+  name: actor.name,
+  agency: actor.agency,
+  roles: actor.roles,
+  issuer: actor.issuer,
+  ...(actor.school !== undefined ? { school: actor.school } : {}),
+});
 
 export const auditEnquiry = (enquiry: Enquiry): AuditEnquiry => ({
   id: enquiry.id,
@@ -150,13 +158,17 @@ export function createAccess(services: AccessServices) {
         'profile',
         { enquiry: { id: enquiryId }, subjects: [{ subjectId, links: [] }] },
         async () => {
+          const rollRule = services.policy.document.crossCutting.schoolRoll;
+          const school = schoolOf(rollRule, scope.actor);
           const { enquiry, subject } = await services.enquiries.authoriseRead(scope.actor, enquiryId, subjectId, services.now());
+          // ENC: a school DSL reads only about a child on their school's roll.
+          if (school !== undefined && rollRule) await requireOnRoll(scope.federation, subject.links, school, rollRule);
           const compiled = abilityFor(scope.actor, enquiry, subject);
           const [answers, reviewStates] = await Promise.all([
             scope.federation.fetchRecords(subject.links),
             services.reviews.statesFor(enquiry.id, subject.id),
           ]);
-          const disclosure = discloseRecords(compiled, answers, (agency, category) => reviewStates.get(`${agency}|${category}`));
+          const disclosure = discloseRecords(compiled, answers, (agency, category) => reviewStates.get(`${agency}|${category}`), services.now());
           // ORIG: a `review` decision with no request yet asks the owning agency's reviewer.
           for (const decision of disclosure.decisions) {
             if (decision.decision === 'review' && !reviewStates.has(`${decision.agency}|${decision.category}`)) {
@@ -185,17 +197,21 @@ export function createAccess(services: AccessServices) {
     /** A person search across every agency, within an open enquiry. */
     async searchPeople(scope: RequestScope, enquiryId: string, query: PersonQuery): Promise<SearchAnswer> {
       const { value, eventId } = await audited(services, scope, 'searchPeople', { enquiry: { id: enquiryId } }, async () => {
+        const school = schoolOf(services.policy.document.crossCutting.schoolRoll, scope.actor);
         const enquiry = await services.enquiries.authoriseSearch(scope.actor, enquiryId, services.now());
         // Identity is decided as for a child: a search is how a subject is first found.
         const compiled = abilityFor(scope.actor, enquiry, { relation: 'child', relevance: null });
         // Search passes relax one field at a time, so nicknames, slips and swaps come back to be scored.
-        const answers = await scope.federation.searchPersons(searchPasses(query));
+        const fetched = await scope.federation.searchPersons(searchPasses(query));
         // Identity: every agency's candidates scored against the search and grouped into likely
         // people; those below the possible band never reach the gate (proportionality).
         const asked = personRecordFromQuery(query);
-        const candidates = searchCandidates(answers);
-        const ranking = services.matcher.rank(asked, candidates);
-        const disclosure = discloseSearch(compiled, answers, ranking);
+        const candidates = searchCandidates(fetched);
+        const ranked = services.matcher.rank(asked, candidates);
+        // ENC: a school DSL's search shows only the school's own pupils.
+        const narrowed = school !== undefined ? narrowSearchToRoll(fetched, ranked, school) : undefined;
+        const answers = narrowed?.answers ?? fetched;
+        const disclosure = discloseSearch(compiled, answers, narrowed?.ranking ?? ranked);
         // IG flag: the actor's family name is the one searched for, or a shown person's.
         const shown = new Set(disclosure.people.flatMap((p) => p.records.map((r) => candidateKey(r.agency, r.personId))));
         const sharedSurname = sharesFamilyName(scope.actor.name, [asked, ...candidates.filter((c) => shown.has(candidateKey(c.agency, c.personId))).map((c) => c.record)]);
@@ -203,7 +219,7 @@ export function createAccess(services: AccessServices) {
           value: { disclosure },
           event: {
             outcome: outcomeOf(disclosure),
-            reason: searchSummary(disclosure),
+            reason: `${searchSummary(disclosure)}${narrowed ? ` Narrowed to pupils on the roll of school ${school}: ${narrowed.leftOut} ${narrowed.leftOut === 1 ? 'candidate' : 'candidates'} not on the roll left out.` : ''}`,
             enquiry: auditEnquiry(enquiry),
             policy: disclosure.policy,
             decisions: auditSearchDecisions(disclosure),

@@ -1,5 +1,5 @@
 import type { AgencyContact, PersonField, SourcePerson, SourceRecord } from '../../connectors/sdk/index.js';
-import { decide, type CategoryDecision, type PolicyAbility } from '../../policies/index.js';
+import { decide, describeScope, inScope, scopeStart, type CategoryDecision, type PolicyAbility } from '../../policies/index.js';
 import type { AuditDecision } from '../audit/types.js';
 import type { Band, FieldReason, PairScore } from '../identity/types.js';
 
@@ -67,6 +67,8 @@ export interface GateDecision extends CategoryDecision {
   agency: string;
   recordIds: string[];
   markers: number;
+  /** Set for records the cell's record scope leaves out: what the audit entry gives as its reason. */
+  outOfScope?: string;
 }
 
 export type AgencyDisclosure = Disclosed<{
@@ -190,8 +192,27 @@ function failure(agency: string, reason: string): AuditDecision {
   return { agency, category: `${agency}.*`, decision: 'unavailable', fields: [], recordIds: [], markers: 0, reason };
 }
 
-/** Records about linked subjects: each category decided once, each record filtered field by field. */
-export function discloseRecords(compiled: PolicyAbility, answers: readonly AgencyAnswer[], reviews: ReviewLookup = noReviews): Disclosure<AgencyDisclosure> {
+/**
+ * A cell's record scope splits a category's records: those in scope go on to the decision, the
+ * rest are denied (ENC: the school hears of recent domestic-abuse incidents and of nothing else).
+ * Without `now` an age limit cannot be placed, so nothing it covers is in scope (fail closed).
+ */
+function splitByScope(decided: CategoryDecision, group: SourceRecord[], now: Date | undefined, compiled: PolicyAbility): { inside: SourceRecord[]; outside: SourceRecord[]; why?: string } {
+  const scope = decided.records;
+  if (!scope) return { inside: group, outside: [] };
+  if (scope.since !== undefined && now === undefined) return { inside: [], outside: group, why: `out-of-scope: ${describeScope(scope)}; the time of the request was not known` };
+  const from = now === undefined ? undefined : scopeStart(scope, now, compiled.schoolCalendar);
+  const inside: SourceRecord[] = [];
+  const outside: SourceRecord[] = [];
+  for (const record of group) (inScope(record, scope, from) ? inside : outside).push(record);
+  return { inside, outside, why: `out-of-scope: ${describeScope(scope, from)}` };
+}
+
+/**
+ * Records about linked subjects: each category decided once, each record filtered field by field.
+ * `now` places a record scope's age limit (Operation Encompass: since the previous school day).
+ */
+export function discloseRecords(compiled: PolicyAbility, answers: readonly AgencyAnswer[], reviews: ReviewLookup = noReviews, now?: Date): Disclosure<AgencyDisclosure> {
   let hintable = false;
   const agencies: AgencyDisclosure[] = [];
   const decisions: GateDecision[] = [];
@@ -212,8 +233,25 @@ export function discloseRecords(compiled: PolicyAbility, answers: readonly Agenc
     // category that is otherwise disclosed can never carry a T4 record out.
     const sealed = answer.records.filter((r) => r.tier === 'T4');
     const open = answer.records.filter((r) => r.tier !== 'T4');
-    for (const [category, group] of groupBy(open, (r) => r.category)) {
-      const outcome = applyDecision(answer.agency, decide(compiled, category), group.length, answer.contact, reviews(answer.agency, category), (permitted, decision) =>
+    for (const [category, all] of groupBy(open, (r) => r.category)) {
+      const decided = decide(compiled, category);
+      const { inside: group, outside, why } = splitByScope(decided, all, now, compiled);
+      if (outside.length > 0) {
+        // Out of scope: denied and audited, never marked, so nothing says such records exist.
+        decisions.push({
+          ...decided,
+          decision: 'deny',
+          fields: [],
+          approvedFields: [],
+          ruleId: `${decided.ruleId}+out-of-scope`,
+          agency: answer.agency,
+          recordIds: outside.map((r) => r.provenance.recordId),
+          markers: 0,
+          outOfScope: why ?? 'out-of-scope',
+        });
+      }
+      if (group.length === 0) continue;
+      const outcome = applyDecision(answer.agency, decided, group.length, answer.contact, reviews(answer.agency, category), (permitted, decision) =>
         group.map((record) => {
           const { kept, withheld: withheldFields } = filterFields(record.fields, permitted);
           return brand({
@@ -301,6 +339,7 @@ export function auditDecisions(disclosure: Disclosure<unknown>): AuditDecision[]
       fields: d.decision === 'disclose' || d.decision === 'summarise' ? d.fields : [],
       recordIds: d.recordIds,
       markers: d.markers,
+      ...(d.outOfScope !== undefined ? { reason: d.outOfScope } : {}),
     })),
     ...disclosure.failures,
   ];

@@ -251,6 +251,7 @@ export const resolvers = {
             subject: q.subject === 'ADULT' ? 'adult' : 'child',
             relevance: q.relevance ?? false,
             ...(q.role ? { role: q.role } : {}),
+            now: ctx.services.now(),
           });
           return { value: answer, event: { outcome: 'success', reason: `explained ${q.purpose} / ${q.category}` } };
         } catch (error) {

@@ -11,7 +11,7 @@ export interface TestGateway {
   config: GatewayConfig;
   /** Every operational log line the gateway wrote. */
   logLines: string[];
-  token(claims?: Partial<{ sub: string; name: string; agency: string; roles: string[]; ttl: string }>): Promise<string>;
+  token(claims?: Partial<{ sub: string; name: string; agency: string; roles: string[]; school: string; ttl: string }>): Promise<string>;
   /** POST /graphql; returns the HTTP status and parsed body. */
   graphql(query: string, variables?: Record<string, unknown>, token?: string): Promise<{ status: number; body: any; text: string }>;
   close(): Promise<void>;
@@ -20,13 +20,14 @@ export interface TestGateway {
 export const RESEARCHER = { sub: 'researcher-1', name: 'Riley Researcher', agency: 'social-care', roles: ['mash-researcher'] };
 
 /** A gateway on loopback with the sandbox county (health on a free port) and a temporary data dir. */
-export async function startTestGateway(overrides: GatewayOverrides & { households?: number; issuers?: unknown[]; agencies?: string[] } = {}): Promise<TestGateway> {
+export async function startTestGateway(overrides: GatewayOverrides & { households?: number; issuers?: unknown[]; agencies?: string[]; policy?: string } = {}): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mash-gateway-test-'));
   const config = configFromDocument(
     {
       auth: { demoIssuer: true, issuers: overrides.issuers ?? [] },
       sandbox: { enabled: true, seed: 7, households: overrides.households ?? 60, healthPort: 0, policePort: 0 },
       connectors: (overrides.agencies ?? ['health']).map((kind) => ({ kind, timeoutMs: 1500 })),
+      ...(overrides.policy ? { policy: overrides.policy } : {}),
     },
     join(process.cwd(), 'mash-gateway.config.yaml'),
     { PORT: 0, HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: undefined, LOG_LEVEL: 'debug', MASH_CONFIG: 'unused', SHUTDOWN_GRACE_MS: 5000 },

@@ -86,10 +86,10 @@ describe('cross-cutting rules', () => {
     }
   });
 
-  it('Operation Encompass shares only the incident’s fixed fields: no narrative', () => {
+  it('Operation Encompass shares only the incident’s fixed fields: no narrative, outcome or status', () => {
     const decided = decide(abilityFor(context({ roles: ['school-dsl'], purpose: 'operation-encompass' })), 'police.flags');
-    expect(decided.fields).toEqual(expect.arrayContaining(['type', 'start', 'location', 'status']));
-    expect(decided.fields).not.toContain('narrative');
+    expect([...decided.fields].sort()).toEqual(['contactEmail', 'contactName', 'contactPhone', 'contactRole', 'location', 'start', 'title', 'type']);
+    expect(decided.records).toEqual({ types: ['domestic-abuse-incident'], since: 'previous-school-day' });
   });
 
   it.each([

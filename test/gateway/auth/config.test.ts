@@ -18,7 +18,7 @@ describe('issuerConfigSchema', () => {
       ...base,
       jwksUrl,
       algorithms: ['ES256', 'RS256', 'PS256', 'EdDSA'],
-      claims: { id: 'sub', name: 'name', agency: 'agency', roles: 'roles' },
+      claims: { id: 'sub', name: 'name', agency: 'agency', roles: 'roles', school: 'school' },
       jwksCacheMaxAgeMs: 600_000,
       clockToleranceSeconds: 30,
     });

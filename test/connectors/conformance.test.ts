@@ -4,6 +4,7 @@ import { createHealthConnector } from '../../connectors/health/index.js';
 import {
   checkConnector,
   ConnectorError,
+  ORGANISATION_SYSTEMS,
   formatConformanceReport,
   type ConformanceFault,
   type ConformanceReport,
@@ -192,6 +193,23 @@ describe('the conformance kit', () => {
     expect(reason).toMatch(/field "narrative" is not declared for school-nursing.summary/);
     expect(reason).toMatch(/field "nhsNumber" is not in RECORD_FIELDS/);
     expect(reason).toMatch(/provenance.asOf is not an ISO 8601 date-time/);
+  });
+
+  it('fails a provenance organisation that is not { system, value }, or a LAESTAB that is not 7 digits', async () => {
+    const report = await check(
+      exampleWith((c) =>
+        mapRecords(c, (r) =>
+          r.kind === 'event'
+            ? { ...r, provenance: { ...r.provenance, organisation: { system: ORGANISATION_SYSTEMS.laestab, value: '98-04001' } } }
+            : { ...r, provenance: { ...r.provenance, organisation: { system: '', value: '9804001', name: 'Marlbridge High' } as never } },
+        ),
+      ),
+    );
+    const reason = statusOf(report, 'records.shape')!.reason;
+    expect(statusOf(report, 'records.shape')!.status).toBe('fail');
+    expect(reason).toMatch(/provenance.organisation.value is not a DfE LAESTAB \(7 digits\)/);
+    expect(reason).toMatch(/provenance.organisation.system is missing/);
+    expect(reason).toMatch(/provenance.organisation has non-canonical key "name"/);
   });
 
   it('fails search results that are not SourcePersons', async () => {

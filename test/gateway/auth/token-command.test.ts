@@ -90,3 +90,14 @@ describe('mash-gateway token', () => {
     expect(out).toContain(TOKEN_USAGE);
   });
 });
+
+describe('token --school', () => {
+  it('puts a school DSL’s LAESTAB in the "school" claim, and refuses one that is not 7 digits', async () => {
+    expect(await run([...fullArgs, '--role', 'school-dsl', '--school', '9804001'])).toBe(0);
+    expect(decodeJwt(out.trim()).school).toBe('9804001');
+    out = '';
+    expect(await run([...fullArgs, '--school', '980400'])).toBe(2);
+    expect(out).toBe('');
+    expect(err).toContain('LAESTAB');
+  });
+});

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { createEducationConnector } from '../../connectors/education/index.js';
-import { ORGANISATION_SYSTEMS } from '../../connectors/sdk/index.js';
+import { ORGANISATION_SYSTEMS, type SourceRecord } from '../../connectors/sdk/index.js';
 import { readEvents } from '../../gateway/audit/index.js';
 import { createAuthenticator } from '../../gateway/auth/index.js';
+import { auditDecisions, discloseRecords, type AgencyAnswer } from '../../gateway/disclosure/index.js';
 import {
+  compileAbility,
   DEFAULT_POLICY_PATH,
   explain,
   inScope,
@@ -348,5 +350,53 @@ describe('Operation Encompass against the sandbox', () => {
     await expect(t.gateway.demoIssuer!.sign({ sub: 'dsl-4', name: 'Lead', agency: 'education', roles: ['school-dsl'], school: '98-04001' })).rejects.toMatchObject({ code: 'BAD_INPUT' });
     const response = await t.graphql('{ me { id school } }', {}, await dslToken({ school }));
     expect(response.body.data.me.school).toBe(school);
+  });
+});
+
+describe('the gate with a record scope', () => {
+  const base = parse(readFileSync(DEFAULT_POLICY_PATH, 'utf8'));
+  const policyWith = (change: (doc: any) => void) => {
+    const doc = structuredClone(base);
+    change(doc);
+    return loadPolicyText(stringify(doc), 'test.yaml');
+  };
+  const dsl = { roles: ['school-dsl'], purpose: 'operation-encompass', consent: false, relation: 'child' as const, relevance: false };
+  const contact = { name: 'MASH police desk' };
+  let serial = 0;
+  const incident = (type: string, start: string): SourceRecord => ({
+    kind: 'event',
+    agency: 'police',
+    category: 'police.flags',
+    tier: 'T1',
+    personId: 'NOM1',
+    provenance: { system: 'https://police.test', recordId: `events/${++serial}`, asOf: '2025-08-18T06:00:00Z' },
+    fields: { type, title: 'Domestic abuse incident (child present)', start, status: 'closed', outcome: 'DASH risk: high' },
+  });
+  const answers = (): AgencyAnswer[] => [
+    { agency: 'police', status: 'answered', contact, records: [incident('domestic-abuse-incident', '2025-08-16T00:12:00Z'), incident('domestic-abuse-incident', '2025-04-13T20:52:00Z'), incident('missing-episode', '2025-08-17T10:00:00Z')] },
+  ];
+
+  it('denies every age-scoped record when the time of the request is not given (fail closed)', () => {
+    const compiled = compileAbility(loadPolicyFile(), dsl);
+    const disclosure = discloseRecords(compiled, answers());
+    expect(disclosure.agencies[0]!.records).toEqual([]);
+    expect(disclosure.agencies[0]!.status).toBe('NO_RECORD');
+    expect(auditDecisions(disclosure)).toEqual([expect.objectContaining({ decision: 'deny', recordIds: expect.any(Array), reason: expect.stringMatching(/^out-of-scope: .*time of the request was not known/) })]);
+  });
+
+  it('a withheld scoped category marks only the records in scope, and none when every record is out of scope', () => {
+    const withheld = policyWith((doc) => {
+      const cell = doc.matrix.find((row: any) => row.row === 'operation-encompass').cells['police.flags'];
+      cell.decision = 'withhold';
+    });
+    const compiled = compileAbility(withheld, dsl);
+    const monday = new Date('2025-08-18T07:30:00Z');
+    const marked = discloseRecords(compiled, answers(), undefined, monday);
+    expect(marked.agencies[0]!.withheld).toEqual([expect.objectContaining({ count: 1 })]);
+    const older = [{ ...answers()[0]!, records: [incident('domestic-abuse-incident', '2025-04-13T20:52:00Z')] } as AgencyAnswer];
+    const none = discloseRecords(compiled, older, undefined, monday);
+    expect(none.agencies[0]!.withheld).toEqual([]);
+    expect(none.agencies[0]!.status).toBe('NO_RECORD');
+    expect(auditDecisions(none)).toEqual([expect.objectContaining({ decision: 'deny', markers: 0, reason: expect.stringMatching(/^out-of-scope/) })]);
   });
 });

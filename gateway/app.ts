@@ -2,7 +2,7 @@ import type { Connector } from '../connectors/sdk/index.js';
 import { createAbilityCache, loadPolicyFile, PolicyError } from '../policies/index.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { createAuditLog, loadAuditSettings, type AuditLog, type AuditSettings } from './audit/index.js';
-import { createAuthenticator, loadDemoIssuer, type DemoIssuer, type IssuerConfig } from './auth/index.js';
+import { checkIssuerRoles, createAuthenticator, createKnownActors, demoPermits, loadDemoIssuer, rememberingAuthenticator, type DemoIssuer, type IssuerConfig } from './auth/index.js';
 import type { GatewayConfig } from './config.js';
 import { buildConnectors } from './connectors.js';
 import { createAccess } from './disclosure/index.js';
@@ -64,6 +64,10 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       throw error;
     }
 
+    // Each issuer's roles must be ones the policy knows: checked before anything else starts.
+    const knownRoles = Object.keys(policy.document.roles);
+    checkIssuerRoles(config.issuers, knownRoles);
+
     const sandbox = config.sandbox.enabled
       ? await startSandbox({ seed: config.sandbox.seed, households: config.sandbox.households, host: '127.0.0.1', healthPort: config.sandbox.healthPort, policePort: config.sandbox.policePort })
       : undefined;
@@ -77,11 +81,12 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       }));
     if (!overrides.store) opened.push(store);
 
-    const demoIssuer = config.demoIssuer ? await loadDemoIssuer(config.dataDir) : undefined;
+    const demoIssuer = config.demoIssuer ? await loadDemoIssuer(config.dataDir, demoPermits(policy)) : undefined;
     const issuers: IssuerConfig[] = [...config.issuers, ...(demoIssuer ? [demoIssuer.config] : [])];
     if (issuers.length === 0) {
       throw new GatewayError('CONFIG_INVALID', 'auth: no token issuer is configured; register an agency issuer (auth.issuers) or enable auth.demoIssuer.');
     }
+    const knownActors = createKnownActors(store);
 
     const configured = overrides.connectors ?? (await buildConnectors(config.connectors, sandbox, config.baseDir));
     const connectors = [...configured, ...(overrides.extraConnectors ?? [])];
@@ -100,7 +105,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     const audit = createAuditLog(store, { logger, checkpoints: auditSettings.checkpoints });
     const reviews = createReviewRepository(store);
     const shown = createSearchShownRepository(store);
-    const enquiries = createEnquiryService({ repository: createEnquiryRepository(store), reviews, shown, policy, agencies: () => federation.agencies() });
+    const enquiries = createEnquiryService({ repository: createEnquiryRepository(store), reviews, shown, policy, agencies: () => federation.agencies(), knownActors });
     // One matcher for the gateway's life: the model and band thresholds are fixed at start.
     // A model file that is missing or malformed stops the start, naming the file and what is wrong.
     let model;
@@ -121,7 +126,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     const http = await startHttpServer({
       host: config.host,
       port: config.port,
-      authenticator: createAuthenticator(issuers),
+      authenticator: rememberingAuthenticator(createAuthenticator(issuers, { knownRoles }), knownActors, { now, logger }),
       services: { ...services, access },
       logger,
       shutdownGraceMs: config.shutdownGraceMs,

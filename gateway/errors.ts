@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   FORBIDDEN_NO_SCHOOL: { http: 403, exit: 4 },
   FORBIDDEN_NOT_ON_ROLL: { http: 403, exit: 4 },
   NOT_FOUND: { http: 404, exit: 5 },
+  /** No registered issuer has ever authenticated the actor named (issuer, subject). */
+  UNKNOWN_ACTOR: { http: 404, exit: 5 },
   CONFLICT: { http: 409, exit: 6 },
   AUDIT_UNAVAILABLE: { http: 503, exit: 7 },
   STORE_UNAVAILABLE: { http: 503, exit: 7 },

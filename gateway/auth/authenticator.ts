@@ -9,8 +9,9 @@ import {
   type JWTVerifyGetKey,
   type ProtectedHeaderParameters,
 } from 'jose';
+import { loadPolicyFile } from '../../policies/index.js';
 import { GatewayError } from '../errors.js';
-import { ASYMMETRIC_ALGORITHMS, type IssuerConfig } from './config.js';
+import { ASYMMETRIC_ALGORITHMS, checkIssuerRoles, type IssuerConfig } from './config.js';
 
 /** Who is calling: established from a verified token of a registered agency issuer. */
 export interface Actor {
@@ -43,6 +44,12 @@ export const AUTH_REFUSAL_REASONS = [
   'INVALID_CLAIM',
   'JWKS_UNAVAILABLE',
   'VERIFICATION_FAILED',
+  'CRITICAL_HEADER_UNSUPPORTED',
+  'TOKEN_LIFETIME_TOO_LONG',
+  'TOKEN_ISSUED_IN_FUTURE',
+  'UNKNOWN_ROLE',
+  'ROLE_NOT_PERMITTED',
+  'AGENCY_NOT_PERMITTED',
 ] as const;
 
 export type AuthRefusalReason = (typeof AUTH_REFUSAL_REASONS)[number];
@@ -227,7 +234,13 @@ function stringClaim(payload: JWTPayload, claim: string, what: string): string {
   return value;
 }
 
-function rolesClaim(payload: JWTPayload, claim: string): string[] {
+/**
+ * Roles arrive as an array of role names the policy knows, each one the issuer may assert. A
+ * plain string is refused rather than read as one role: an identity provider sending a string
+ * (or a space-separated list) is misconfigured, and guessing its meaning could grant a role.
+ */
+function rolesClaim(payload: JWTPayload, config: IssuerConfig, knownRoles: ReadonlySet<string>): string[] {
+  const claim = config.claims.roles;
   const value = payload[claim];
   const missing = (): GatewayError =>
     refuse(
@@ -236,17 +249,32 @@ function rolesClaim(payload: JWTPayload, claim: string): string[] {
       { claim },
     );
   if (value === undefined || value === null || value === '') throw missing();
-  // A single role may arrive as a plain string; several as an array.
-  const roles = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(roles) || !roles.every((role): role is string => typeof role === 'string' && role.trim() !== '')) {
+  if (!Array.isArray(value) || !value.every((role): role is string => typeof role === 'string' && role.trim() !== '')) {
     throw refuse(
       'INVALID_CLAIM',
-      `The token's "${claim}" claim (the caller's roles) must be a string or an array of non-empty strings; ask your agency's identity provider to correct it.`,
+      `The token's "${claim}" claim (the caller's roles) must be an array of role names, even for one role (["mash-researcher"], not "mash-researcher"); ask your agency's identity provider to correct it.`,
       { claim },
     );
   }
-  if (roles.length === 0) throw missing();
-  return [...new Set(roles)];
+  if (value.length === 0) throw missing();
+  const roles = [...new Set(value)];
+  const unknown = roles.filter((role) => !knownRoles.has(role));
+  if (unknown.length > 0) {
+    throw refuse(
+      'UNKNOWN_ROLE',
+      `The token asserts ${unknown.length === 1 ? 'a role' : 'roles'} the disclosure policy does not know (${unknown.slice(0, 5).map(quote).join(', ')}); the gateway knows ${[...knownRoles].join(', ')}. Ask your agency's identity provider to send only those.`,
+      { claim },
+    );
+  }
+  const notPermitted = roles.filter((role) => !config.roles.includes(role));
+  if (notPermitted.length > 0) {
+    throw refuse(
+      'ROLE_NOT_PERMITTED',
+      `Issuer ${config.issuer} may not assert the ${notPermitted.length === 1 ? 'role' : 'roles'} ${notPermitted.join(', ')} (it may assert ${config.roles.join(', ')}); a token with ${notPermitted.length === 1 ? 'that role' : 'those roles'} must come from an issuer registered for ${notPermitted.length === 1 ? 'it' : 'them'}.`,
+      { claim },
+    );
+  }
+  return roles;
 }
 
 /** DfE establishment number: local authority (3 digits) and establishment (4 digits). */
@@ -266,17 +294,54 @@ function schoolClaim(payload: JWTPayload, claim: string): string | undefined {
   return value;
 }
 
-function toActor(payload: JWTPayload, config: IssuerConfig): Actor {
+function toActor(payload: JWTPayload, config: IssuerConfig, knownRoles: ReadonlySet<string>): Actor {
   const { claims } = config;
   const school = schoolClaim(payload, claims.school);
+  const agency = stringClaim(payload, claims.agency, 'agency');
+  if (!config.agencies.includes(agency)) {
+    throw refuse(
+      'AGENCY_NOT_PERMITTED',
+      `Issuer ${config.issuer} may not assert the agency ${quote(agency)} (it may assert ${config.agencies.join(', ')}); a token for that agency must come from that agency's registered issuer.`,
+      { claim: claims.agency },
+    );
+  }
   return {
     id: stringClaim(payload, claims.id, 'id'),
     name: stringClaim(payload, claims.name, 'name'),
-    agency: stringClaim(payload, claims.agency, 'agency'),
-    roles: rolesClaim(payload, claims.roles),
+    agency,
+    roles: rolesClaim(payload, config, knownRoles),
     issuer: config.issuer,
     ...(school !== undefined ? { school } : {}),
   };
+}
+
+/**
+ * Checks jose leaves to the caller: `iat` not in the future beyond the clock tolerance, and a
+ * lifetime (`exp - iat`) within the issuer's maximum. `iat` is a required claim, so a token
+ * without it never reaches here (refused MISSING_CLAIM): without it the lifetime cannot be known.
+ */
+function checkLifetime(payload: JWTPayload, config: IssuerConfig, nowSeconds: number): void {
+  const { iat, exp } = payload;
+  if (typeof iat !== 'number' || typeof exp !== 'number') {
+    throw refuse('INVALID_CLAIM', 'The token\'s "iat" and "exp" claims must be numeric dates; ask your agency\'s identity provider to correct it.', { claim: 'iat' });
+  }
+  if (iat > nowSeconds + config.clockToleranceSeconds) {
+    throw refuse(
+      'TOKEN_ISSUED_IN_FUTURE',
+      `The token says it was issued at ${isoTime(iat)}, which is in the future; check the clock of the issuing system, then request a new token.`,
+    );
+  }
+  if (exp - iat > config.maxTokenLifetimeSeconds) {
+    throw refuse(
+      'TOKEN_LIFETIME_TOO_LONG',
+      `The token lives ${exp - iat} seconds (issued ${isoTime(iat)}, expiring ${isoTime(exp)}), longer than the ${config.maxTokenLifetimeSeconds} seconds issuer ${config.issuer} is allowed; request a shorter-lived token.`,
+    );
+  }
+}
+
+export interface AuthenticatorOptions {
+  /** The roles the disclosure policy defines; defaults to those of the default policy file. */
+  knownRoles?: readonly string[];
 }
 
 const BEARER = /^Bearer +(\S+) *$/i;
@@ -285,7 +350,9 @@ const BEARER = /^Bearer +(\S+) *$/i;
  * Builds the gateway's authenticator over the registered agency issuers. Verification keys and
  * JWKS caches are created once, here, and shared by every request.
  */
-export function createAuthenticator(issuers: IssuerConfig[]): Authenticator {
+export function createAuthenticator(issuers: IssuerConfig[], options: AuthenticatorOptions = {}): Authenticator {
+  const knownRoles = new Set(options.knownRoles ?? Object.keys(loadPolicyFile().document.roles));
+  checkIssuerRoles(issuers, [...knownRoles]);
   const registered = new Map<string, RegisteredIssuer>();
   for (const config of issuers) {
     if (registered.has(config.issuer)) {
@@ -311,6 +378,15 @@ export function createAuthenticator(issuers: IssuerConfig[]): Authenticator {
     }
     const token = match[1];
     const { header, payload } = decodeUnverified(token);
+
+    // A critical header names an extension the verifier must understand (RFC 7515 4.1.11); the
+    // gateway understands none, so such a token is refused whatever the extension is.
+    if ('crit' in header) {
+      throw refuse(
+        'CRITICAL_HEADER_UNSUPPORTED',
+        'The token\'s header marks extensions as critical ("crit"), which this gateway does not support; request a token without critical header extensions.',
+      );
+    }
 
     // Refuse unsigned and shared-secret tokens before anything else is read from them.
     if (typeof header.alg !== 'string' || !supported.has(header.alg)) {
@@ -355,7 +431,8 @@ export function createAuthenticator(issuers: IssuerConfig[]): Authenticator {
     } catch (error) {
       throw mapVerificationError(error, config);
     }
-    return toActor(verified, config);
+    checkLifetime(verified, config, Math.floor(Date.now() / 1000));
+    return toActor(verified, config, knownRoles);
   }
 
   return { authenticate };

@@ -117,6 +117,19 @@ const publicJwkSchema = z
 
 const claimNameSchema = z.string().min(1, 'a claim name must not be empty');
 
+/** Default and upper bound of a token's lifetime (`exp - iat`) an issuer may configure. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 12 * 60 * 60;
+export const MAX_TOKEN_LIFETIME_SECONDS = 7 * 24 * 60 * 60;
+
+const nameListSchema = (what: string) =>
+  z
+    .array(z.string().min(1, `each ${what} must be a non-empty name`))
+    .min(1, `must list at least one ${what} the issuer may assert`)
+    .check((ctx) => {
+      const duplicate = ctx.value.find((name, index) => ctx.value.indexOf(name) !== index);
+      if (duplicate !== undefined) ctx.issues.push({ code: 'custom', message: `lists "${duplicate}" more than once`, input: ctx.value });
+    });
+
 export const issuerConfigSchema = z
   .strictObject({
     issuer: issuerSchema,
@@ -135,6 +148,17 @@ export const issuerConfigSchema = z
       .prefault({}),
     jwksCacheMaxAgeMs: z.number().int().nonnegative().default(600_000),
     clockToleranceSeconds: z.number().int().nonnegative().max(300, 'must be at most 300 seconds').default(30),
+    /** The agencies this issuer may assert in the agency claim; a token asserting another is refused. */
+    agencies: nameListSchema('agency'),
+    /** The roles this issuer may assert, each one the policy knows (checked at start); others are refused. */
+    roles: nameListSchema('role'),
+    /** The longest lifetime (`exp - iat`) accepted from this issuer; a longer-lived token is refused. */
+    maxTokenLifetimeSeconds: z
+      .number()
+      .int()
+      .positive('must be a positive number of seconds')
+      .max(MAX_TOKEN_LIFETIME_SECONDS, `must be at most ${MAX_TOKEN_LIFETIME_SECONDS} seconds (7 days)`)
+      .default(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS),
   })
   .check((ctx) => {
     const { jwksUrl, keys } = ctx.value;
@@ -205,4 +229,20 @@ export function parseIssuerConfig(input: unknown, at = 'issuer'): IssuerConfig {
     throw new GatewayError('CONFIG_INVALID', `Invalid issuer configuration: ${describeIssues(result.error, [at])}.`);
   }
   return result.data;
+}
+
+/**
+ * Checks, at start, that every role each issuer may assert is one the policy knows: a typo here
+ * would otherwise silently give that issuer's users nothing, or a role meant for another issuer.
+ */
+export function checkIssuerRoles(issuers: readonly IssuerConfig[], knownRoles: readonly string[]): void {
+  for (const config of issuers) {
+    const unknown = config.roles.filter((role) => !knownRoles.includes(role));
+    if (unknown.length > 0) {
+      throw new GatewayError(
+        'CONFIG_INVALID',
+        `Invalid issuer configuration: issuer ${config.issuer}: roles: ${unknown.map((role) => `"${role}"`).join(', ')} ${unknown.length === 1 ? 'is not a role' : 'are not roles'} the policy knows; use only ${knownRoles.join(', ')}.`,
+      );
+    }
+  }
 }

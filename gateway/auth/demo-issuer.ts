@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, importJWK, SignJWT, type JWK } from 'jose';
+import { loadPolicyFile, type LoadedPolicy } from '../../policies/index.js';
 import { GatewayError, badInput } from '../errors.js';
 import { loadOrCreateEs256PrivateKey } from '../key-file.js';
 import { LAESTAB_PATTERN } from './authenticator.js';
@@ -16,6 +17,19 @@ export const DEMO_AUDIENCE = 'mash-gateway';
 export const DEMO_DEFAULT_TTL = '1h';
 const ALG = 'ES256';
 const MAX_TTL_SECONDS = 24 * 60 * 60;
+
+/** The agency of council staff (MASH managers, IG officers) who belong to no record-holding agency. */
+export const LOCAL_AUTHORITY = 'local-authority';
+
+/**
+ * What the demo issuer may assert (development only): every role the policy defines, and every
+ * agency it names categories for plus the local authority.
+ */
+export function demoPermits(policy: LoadedPolicy): { agencies: string[]; roles: string[] } {
+  const agencies = new Set(Object.values(policy.document.categories).map((category) => category.agency));
+  agencies.add(LOCAL_AUTHORITY);
+  return { agencies: [...agencies].sort(), roles: Object.keys(policy.document.roles) };
+}
 
 export interface DemoTokenClaims {
   sub: string;
@@ -74,9 +88,10 @@ function requireText(value: unknown, option: string, what: string): string {
 
 /**
  * Loads the demo issuer's ES256 key from `<dataDir>/demo-issuer/private-key.jwk.json`, creating
- * it (mode 0600) on first run, so tokens minted before a restart keep verifying after it.
+ * it (mode 0600) on first run, so tokens minted before a restart keep verifying after it. It may
+ * assert `permits` (by default those of the default policy: see demoPermits), for at most 24 h.
  */
-export async function loadDemoIssuer(dataDir: string): Promise<DemoIssuer> {
+export async function loadDemoIssuer(dataDir: string, permits: { agencies: string[]; roles: string[] } = demoPermits(loadPolicyFile())): Promise<DemoIssuer> {
   const stored = await loadOrCreateEs256PrivateKey(join(dataDir, 'demo-issuer', 'private-key.jwk.json'), keyFileError);
   const { kty, crv, x, y } = stored;
   // The kid is derived, not trusted from the file: the RFC 7638 thumbprint of the public key.
@@ -84,7 +99,7 @@ export async function loadDemoIssuer(dataDir: string): Promise<DemoIssuer> {
   const privateJwk: JWK = { ...stored, kid };
   const publicJwk = { kty, crv, x, y, kid, alg: ALG, use: 'sig' };
   const config = parseIssuerConfig(
-    { issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, keys: [publicJwk], algorithms: [ALG] },
+    { issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, keys: [publicJwk], algorithms: [ALG], ...permits, maxTokenLifetimeSeconds: MAX_TTL_SECONDS },
     'demoIssuer',
   );
   const signingKey = await importJWK({ ...privateJwk, alg: ALG }, ALG);

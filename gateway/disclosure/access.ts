@@ -173,7 +173,7 @@ export function createAccess(services: AccessServices) {
           for (const decision of disclosure.decisions) {
             if (decision.decision === 'review' && !reviewStates.has(`${decision.agency}|${decision.category}`)) {
               await services.reviews.ensurePending(
-                { enquiryId: enquiry.id, subjectId: subject.id, agency: decision.agency, category: decision.category, purpose: enquiry.purpose, requestedBy: scope.actor.id },
+                { enquiryId: enquiry.id, subjectId: subject.id, agency: decision.agency, category: decision.category, purpose: enquiry.purpose, requestedBy: scope.actor },
                 services.now(),
               );
             }

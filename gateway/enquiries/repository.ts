@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable, Store } from '../store/index.js';
-import type { Enquiry, EnquiryMember, EnquirySubject, Rag, SubjectLink, SubjectRelation, UnlinkedSubjectLink } from './types.js';
+import type { ActorRef, Enquiry, EnquiryMember, EnquirySubject, Rag, SubjectLink, SubjectRelation, UnlinkedSubjectLink } from './types.js';
 
 /** Persistence of enquiries, members, subjects and confirmed links. No decisions here. */
 
@@ -19,7 +19,7 @@ export interface NewEnquiry {
   consentRecorded: boolean;
   rag: Rag;
   deadline: Date;
-  openedBy: { id: string; name: string; agency: string };
+  openedBy: ActorRef & { name: string; agency: string };
   now: Date;
 }
 
@@ -28,7 +28,7 @@ export function createEnquiryRepository(store: Store) {
   async function load(db: Queryable, id: string): Promise<Enquiry | null> {
     const { rows } = await db.query<Row>(
       `SELECT e.*,
-         (SELECT coalesce(json_agg(m ORDER BY m.added_at, m.actor_id), '[]'::json)
+         (SELECT coalesce(json_agg(m ORDER BY m.added_at, m.actor_issuer, m.actor_id), '[]'::json)
             FROM enquiry_member m WHERE m.enquiry_id = e.id) AS members,
          (SELECT coalesce(json_agg(json_build_object(
                    'id', s.id, 'relation', s.relation, 'label', s.label, 'relevance', s.relevance,
@@ -59,6 +59,8 @@ export function createEnquiryRepository(store: Store) {
       deadline: iso(row.deadline),
       openedAt: iso(row.opened_at),
       openedBy: String(row.opened_by),
+      openedByIssuer: String(row.opened_by_issuer),
+      ownerAgency: textOrNull(row.owner_agency),
       closedAt: isoOrNull(row.closed_at),
       closedBy: textOrNull(row.closed_by),
       closureDecision: textOrNull(row.closure_decision),
@@ -83,10 +85,13 @@ export function createEnquiryRepository(store: Store) {
       members: json(row.members).map(
         (m): EnquiryMember => ({
           actorId: String(m.actor_id),
+          issuer: String(m.actor_issuer),
           name: textOrNull(m.actor_name),
           agency: textOrNull(m.actor_agency),
           addedAt: iso(m.added_at),
           addedBy: String(m.added_by),
+          addedByIssuer: String(m.added_by_issuer),
+          reason: textOrNull(m.reason),
         }),
       ),
       subjects: json(row.subjects).map(
@@ -119,11 +124,11 @@ export function createEnquiryRepository(store: Store) {
   return {
     get: (id: string) => load(store, id),
 
-    async listForActor(actorId: string): Promise<Enquiry[]> {
+    async listForActor(actor: ActorRef): Promise<Enquiry[]> {
       const { rows } = await store.query<Row>(
         `SELECT e.id FROM enquiry e JOIN enquiry_member m ON m.enquiry_id = e.id
-         WHERE m.actor_id = $1 ORDER BY e.opened_at DESC`,
-        [actorId],
+         WHERE m.actor_issuer = $1 AND m.actor_id = $2 ORDER BY e.opened_at DESC`,
+        [actor.issuer, actor.id],
       );
       const enquiries = await Promise.all(rows.map((row) => load(store, String(row.id))));
       return enquiries.filter((e): e is Enquiry => e !== null);
@@ -133,85 +138,87 @@ export function createEnquiryRepository(store: Store) {
       const id = randomUUID();
       return store.transaction(async (tx) => {
         await tx.query(
-          `INSERT INTO enquiry (id, referral_reference, purpose, legal_basis, consent_recorded, rag, deadline, opened_at, opened_by, break_glass_justification)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-          [id, input.referralReference, input.purpose, input.legalBasis, input.consentRecorded, input.rag, input.deadline.toISOString(), input.now.toISOString(), input.openedBy.id, input.breakGlassJustification ?? null],
+          `INSERT INTO enquiry (id, referral_reference, purpose, legal_basis, consent_recorded, rag, deadline, opened_at, opened_by, opened_by_issuer, owner_agency, break_glass_justification)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+          [id, input.referralReference, input.purpose, input.legalBasis, input.consentRecorded, input.rag, input.deadline.toISOString(), input.now.toISOString(), input.openedBy.id, input.openedBy.issuer, input.openedBy.agency, input.breakGlassJustification ?? null],
         );
         if (input.consent) {
           await tx.query(
-            `INSERT INTO enquiry_consent (id, enquiry_id, given_by, scope, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)`,
-            [randomUUID(), id, input.consent.givenBy, input.consent.scope, input.now.toISOString(), input.openedBy.id],
+            `INSERT INTO enquiry_consent (id, enquiry_id, given_by, scope, recorded_at, recorded_by, recorded_by_issuer) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+            [randomUUID(), id, input.consent.givenBy, input.consent.scope, input.now.toISOString(), input.openedBy.id, input.openedBy.issuer],
           );
         }
         await tx.query(
-          `INSERT INTO enquiry_member (enquiry_id, actor_id, actor_name, actor_agency, added_at, added_by) VALUES ($1, $2, $3, $4, $5, $2)`,
-          [id, input.openedBy.id, input.openedBy.name, input.openedBy.agency, input.now.toISOString()],
+          `INSERT INTO enquiry_member (enquiry_id, actor_issuer, actor_id, actor_name, actor_agency, added_at, added_by_issuer, added_by) VALUES ($1, $2, $3, $4, $5, $6, $2, $3)`,
+          [id, input.openedBy.issuer, input.openedBy.id, input.openedBy.name, input.openedBy.agency, input.now.toISOString()],
         );
         return (await load(tx, id))!;
       });
     },
 
-    async addMember(enquiryId: string, member: { id: string; name?: string | undefined; agency?: string | undefined }, addedBy: string, now: Date): Promise<void> {
-      await store.query(
-        `INSERT INTO enquiry_member (enquiry_id, actor_id, actor_name, actor_agency, added_at, added_by)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (enquiry_id, actor_id) DO NOTHING`,
-        [enquiryId, member.id, member.name ?? null, member.agency ?? null, now.toISOString(), addedBy],
+    /** Adds a member; false when (issuer, subject) already is one. */
+    async addMember(enquiryId: string, member: ActorRef & { name: string | null; agency: string | null }, addedBy: ActorRef, reason: string, now: Date): Promise<boolean> {
+      const { rows } = await store.query<Row>(
+        `INSERT INTO enquiry_member (enquiry_id, actor_issuer, actor_id, actor_name, actor_agency, added_at, added_by_issuer, added_by, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (enquiry_id, actor_issuer, actor_id) DO NOTHING RETURNING actor_id`,
+        [enquiryId, member.issuer, member.id, member.name, member.agency, now.toISOString(), addedBy.issuer, addedBy.id, reason],
       );
+      return rows.length === 1;
     },
 
-    async addSubject(enquiryId: string, subject: { relation: SubjectRelation; label?: string | undefined; relevance?: string | undefined }, createdBy: string, now: Date): Promise<string> {
+    async addSubject(enquiryId: string, subject: { relation: SubjectRelation; label?: string | undefined; relevance?: string | undefined }, createdBy: ActorRef, now: Date): Promise<string> {
       const id = randomUUID();
       await store.query(
-        `INSERT INTO enquiry_subject (id, enquiry_id, relation, label, relevance, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [id, enquiryId, subject.relation, subject.label ?? null, subject.relevance ?? null, now.toISOString(), createdBy],
+        `INSERT INTO enquiry_subject (id, enquiry_id, relation, label, relevance, created_at, created_by, created_by_issuer) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [id, enquiryId, subject.relation, subject.label ?? null, subject.relevance ?? null, now.toISOString(), createdBy.id, createdBy.issuer],
       );
       return id;
     },
 
     /** Links the agency person to the subject; linking one already in force changes nothing. */
-    async link(subjectId: string, agency: string, personId: string, linkedBy: string, now: Date): Promise<void> {
+    async link(subjectId: string, agency: string, personId: string, linkedBy: ActorRef, now: Date): Promise<void> {
       await store.query(
-        `INSERT INTO subject_link (subject_id, agency, person_id, linked_at, linked_by) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO subject_link (subject_id, agency, person_id, linked_at, linked_by, linked_by_issuer) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (subject_id, agency, person_id) WHERE unlinked_at IS NULL DO NOTHING`,
-        [subjectId, agency, personId, now.toISOString(), linkedBy],
+        [subjectId, agency, personId, now.toISOString(), linkedBy.id, linkedBy.issuer],
       );
     },
 
     /** Marks the link in force undone, keeping it as history; false when there is none. */
-    async unlink(subjectId: string, agency: string, personId: string, unlink: { by: string; reason: string }, now: Date): Promise<boolean> {
+    async unlink(subjectId: string, agency: string, personId: string, unlink: { by: ActorRef; reason: string }, now: Date): Promise<boolean> {
       const { rows } = await store.query<Row>(
-        `UPDATE subject_link SET unlinked_at = $4, unlinked_by = $5, unlink_reason = $6
+        `UPDATE subject_link SET unlinked_at = $4, unlinked_by = $5, unlink_reason = $6, unlinked_by_issuer = $7
          WHERE subject_id = $1 AND agency = $2 AND person_id = $3 AND unlinked_at IS NULL RETURNING id`,
-        [subjectId, agency, personId, now.toISOString(), unlink.by, unlink.reason],
+        [subjectId, agency, personId, now.toISOString(), unlink.by.id, unlink.reason, unlink.by.issuer],
       );
       return rows.length === 1;
     },
 
-    async recordConsent(enquiryId: string, consent: { givenBy: string; scope: string }, recordedBy: string, now: Date): Promise<void> {
+    async recordConsent(enquiryId: string, consent: { givenBy: string; scope: string }, recordedBy: ActorRef, now: Date): Promise<void> {
       await store.transaction(async (tx) => {
         await tx.query(
-          `INSERT INTO enquiry_consent (id, enquiry_id, given_by, scope, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)`,
-          [randomUUID(), enquiryId, consent.givenBy, consent.scope, now.toISOString(), recordedBy],
+          `INSERT INTO enquiry_consent (id, enquiry_id, given_by, scope, recorded_at, recorded_by, recorded_by_issuer) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [randomUUID(), enquiryId, consent.givenBy, consent.scope, now.toISOString(), recordedBy.id, recordedBy.issuer],
         );
         await tx.query('UPDATE enquiry SET consent_recorded = true WHERE id = $1', [enquiryId]);
       });
     },
 
-    async withdrawConsent(enquiryId: string, reason: string, withdrawnBy: string, now: Date): Promise<void> {
+    async withdrawConsent(enquiryId: string, reason: string, withdrawnBy: ActorRef, now: Date): Promise<void> {
       await store.transaction(async (tx) => {
         await tx.query(
-          `UPDATE enquiry_consent SET withdrawn_at = $2, withdrawn_by = $3, withdrawal_reason = $4 WHERE enquiry_id = $1 AND withdrawn_at IS NULL`,
-          [enquiryId, now.toISOString(), withdrawnBy, reason],
+          `UPDATE enquiry_consent SET withdrawn_at = $2, withdrawn_by = $3, withdrawal_reason = $4, withdrawn_by_issuer = $5 WHERE enquiry_id = $1 AND withdrawn_at IS NULL`,
+          [enquiryId, now.toISOString(), withdrawnBy.id, reason, withdrawnBy.issuer],
         );
         await tx.query('UPDATE enquiry SET consent_recorded = false WHERE id = $1', [enquiryId]);
       });
     },
 
-    async changePurpose(enquiryId: string, change: { from: string; to: string; legalBasis: string; reason: string }, changedBy: string, now: Date): Promise<void> {
+    async changePurpose(enquiryId: string, change: { from: string; to: string; legalBasis: string; reason: string }, changedBy: ActorRef, now: Date): Promise<void> {
       await store.transaction(async (tx) => {
         await tx.query(
-          `INSERT INTO enquiry_purpose_change (id, enquiry_id, from_purpose, to_purpose, reason, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [randomUUID(), enquiryId, change.from, change.to, change.reason, now.toISOString(), changedBy],
+          `INSERT INTO enquiry_purpose_change (id, enquiry_id, from_purpose, to_purpose, reason, changed_at, changed_by, changed_by_issuer) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [randomUUID(), enquiryId, change.from, change.to, change.reason, now.toISOString(), changedBy.id, changedBy.issuer],
         );
         await tx.query('UPDATE enquiry SET purpose = $2, legal_basis = $3 WHERE id = $1', [enquiryId, change.to, change.legalBasis]);
       });
@@ -221,10 +228,10 @@ export function createEnquiryRepository(store: Store) {
       await store.query('UPDATE enquiry_subject SET relevance = $2 WHERE id = $1', [subjectId, relevance]);
     },
 
-    async close(enquiryId: string, closedBy: string, decision: string, now: Date): Promise<boolean> {
+    async close(enquiryId: string, closedBy: ActorRef, decision: string, now: Date): Promise<boolean> {
       const { rows } = await store.query<Row>(
-        `UPDATE enquiry SET closed_at = $2, closed_by = $3, closure_decision = $4 WHERE id = $1 AND closed_at IS NULL RETURNING id`,
-        [enquiryId, now.toISOString(), closedBy, decision],
+        `UPDATE enquiry SET closed_at = $2, closed_by = $3, closure_decision = $4, closed_by_issuer = $5 WHERE id = $1 AND closed_at IS NULL RETURNING id`,
+        [enquiryId, now.toISOString(), closedBy.id, decision, closedBy.issuer],
       );
       return rows.length === 1;
     },

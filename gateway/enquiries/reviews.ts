@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/index.js';
+import type { ActorRef } from './types.js';
 
 /**
  * Originator review (ORIG): information the policy marks `review` waits for the owning agency's
@@ -18,9 +19,11 @@ export interface ReviewRequest {
   purpose: string;
   requestedAt: string;
   requestedBy: string;
+  requestedByIssuer: string;
   status: ReviewStatus;
   decidedAt: string | null;
   decidedBy: string | null;
+  decidedByIssuer: string | null;
   decisionReason: string | null;
 }
 
@@ -38,9 +41,11 @@ function toRequest(row: Row): ReviewRequest {
     purpose: String(row.purpose),
     requestedAt: iso(row.requested_at),
     requestedBy: String(row.requested_by),
+    requestedByIssuer: String(row.requested_by_issuer),
     status: String(row.status) as ReviewStatus,
     decidedAt: row.decided_at == null ? null : iso(row.decided_at),
     decidedBy: row.decided_by == null ? null : String(row.decided_by),
+    decidedByIssuer: row.decided_by_issuer == null ? null : String(row.decided_by_issuer),
     decisionReason: row.decision_reason == null ? null : String(row.decision_reason),
   };
 }
@@ -58,12 +63,12 @@ export function createReviewRepository(store: Store) {
     },
 
     /** Opens a pending request unless one exists for the same enquiry, subject, agency and category. */
-    async ensurePending(request: { enquiryId: string; subjectId: string; agency: string; category: string; purpose: string; requestedBy: string }, now: Date): Promise<void> {
+    async ensurePending(request: { enquiryId: string; subjectId: string; agency: string; category: string; purpose: string; requestedBy: ActorRef }, now: Date): Promise<void> {
       await store.query(
-        `INSERT INTO review_request (id, enquiry_id, subject_id, agency, category, purpose, requested_at, requested_by, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending')
+        `INSERT INTO review_request (id, enquiry_id, subject_id, agency, category, purpose, requested_at, requested_by, requested_by_issuer, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending')
          ON CONFLICT (enquiry_id, subject_id, agency, category) DO NOTHING`,
-        [randomUUID(), request.enquiryId, request.subjectId, request.agency, request.category, request.purpose, now.toISOString(), request.requestedBy],
+        [randomUUID(), request.enquiryId, request.subjectId, request.agency, request.category, request.purpose, now.toISOString(), request.requestedBy.id, request.requestedBy.issuer],
       );
     },
 
@@ -81,11 +86,11 @@ export function createReviewRepository(store: Store) {
     },
 
     /** Decides a pending request; false when it was no longer pending. */
-    async decide(id: string, status: 'approved' | 'refused', reason: string | null, decidedBy: string, now: Date): Promise<boolean> {
+    async decide(id: string, status: 'approved' | 'refused', reason: string | null, decidedBy: ActorRef, now: Date): Promise<boolean> {
       const { rows } = await store.query<Row>(
-        `UPDATE review_request SET status = $2, decision_reason = $3, decided_by = $4, decided_at = $5
+        `UPDATE review_request SET status = $2, decision_reason = $3, decided_by = $4, decided_at = $5, decided_by_issuer = $6
          WHERE id = $1 AND status = 'pending' RETURNING id`,
-        [id, status, reason, decidedBy, now.toISOString()],
+        [id, status, reason, decidedBy.id, now.toISOString(), decidedBy.issuer],
       );
       return rows.length === 1;
     },

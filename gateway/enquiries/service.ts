@@ -4,7 +4,7 @@ import { GatewayError, badInput } from '../errors.js';
 import type { EnquiryRepository } from './repository.js';
 import type { ReviewRepository, ReviewRequest, ReviewStatus } from './reviews.js';
 import type { SearchShownRepository } from './search-shown.js';
-import { enquiryStatus, type Enquiry, type EnquirySubject, type Rag, type SubjectRelation, type UnlinkedSubjectLink } from './types.js';
+import { enquiryStatus, sameActor, type ActorRef, type Enquiry, type EnquirySubject, type Rag, type SubjectRelation, type UnlinkedSubjectLink } from './types.js';
 
 export interface ConsentInput {
   givenBy: string;
@@ -34,6 +34,23 @@ export interface LinkSubjectInput {
   agency: string;
   personId: string;
 }
+
+export interface AddMemberInput {
+  /** The new member's subject at their issuer. */
+  actorId: string;
+  /** The registered issuer that authenticates the new member. */
+  issuer: string;
+  /** Why they join: required, kept with the membership and in the audit event. */
+  reason: string;
+}
+
+/** Someone a registered issuer has authenticated at least once (gateway/auth/known-actors.ts). */
+export interface SeenActorLookup {
+  find(actor: ActorRef): Promise<{ name: string; agency: string } | null>;
+}
+
+/** The roles that may add members to an enquiry of their own team without being a member. */
+export const MANAGER_ROLES: readonly string[] = ['mash-manager'];
 
 export interface UnlinkSubjectInput {
   enquiryId: string;
@@ -67,6 +84,8 @@ export function createEnquiryService(deps: {
   shown: SearchShownRepository;
   policy: LoadedPolicy;
   agencies: () => readonly string[];
+  /** Who registered issuers have authenticated: the only actors that may be added as members. */
+  knownActors: SeenActorLookup;
 }) {
   const { repository, policy, reviews } = deps;
   const rules = policy.document.crossCutting;
@@ -81,7 +100,8 @@ export function createEnquiryService(deps: {
     if (!enquiry) {
       throw new GatewayError('FORBIDDEN_NO_ENQUIRY', `No enquiry ${enquiryId} exists. Open an enquiry for the referral first.`, { details: { enquiryId } });
     }
-    if (!enquiry.members.some((m) => m.actorId === actor.id)) {
+    // An actor is (issuer, subject): the same subject from another issuer is someone else.
+    if (!enquiry.members.some((m) => sameActor({ issuer: m.issuer, id: m.actorId }, actor))) {
       throw new GatewayError('FORBIDDEN_NOT_MEMBER', `You are not a member of enquiry ${enquiryId}. Ask a member to add you.`, { details: { enquiryId } });
     }
     return enquiry;
@@ -161,7 +181,7 @@ export function createEnquiryService(deps: {
         consentRecorded: input.consentRecorded,
         rag,
         deadline,
-        openedBy: { id: actor.id, name: actor.name, agency: actor.agency },
+        openedBy: { issuer: actor.issuer, id: actor.id, name: actor.name, agency: actor.agency },
         breakGlassJustification,
         consent,
         now,
@@ -170,24 +190,26 @@ export function createEnquiryService(deps: {
 
     async recordConsent(actor: Actor, enquiryId: string, input: ConsentInput, now: Date): Promise<Enquiry> {
       await openEnquiryOf(actor, enquiryId, now);
-      await repository.recordConsent(enquiryId, consentOf(input), actor.id, now);
+      await repository.recordConsent(enquiryId, consentOf(input), actor, now);
       return (await repository.get(enquiryId))!;
     },
 
     async withdrawConsent(actor: Actor, enquiryId: string, reason: string, now: Date): Promise<Enquiry> {
       const enquiry = await openEnquiryOf(actor, enquiryId, now);
       if (!enquiry.consentRecorded) throw new GatewayError('CONFLICT', `Enquiry ${enquiryId} has no consent recorded to withdraw.`);
-      await repository.withdrawConsent(enquiryId, text('reason', reason, 1000)!, actor.id, now);
+      await repository.withdrawConsent(enquiryId, text('reason', reason, 1000)!, actor, now);
       return (await repository.get(enquiryId))!;
     },
 
-    /** WT23: early help reaches the s47 row only when a manager changes the purpose, with a reason. */
+    /**
+     * WT23: early help reaches the s47 row only when a manager changes the purpose, with a reason.
+     * The manager must be a member: one who is not joins first (addEnquiryMember), which is audited.
+     */
     async changePurpose(actor: Actor, enquiryId: string, to: string, reason: string, now: Date): Promise<Enquiry> {
+      const enquiry = await memberEnquiry(actor, enquiryId);
       if (!rules.purposeChange.roles.some((role) => actor.roles.includes(role))) {
         throw new GatewayError('FORBIDDEN', `Changing an enquiry's purpose needs one of these roles: ${rules.purposeChange.roles.join(', ')}.`);
       }
-      const enquiry = await repository.get(enquiryId);
-      if (!enquiry) throw new GatewayError('FORBIDDEN_NO_ENQUIRY', `No enquiry ${enquiryId} exists.`, { details: { enquiryId } });
       if (enquiryStatus(enquiry, now) !== 'OPEN') throw new GatewayError('FORBIDDEN_ENQUIRY_CLOSED', `Enquiry ${enquiryId} is no longer open; its purpose cannot change.`);
       const purpose = policy.document.purposes[to];
       if (!purpose) throw badInput(`Unknown purpose "${to}": use one of ${Object.keys(policy.document.purposes).join(', ')}.`, { field: 'purpose' });
@@ -197,10 +219,7 @@ export function createEnquiryService(deps: {
         throw badInput(`A ${to} enquiry rests on the family's agreement: record consent first.`, { field: 'purpose' });
       }
       const why = text('reason', reason, 2000)!;
-      await repository.changePurpose(enquiryId, { from: enquiry.purpose, to, legalBasis: purpose.legalBasis, reason: why }, actor.id, now);
-      if (!enquiry.members.some((m) => m.actorId === actor.id)) {
-        await repository.addMember(enquiryId, { id: actor.id, name: actor.name, agency: actor.agency }, actor.id, now);
-      }
+      await repository.changePurpose(enquiryId, { from: enquiry.purpose, to, legalBasis: purpose.legalBasis, reason: why }, actor, now);
       return (await repository.get(enquiryId))!;
     },
 
@@ -232,7 +251,7 @@ export function createEnquiryService(deps: {
       if (request.agency !== actor.agency) throw new GatewayError('FORBIDDEN', `Review request ${id} belongs to ${request.agency}; only its reviewers may decide it.`);
       const why = approve ? text('reason', reason, 1000) ?? null : text('reason', reason ?? '', 1000);
       if (!approve && !why) throw badInput('Say why the request is refused (reason).', { field: 'reason' });
-      if (!(await reviews.decide(id, approve ? 'approved' : 'refused', why ?? null, actor.id, now))) {
+      if (!(await reviews.decide(id, approve ? 'approved' : 'refused', why ?? null, actor, now))) {
         throw new GatewayError('CONFLICT', `Review request ${id} was already ${request.status}.`);
       }
       return (await reviews.get(id))!;
@@ -241,13 +260,48 @@ export function createEnquiryService(deps: {
     /** Members may see their enquiries, open or not. */
     get: (actor: Actor, enquiryId: string) => memberEnquiry(actor, enquiryId),
 
-    list: (actor: Actor) => repository.listForActor(actor.id),
+    list: (actor: Actor) => repository.listForActor(actor),
 
-    async addMember(actor: Actor, enquiryId: string, member: { actorId: string; name?: string | null; agency?: string | null }, now: Date): Promise<Enquiry> {
-      await openEnquiryOf(actor, enquiryId, now);
-      const actorId = text('actorId', member.actorId, 200)!;
-      await repository.addMember(enquiryId, { id: actorId, name: text('name', member.name, 200), agency: text('agency', member.agency, 64) }, actor.id, now);
-      return (await repository.get(enquiryId))!;
+    /**
+     * Joining an enquiry is an explicit act with a reason: by a member, or by a MASH manager of
+     * the owning team (the opener's agency) who is not one, which is flagged for IG review
+     * (`managerJoin`). Only someone a registered issuer has authenticated can be added.
+     */
+    async addMember(actor: Actor, enquiryId: string, input: AddMemberInput, now: Date): Promise<{ enquiry: Enquiry; member: ActorRef; managerJoin: boolean }> {
+      const enquiry = await repository.get(enquiryId);
+      if (!enquiry) {
+        throw new GatewayError('FORBIDDEN_NO_ENQUIRY', `No enquiry ${enquiryId} exists. Open an enquiry for the referral first.`, { details: { enquiryId } });
+      }
+      const isMember = enquiry.members.some((m) => sameActor({ issuer: m.issuer, id: m.actorId }, actor));
+      const owningManager = MANAGER_ROLES.some((role) => actor.roles.includes(role)) && enquiry.ownerAgency !== null && enquiry.ownerAgency === actor.agency;
+      if (!isMember && !owningManager) {
+        throw new GatewayError(
+          'FORBIDDEN_NOT_MEMBER',
+          `Only a member of enquiry ${enquiryId}, or a MASH manager of its owning team, may add members. Ask a member to add whoever needs access.`,
+          { details: { enquiryId } },
+        );
+      }
+      const status = enquiryStatus(enquiry, now);
+      if (status !== 'OPEN') {
+        throw new GatewayError('FORBIDDEN_ENQUIRY_CLOSED', `Enquiry ${enquiryId} is no longer open; no one can join it.`, { details: { enquiryId, status } });
+      }
+      if ((input.reason ?? '').trim() === '') {
+        throw badInput('Say why the member joins the enquiry (reason), e.g. "Health practitioner for the strategy discussion".', { field: 'reason' });
+      }
+      const reason = text('reason', input.reason, 2000)!;
+      const member: ActorRef = { issuer: text('issuer', input.issuer, 500)!, id: text('actorId', input.actorId, 200)! };
+      const seen = await deps.knownActors.find(member);
+      if (!seen) {
+        throw new GatewayError(
+          'UNKNOWN_ACTOR',
+          `No one with id ${JSON.stringify(member.id.slice(0, 100))} has ever signed in through issuer ${JSON.stringify(member.issuer.slice(0, 200))}; check both, and ask them to sign in to the gateway once before they are added.`,
+          { details: { enquiryId } },
+        );
+      }
+      const already = () => new GatewayError('CONFLICT', `That actor is already a member of enquiry ${enquiryId}; nothing was changed.`, { details: { enquiryId } });
+      if (enquiry.members.some((m) => sameActor({ issuer: m.issuer, id: m.actorId }, member))) throw already();
+      if (!(await repository.addMember(enquiryId, { ...member, name: seen.name, agency: seen.agency }, actor, reason, now))) throw already();
+      return { enquiry: (await repository.get(enquiryId))!, member, managerJoin: !isMember };
     },
 
     async linkSubject(actor: Actor, input: LinkSubjectInput, now: Date): Promise<{ enquiry: Enquiry; subject: EnquirySubject }> {
@@ -268,11 +322,11 @@ export function createEnquiryService(deps: {
         subjectId = await repository.addSubject(
           enquiry.id,
           { relation, label: text('label', input.label, 100), relevance: text('relevance', input.relevance, 2000) },
-          actor.id,
+          actor,
           now,
         );
       }
-      await repository.link(subjectId, input.agency, personId, actor.id, now);
+      await repository.link(subjectId, input.agency, personId, actor, now);
       const updated = (await repository.get(enquiry.id))!;
       return { enquiry: updated, subject: updated.subjects.find((s) => s.id === subjectId)! };
     },
@@ -306,7 +360,7 @@ export function createEnquiryService(deps: {
       };
       if (!subject.links.some((l) => l.agency === input.agency && l.personId === input.personId)) throw notLinked();
       // Two members undoing the same link at once: one succeeds, the other is told it is gone.
-      if (!(await repository.unlink(subject.id, input.agency, input.personId, { by: actor.id, reason }, now))) throw notLinked();
+      if (!(await repository.unlink(subject.id, input.agency, input.personId, { by: actor, reason }, now))) throw notLinked();
       const updated = (await repository.get(enquiry.id))!;
       const after = updated.subjects.find((s) => s.id === subject.id)!;
       const link = after.unlinked.filter((l) => l.agency === input.agency && l.personId === input.personId).at(-1)!;
@@ -317,7 +371,7 @@ export function createEnquiryService(deps: {
       const enquiry = await memberEnquiry(actor, enquiryId);
       if (enquiry.closedAt !== null) throw new GatewayError('CONFLICT', `Enquiry ${enquiryId} is already closed (at ${enquiry.closedAt}).`);
       const closureDecision = text('decision', decision, 500)!;
-      await repository.close(enquiryId, actor.id, closureDecision, now);
+      await repository.close(enquiryId, actor, closureDecision, now);
       return (await repository.get(enquiryId))!;
     },
 

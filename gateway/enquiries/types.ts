@@ -2,12 +2,26 @@ export type Rag = 'RED' | 'AMBER' | 'GREEN';
 export type EnquiryStatus = 'OPEN' | 'CLOSED' | 'EXPIRED';
 export type SubjectRelation = 'child' | 'adult';
 
+/** Who an actor is: the registered issuer that authenticated them and their subject there. */
+export interface ActorRef {
+  issuer: string;
+  id: string;
+}
+
+/** Whether two references name the same actor: issuer and subject both, never the subject alone. */
+export const sameActor = (a: ActorRef, b: ActorRef): boolean => a.issuer === b.issuer && a.id === b.id;
+
 export interface EnquiryMember {
   actorId: string;
+  /** The issuer that authenticated the member; '' for a member recorded before issuers were kept (matches nobody). */
+  issuer: string;
   name: string | null;
   agency: string | null;
   addedAt: string;
   addedBy: string;
+  addedByIssuer: string;
+  /** Why the member was added (null for the enquiry's opener). */
+  reason: string | null;
 }
 
 export interface SubjectLink {
@@ -67,6 +81,9 @@ export interface Enquiry {
   deadline: string;
   openedAt: string;
   openedBy: string;
+  openedByIssuer: string;
+  /** The owning team: the agency of the actor who opened the enquiry (null if not known). */
+  ownerAgency: string | null;
   closedAt: string | null;
   closedBy: string | null;
   closureDecision: string | null;

@@ -288,10 +288,22 @@ export const resolvers = {
       });
       return shapeEnquiry(value, ctx.services.now());
     },
-    addEnquiryMember: async (_: unknown, args: { enquiryId: string; actorId: string; name?: string | null; agency?: string | null }, ctx: GatewayContext) => {
-      const { value } = await audited(ctx.services, ctx, 'addEnquiryMember', { enquiry: { id: args.enquiryId } }, async () => {
-        const enquiry = await ctx.services.enquiries.addMember(ctx.actor, args.enquiryId, args, ctx.services.now());
-        return { value: enquiry, event: { outcome: 'success', enquiry: auditEnquiry(enquiry), reason: `added member ${args.actorId}` } };
+    addEnquiryMember: async (_: unknown, args: { enquiryId: string; actorId: string; issuer: string; reason: string }, ctx: GatewayContext) => {
+      // A refused attempt is recorded with whom it named (bounded: it is unchecked input).
+      const named = (value: string, max = 200) => value.slice(0, max);
+      const attempt = { enquiry: { id: named(args.enquiryId) }, reason: `add member ${named(args.issuer, 300)} ${named(args.actorId)}: ${named(args.reason, 500)}` };
+      const { value } = await audited(ctx.services, ctx, 'addEnquiryMember', attempt, async () => {
+        const { enquiry, member, managerJoin } = await ctx.services.enquiries.addMember(ctx.actor, args.enquiryId, args, ctx.services.now());
+        const added = enquiry.members.find((m) => m.issuer === member.issuer && m.actorId === member.id)!;
+        return {
+          value: enquiry,
+          event: {
+            outcome: 'success',
+            enquiry: auditEnquiry(enquiry),
+            reason: `added member ${member.issuer} ${member.id}${managerJoin ? ' (by a manager who is not a member)' : ''}: ${added.reason ?? ''}`,
+            ...(managerJoin ? { managerJoin: true } : {}),
+          },
+        };
       });
       return shapeEnquiry(value, ctx.services.now());
     },

@@ -18,7 +18,7 @@ describe('refused tokens over HTTP', () => {
     keyA = await makeSigningKey();
     keyB = await makeSigningKey();
     jwks = await startJwksServer([keyA.publicJwk]);
-    t = await startTestGateway({ issuers: [{ issuer: ISSUER, audience: AUDIENCE, jwksUrl: jwks.url, jwksCacheMaxAgeMs: 200 }] });
+    t = await startTestGateway({ issuers: [{ issuer: ISSUER, audience: AUDIENCE, jwksUrl: jwks.url, jwksCacheMaxAgeMs: 200, agencies: ['police'], roles: ['mash-researcher'] }] });
   });
   afterAll(async () => {
     await t?.close();

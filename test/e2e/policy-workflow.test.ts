@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connector, SourceRecord } from '../../connectors/sdk/index.js';
 import { readEvents } from '../../gateway/audit/index.js';
+import { DEMO_ISSUER } from '../../gateway/auth/index.js';
 import { createSearchShownRepository } from '../../gateway/enquiries/index.js';
 import { enquiryInput, LINK, OPEN_ENQUIRY, PROFILE, SEARCH, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
@@ -139,12 +140,17 @@ describe('originator review, consent, purpose change and break-glass', () => {
     const refused = await t.graphql(change, {}, researcher);
     expect(refused.body.errors[0].extensions.code).toBe('FORBIDDEN');
     const manager = await t.token({ sub: 'manager-1', name: 'Morgan Manager', roles: ['mash-manager'] });
+    // A manager who is not a member joins first: an explicit, audited act with a reason.
+    const notMember = await t.graphql(change, {}, manager);
+    expect(notMember.body.errors[0].extensions.code).toBe('FORBIDDEN_NOT_MEMBER');
+    const joined = await t.graphql(`mutation { addEnquiryMember(enquiryId: "${enquiryId}", actorId: "manager-1", issuer: "${DEMO_ISSUER}", reason: "Manager deciding on a strategy discussion") { id } }`, {}, manager);
+    expect(joined.body.errors).toBeUndefined();
     const changed = await t.graphql(change, {}, manager);
     expect(changed.body.data.changeEnquiryPurpose).toMatchObject({ purpose: 's47', legalBasis: expect.stringContaining('section/47'), purposeChanges: [{ fromPurpose: 'early-help', toPurpose: 's47', changedBy: 'manager-1' }] });
     const after = await t.graphql(PROFILE, { enquiryId, subjectId }, researcher);
     expect(all(agency(after, 'health')).some((r: any) => r.category === 'health.clinical' && r.decision === 'DISCLOSED')).toBe(true);
     const events = await readEvents(t.gateway.store, { limit: 10_000 });
-    expect(events.filter((e) => e.operation === 'changeEnquiryPurpose').map((e) => e.outcome)).toEqual(['refused', 'success']);
+    expect(events.filter((e) => e.operation === 'changeEnquiryPurpose').map((e) => e.outcome)).toEqual(['refused', 'refused', 'success']);
   });
 
   it('break-glass: an out-of-hours practitioner opens an emergency enquiry with a justification, flagged for review', async () => {

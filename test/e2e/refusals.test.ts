@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEvents } from '../../gateway/audit/index.js';
+import { DEMO_ISSUER } from '../../gateway/auth/index.js';
 import { enquiryInput, LINK, OPEN_ENQUIRY, PROFILE, SEARCH, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 /** Reads outside the legitimate relationship are refused with a stable code, and audited. */
@@ -109,9 +110,15 @@ describe('scope of access', () => {
 
   it('an added member may read the enquiry', async () => {
     const { enquiryId, subjectId } = await linkedSubject();
-    const added = await t.graphql(`mutation { addEnquiryMember(enquiryId: "${enquiryId}", actorId: "nurse-1", name: "Nia Nurse", agency: "health") { members { actorId } } }`, {}, token);
-    expect(added.body.data.addEnquiryMember.members.map((m: any) => m.actorId)).toContain('nurse-1');
+    // Only someone who has signed in can be added: the nurse signs in first.
     const nurse = await t.token({ sub: 'nurse-1', name: 'Nia Nurse', agency: 'health' });
+    await t.graphql('{ me { id } }', {}, nurse);
+    const added = await t.graphql(
+      `mutation { addEnquiryMember(enquiryId: "${enquiryId}", actorId: "nurse-1", issuer: "${DEMO_ISSUER}", reason: "Health practitioner for the strategy discussion") { members { actorId issuer name agency } } }`,
+      {},
+      token,
+    );
+    expect(added.body.data.addEnquiryMember.members).toContainEqual({ actorId: 'nurse-1', issuer: DEMO_ISSUER, name: 'Nia Nurse', agency: 'health' });
     const profile = await t.graphql(PROFILE, { enquiryId, subjectId }, nurse);
     expect(profile.body.errors).toBeUndefined();
   });

@@ -53,9 +53,9 @@ describe('authenticate', () => {
     await expect(authenticator.authenticate(`bearer ${token}`)).resolves.toMatchObject({ id: 'pc-4471' });
   });
 
-  it('accepts roles given as a single string', async () => {
+  it('refuses roles given as a single string rather than reading it as one role', async () => {
     const token = await signToken({ key, claims: { roles: 'mash-manager' } });
-    await expect(authenticator.authenticate(`Bearer ${token}`)).resolves.toMatchObject({ roles: ['mash-manager'] });
+    await expect(authenticator.authenticate(`Bearer ${token}`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', details: { reason: 'INVALID_CLAIM', claim: 'roles' } });
   });
 
   it('reads the actor from the claim names the issuer is configured with', async () => {
@@ -67,13 +67,13 @@ describe('authenticate', () => {
     ]);
     const token = await signToken({
       key,
-      claims: { staff_id: 'hv-12', display_name: 'Ana Lee', org: 'health', groups: ['health-visitor'] },
+      claims: { staff_id: 'hv-12', display_name: 'Ana Lee', org: 'health', groups: ['mash-researcher'] },
     });
     await expect(custom.authenticate(`Bearer ${token}`)).resolves.toEqual({
       id: 'hv-12',
       name: 'Ana Lee',
       agency: 'health',
-      roles: ['health-visitor'],
+      roles: ['mash-researcher'],
       issuer: ISSUER,
     });
   });

@@ -3,7 +3,7 @@ import { issuerConfigSchema, parseIssuerConfigs } from '../../../gateway/auth/in
 import { GatewayError } from '../../../gateway/errors.js';
 import { makeSigningKey } from './fixtures.js';
 
-const base = { issuer: 'https://idp.health.example.nhs.uk/', audience: 'mash-gateway' };
+const base = { issuer: 'https://idp.health.example.nhs.uk/', audience: 'mash-gateway', agencies: ['health'], roles: ['mash-researcher'] };
 const jwksUrl = 'https://idp.health.example.nhs.uk/.well-known/jwks.json';
 
 function messagesOf(input: unknown): string {
@@ -21,12 +21,13 @@ describe('issuerConfigSchema', () => {
       claims: { id: 'sub', name: 'name', agency: 'agency', roles: 'roles', school: 'school' },
       jwksCacheMaxAgeMs: 600_000,
       clockToleranceSeconds: 30,
+      maxTokenLifetimeSeconds: 43_200,
     });
   });
 
   it('accepts a URN issuer with inline public keys', async () => {
     const key = await makeSigningKey();
-    const config = issuerConfigSchema.parse({ issuer: 'urn:example:issuer', audience: 'mash-gateway', keys: [key.publicJwk] });
+    const config = issuerConfigSchema.parse({ ...base, issuer: 'urn:example:issuer', keys: [key.publicJwk] });
     expect(config.keys?.[0]?.kid).toBe(key.kid);
   });
 

@@ -20,8 +20,11 @@ export async function makeSigningKey(alg: 'ES256' | 'RS256' = 'ES256'): Promise<
   return { kid, privateKey, publicJwk: { ...exported, kid, kty: alg === 'ES256' ? 'EC' : 'RSA', alg, use: 'sig' } };
 }
 
+/** What the test issuer may assert, unless a test says otherwise. */
+export const PERMITS = { agencies: ['police', 'health'], roles: ['mash-researcher', 'mash-manager', 'agency-reviewer'] };
+
 export function issuerConfig(overrides: Partial<IssuerConfigInput>): IssuerConfig {
-  return parseIssuerConfig({ issuer: ISSUER, audience: AUDIENCE, ...overrides });
+  return parseIssuerConfig({ issuer: ISSUER, audience: AUDIENCE, ...PERMITS, ...overrides });
 }
 
 /** Claims of a well-formed token for a seconded police researcher. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Actor } from '../../../gateway/auth/index.js';
+import { createKnownActors, type Actor } from '../../../gateway/auth/index.js';
 import { createEnquiryRepository, createEnquiryService, createReviewRepository, createSearchShownRepository, type EnquiryService } from '../../../gateway/enquiries/index.js';
 import { silentLogger } from '../../../gateway/log.js';
 import type { Store } from '../../../gateway/store/index.js';
@@ -35,7 +35,7 @@ describe.each(storeKinds())('unlinking a subject on $name', (kind) => {
     store = await kind.open();
     const repository = createEnquiryRepository(store);
     const shown = createSearchShownRepository(store);
-    enquiries = createEnquiryService({ repository, reviews: createReviewRepository(store), shown, policy, agencies: () => ['health', 'police', 'education'] });
+    enquiries = createEnquiryService({ repository, reviews: createReviewRepository(store), shown, policy, agencies: () => ['health', 'police', 'education'], knownActors: createKnownActors(store) });
     const opened = await enquiries.open(researcher, { referralReference: 'REF-1', purpose: 's47', consentRecorded: false, rag: 'RED', deadline: '2026-11-27T17:00:00Z' }, at(0));
     enquiryId = opened.id;
     await shown.record(enquiryId, shownBySearch, { auditEventId: SEARCH_EVENT, actorId: researcher.id }, at(0));
@@ -126,7 +126,8 @@ describe.each(storeKinds())('unlinking a subject on $name', (kind) => {
   });
 
   it('lets one of two members undoing the same link at once succeed and tells the other', async () => {
-    await enquiries.addMember(researcher, enquiryId, { actorId: outsider.id }, at(3));
+    await createKnownActors(store).record(outsider, at(3));
+    await enquiries.addMember(researcher, enquiryId, { actorId: outsider.id, issuer: outsider.issuer, reason: 'Police researcher for the strategy discussion' }, at(3));
     const results = await Promise.allSettled([
       enquiries.unlinkSubject(researcher, { enquiryId, subjectId, agency: 'police', personId: 'NOM0000003', reason }, at(4)),
       enquiries.unlinkSubject(outsider, { enquiryId, subjectId, agency: 'police', personId: 'NOM0000003', reason }, at(4)),
@@ -158,9 +159,11 @@ describe('the 005_subject_unlink migration on an existing store', () => {
       await store.query(`INSERT INTO subject_link (subject_id, agency, person_id, linked_at, linked_by) VALUES ('s1', 'health', 'pat-1', '2026-11-26T09:01:00Z', 'researcher-1'), ('s1', 'police', 'NOM0000003', '2026-11-26T09:02:00Z', 'researcher-1')`);
 
       expect(await applyMigrations(driver, silentLogger)).toContain('005_subject_unlink');
+      // Members recorded before issuers were kept match nobody (008_actor_issuer) until re-keyed.
+      await store.query(`UPDATE enquiry_member SET actor_issuer = $1 WHERE actor_id = 'researcher-1'`, [researcher.issuer]);
       const shown = createSearchShownRepository(store);
       await shown.record('e1', shownBySearch, { auditEventId: SEARCH_EVENT, actorId: researcher.id }, at(0));
-      const enquiries = createEnquiryService({ repository: createEnquiryRepository(store), reviews: createReviewRepository(store), shown, policy, agencies: () => ['health', 'police'] });
+      const enquiries = createEnquiryService({ repository: createEnquiryRepository(store), reviews: createReviewRepository(store), shown, policy, agencies: () => ['health', 'police'], knownActors: createKnownActors(store) });
       const subject = (await enquiries.get(researcher, 'e1')).subjects[0]!;
       expect(subject.links.map((l) => l.personId)).toEqual(['pat-1', 'NOM0000003']);
       expect(subject.unlinked).toEqual([]);

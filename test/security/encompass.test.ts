@@ -6,7 +6,7 @@ import { parse, stringify } from 'yaml';
 import { createEducationConnector } from '../../connectors/education/index.js';
 import { ORGANISATION_SYSTEMS, type SourceRecord } from '../../connectors/sdk/index.js';
 import { readEvents } from '../../gateway/audit/index.js';
-import { createAuthenticator } from '../../gateway/auth/index.js';
+import { createAuthenticator, DEMO_ISSUER } from '../../gateway/auth/index.js';
 import { auditDecisions, discloseRecords, type AgencyAnswer } from '../../gateway/disclosure/index.js';
 import {
   compileAbility,
@@ -148,7 +148,7 @@ describe('record scope in the policy', () => {
 describe('the school claim', () => {
   it('a DfE LAESTAB in the "school" claim becomes the actor’s school; a malformed one is refused with INVALID_CLAIM', async () => {
     const key = await makeSigningKey();
-    const authenticator = createAuthenticator([issuerConfig({ keys: [key.publicJwk] })]);
+    const authenticator = createAuthenticator([issuerConfig({ keys: [key.publicJwk], agencies: ['education'], roles: ['school-dsl'] })]);
     const dsl = { agency: 'education', roles: ['school-dsl'] };
     const actor = await authenticator.authenticate(`Bearer ${await signToken({ key, claims: { ...dsl, school: '9804001' } })}`);
     expect(actor.school).toBe('9804001');
@@ -188,7 +188,7 @@ describe('Operation Encompass against the sandbox', () => {
       households: 20,
       policy: policyPath,
       now: () => MONDAY,
-      issuers: [{ issuer: ISSUER, audience: AUDIENCE, keys: [schoolIdp.publicJwk] }],
+      issuers: [{ issuer: ISSUER, audience: AUDIENCE, keys: [schoolIdp.publicJwk], agencies: ['education'], roles: ['school-dsl'] }],
     });
     const featured = t.gateway.sandbox!.county.featured.child;
     child = { family: featured.family, given: featured.given[0]!, birthDate: featured.birthDate };
@@ -298,8 +298,10 @@ describe('Operation Encompass against the sandbox', () => {
     const own = await dslToken({ school });
     const { enquiryId, subjectId } = await linkedChild(own);
     // A DSL of the child's previous school, added to the enquiry.
-    await t.graphql(`mutation { addEnquiryMember(enquiryId: "${enquiryId}", actorId: "dsl-2", name: "Other Lead", agency: "education") { id } }`, {}, own);
     const other = await t.token({ sub: 'dsl-2', name: 'Other Lead', agency: 'education', roles: ['school-dsl'], school: otherSchool });
+    await t.graphql('{ me { id } }', {}, other); // only someone who has signed in can be added
+    const added = await t.graphql(`mutation { addEnquiryMember(enquiryId: "${enquiryId}", actorId: "dsl-2", issuer: "${DEMO_ISSUER}", reason: "Previous school's lead") { id } }`, {}, own);
+    expect(added.body.errors).toBeUndefined();
     const profile = await t.graphql(PROFILE, { enquiryId, subjectId }, other);
     expect(profile.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN_NOT_ON_ROLL');
     expect(profile.body.errors[0].message).toContain('roll');
@@ -327,8 +329,10 @@ describe('Operation Encompass against the sandbox', () => {
   it('refuses a DSL whose token names no school (FORBIDDEN_NO_SCHOOL, audited)', async () => {
     const own = await dslToken({ school });
     const { enquiryId, subjectId } = await linkedChild(own);
-    await t.graphql(`mutation { addEnquiryMember(enquiryId: "${enquiryId}", actorId: "dsl-3", name: "Schoolless Lead", agency: "education") { id } }`, {}, own);
     const noSchool = await t.token({ sub: 'dsl-3', name: 'Schoolless Lead', agency: 'education', roles: ['school-dsl'] });
+    await t.graphql('{ me { id } }', {}, noSchool); // only someone who has signed in can be added
+    const added = await t.graphql(`mutation { addEnquiryMember(enquiryId: "${enquiryId}", actorId: "dsl-3", issuer: "${DEMO_ISSUER}", reason: "Second lead at the school") { id } }`, {}, own);
+    expect(added.body.errors).toBeUndefined();
     const profile = await t.graphql(PROFILE, { enquiryId, subjectId }, noSchool);
     expect(profile.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN_NO_SCHOOL');
     expect(profile.body.errors[0].message).toContain('"school" claim');

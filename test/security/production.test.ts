@@ -30,7 +30,7 @@ async function realIssuer(): Promise<Signer> {
   const { publicKey, privateKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'council-1', alg: 'ES256', use: 'sig' };
   return {
-    issuer: { issuer: ISSUER, audience: AUDIENCE, keys: [jwk], algorithms: ['ES256'] },
+    issuer: { issuer: ISSUER, audience: AUDIENCE, keys: [jwk], algorithms: ['ES256'], agencies: ['social-care'], roles: ['mash-researcher'] },
     token: (claims = {}) => signWith(privateKey, { sub: 'researcher-1', name: 'Riley Researcher', agency: 'social-care', roles: ['mash-researcher'], ...claims }),
   };
 }

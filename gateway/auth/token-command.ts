@@ -85,6 +85,17 @@ export async function runTokenCommand(argv: string[], io: TokenCommandIo): Promi
 
   try {
     const issuer = await loadDemoIssuer(io.dataDir);
+    // The gateway refuses a token asserting what the demo issuer may not; say so before minting it.
+    const agency = values.agency?.trim() ?? '';
+    if (!issuer.config.agencies.includes(agency)) {
+      io.stderr(`mash-gateway token: the demo issuer may not assert agency "${agency.slice(0, 64)}"; use one of ${issuer.config.agencies.join(', ')}.\n`);
+      return BAD_USAGE_EXIT;
+    }
+    const unknown = roles.filter((role) => !issuer.config.roles.includes(role));
+    if (unknown.length > 0) {
+      io.stderr(`mash-gateway token: the demo issuer may not assert role ${unknown.map((role) => `"${role.slice(0, 64)}"`).join(', ')}; use roles of the policy: ${issuer.config.roles.join(', ')}.\n`);
+      return BAD_USAGE_EXIT;
+    }
     const token = await issuer.sign({
       sub: values.sub ?? '',
       name: values.name ?? '',

@@ -85,6 +85,16 @@ describe('mash-gateway token', () => {
     expect(err).toMatch(/like 15m, 1h/);
   });
 
+  it('refuses an agency or a role the demo issuer may not assert, naming what it may, with exit 2', async () => {
+    expect(await run(['--sub', 'x-1', '--name', 'X', '--agency', 'probation', '--role', 'mash-researcher'])).toBe(2);
+    expect(out).toBe('');
+    expect(err).toMatch(/may not assert agency "probation"; use one of .*local-authority/);
+    err = '';
+    expect(await run(['--sub', 'x-1', '--name', 'X', '--agency', 'police', '--role', 'superuser'])).toBe(2);
+    expect(out).toBe('');
+    expect(err).toMatch(/may not assert role "superuser"; use roles of the policy: .*mash-researcher/);
+  });
+
   it('prints usage for --help and exits 0', async () => {
     expect(await run(['--help'])).toBe(0);
     expect(out).toContain(TOKEN_USAGE);

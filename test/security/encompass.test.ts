@@ -345,6 +345,22 @@ describe('Operation Encompass against the sandbox', () => {
     for (const e of refused) expect(e.outcome).toBe('refused');
   });
 
+  it('explainAccess (IG) shows the scope and where it starts at the gateway’s time', async () => {
+    const ig = await t.token({ sub: 'ig-1', name: 'Ida Governance', agency: 'social-care', roles: ['ig-officer'] });
+    const response = await t.graphql(
+      '{ explainAccess(question: { purpose: "operation-encompass", category: "police.flags", role: "school-dsl" }) { decision fields records { types since from description } } }',
+      {},
+      ig,
+    );
+    expect(response.body.errors).toBeUndefined();
+    expect(response.body.data.explainAccess.records).toEqual({
+      types: ['domestic-abuse-incident'],
+      since: 'previous-school-day',
+      from: '2025-08-14T23:00:00.000Z',
+      description: expect.stringContaining('since the start of the previous school day'),
+    });
+  });
+
   it('refuses a token whose school claim is malformed (401 INVALID_CLAIM), and shows a well-formed one as the actor’s school', async () => {
     const malformed = await signToken({ key: schoolIdp, claims: { sub: 'dsl-4', name: 'Lead', agency: 'education', roles: ['school-dsl'], school: '98-04001' } });
     const refused = await t.graphql('{ me { id } }', {}, malformed);

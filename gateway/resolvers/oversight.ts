@@ -1,6 +1,7 @@
-import { accessNotifications, findAnomalies, queryAccessLog, whoAccessed, type AccessLogFilter } from '../audit/oversight.js';
-import { proveEvent, type AuditDecisionKind, type RecordedEvent } from '../audit/index.js';
+import { accessNotifications, anomalyReport, personsTouched, queryAccessLog, whoAccessed, type AccessLogFilter } from '../audit/oversight.js';
+import { proveEvent, type AccessEvent, type AuditDecisionKind, type RecordedEvent } from '../audit/index.js';
 import { audited } from '../disclosure/index.js';
+import { subjectAccessByIdentifier, subjectAccessDecisions } from '../disclosure/subject-access.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayContext } from './context.js';
 
@@ -24,6 +25,16 @@ const shapeEvent = (e: RecordedEvent) => ({
   sharedSurname: e.sharedSurname === true,
   managerJoin: e.managerJoin === true,
 });
+
+/**
+ * Whether an event concerns an agency: it decided on (or failed at) that agency, read or showed one
+ * of its persons, or was the caller's own act. An agency reviewer's proofs are limited to these.
+ */
+function concernsAgency(event: AccessEvent, agency: string, self: { id: string; issuer: string }): boolean {
+  if (event.decisions.some((d) => d.agency === agency)) return true;
+  if (personsTouched(event).some((p) => p.agency === agency)) return true;
+  return event.actor !== null && event.actor.id === self.id && event.actor.issuer === self.issuer;
+}
 
 type FilterInput = Omit<AccessLogFilter, 'decision'> & { decision?: string | null };
 
@@ -51,16 +62,32 @@ export const oversightQueries = {
     });
     return value;
   },
+  whoAccessedByIdentifier: async (_: unknown, args: { kind: string; value: string }, ctx: GatewayContext) => {
+    const label = args.kind === 'UPN' ? 'UPN' : 'NHS number';
+    const { value } = await audited(ctx.services, ctx, 'whoAccessedByIdentifier', { reason: `subject access by ${label}` }, async () => {
+      requireRole(ctx, ['ig-officer'], 'A subject access report');
+      const report = await subjectAccessByIdentifier({ federation: ctx.federation, matcher: ctx.services.matcher, store: ctx.services.store }, args.kind, args.value);
+      return {
+        value: report,
+        event: {
+          outcome: report.unavailable.length > 0 ? 'partial' : 'success',
+          reason: `subject access by ${label}: ${report.persons.length} agency records, ${report.accesses.length} accesses`,
+          decisions: [...subjectAccessDecisions(report), ...report.unavailable.map((u) => ({ agency: u.agency, category: `${u.agency}.identity`, decision: 'unavailable' as const, fields: [], recordIds: [], markers: 0, reason: u.reason }))],
+        },
+      };
+    });
+    return value;
+  },
   auditAnomalies: async (_: unknown, args: { from: string; to: string; subjectsPerHour?: number | null; refusalBurst?: number | null }, ctx: GatewayContext) => {
     const { value } = await audited(ctx.services, ctx, 'auditAnomalies', {}, async () => {
       requireRole(ctx, ['ig-officer'], 'Anomaly review');
-      const anomalies = await findAnomalies(ctx.services.store, {
+      const { anomalies, scanned } = await anomalyReport(ctx.services.store, {
         from: args.from,
         to: args.to,
         ...(args.subjectsPerHour ? { subjectsPerHour: args.subjectsPerHour } : {}),
         ...(args.refusalBurst ? { refusalBurst: args.refusalBurst } : {}),
       });
-      return { value: anomalies, event: { outcome: 'success', reason: `${args.from}..${args.to}; ${anomalies.length} flags` } };
+      return { value: anomalies, event: { outcome: 'success', reason: `${args.from}..${args.to}; ${scanned} events read; ${anomalies.length} flags` } };
     });
     return value;
   },
@@ -69,6 +96,14 @@ export const oversightQueries = {
       requireRole(ctx, ['ig-officer', 'agency-reviewer'], 'An inclusion proof');
       const settings = ctx.services.auditSettings;
       const proof = await proveEvent(ctx.services.store, args.eventId, { signer: settings.signer, origin: settings.origin, now: ctx.services.now });
+      // An agency reviewer proves only events about their own agency: a proof carries the whole event.
+      if (!ctx.actor.roles.includes('ig-officer') && !concernsAgency(proof.event, ctx.actor.agency, ctx.actor)) {
+        throw new GatewayError(
+          'FORBIDDEN',
+          `Audit event ${proof.event.id} does not concern ${ctx.actor.agency}: an agency reviewer may prove only events about their own agency's records or their own actions. Ask information governance (ig-officer) for a proof of this event.`,
+          { details: { reason: 'EVENT_OF_ANOTHER_AGENCY' } },
+        );
+      }
       return { value: proof, event: { outcome: 'success', reason: `event ${args.eventId}` } };
     });
     return {

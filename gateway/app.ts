@@ -78,6 +78,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       (await openStore({
         ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : overrides.inMemoryStore ? {} : { dataDir: `${config.dataDir}/pglite` }),
         logger,
+        command: 'gateway',
       }));
     if (!overrides.store) opened.push(store);
 

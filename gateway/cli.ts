@@ -42,7 +42,7 @@ async function cli(argv: string[]): Promise<number> {
     case 'audit': {
       const config = loadConfig();
       const settings = await loadAuditSettings(config.audit, { dataDir: config.dataDir, baseDir: config.baseDir });
-      const store = await openStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: `${config.dataDir}/pglite` });
+      const store = await openStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: `${config.dataDir}/pglite`, command: `audit ${rest[0] ?? ''}`.trim() });
       try {
         return await runAuditCommand(rest, { store, dataDir: config.dataDir, stdout, stderr, signer: settings.signer, publicKeys: settings.publicKeys, origin: settings.origin });
       } finally {

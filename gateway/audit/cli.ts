@@ -45,7 +45,8 @@ Commands:
         or FHIR R4 AuditEvent resources (IHE BALP). DATE: 2024-05-01 or 2024-05-01T09:30:00Z; a
         --to date means the end of that day. Default format: jsonl.
 
-Exit codes: 0 ok, 1 the log is not intact, 2 bad input, 5 not found, 7 store or audit unavailable.`;
+Exit codes: 0 ok, 1 the log is not intact, 2 bad input, 5 not found, 7 store or audit unavailable, or the
+embedded store held by another process such as the running gateway (STORE_LOCKED; nothing is read or recorded).`;
 
 const BAD_INPUT_EXIT = ERROR_CODES.BAD_INPUT.exit;
 const NOT_INTACT_EXIT = 1;

@@ -33,7 +33,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const driver: Driver =
     options.databaseUrl !== undefined && options.databaseUrl !== ''
       ? openPostgres({ databaseUrl: options.databaseUrl, logger, ...(schema === undefined ? {} : { schema }) })
-      : await openPglite(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+      : await openPglite(options.dataDir === undefined ? {} : { dataDir: options.dataDir, command: options.command ?? 'mash-gateway', logger });
 
   try {
     if (schema !== undefined) await ensureSchema(driver, schema);

@@ -1,6 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { GatewayError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { storeClosed, storeUnavailable, toStoreError } from './errors.js';
 import type { Driver, Queryable, ScriptQueryable, Store } from './types.js';
 
@@ -26,13 +29,23 @@ function makeDirectories(path: string): void {
   }
 }
 
-export async function openPglite(options: { dataDir?: string }): Promise<Driver> {
+export async function openPglite(options: { dataDir?: string; command?: string; logger?: Logger }): Promise<Driver> {
   let db: PGlite;
+  let lock: DataDirLock | undefined;
   try {
     // A first run creates the data directory (PGlite expects its parent to exist).
-    if (options.dataDir !== undefined) makeDirectories(options.dataDir);
+    if (options.dataDir !== undefined) {
+      makeDirectories(options.dataDir);
+      // One process at a time (PGlite is single-process): a second is refused with STORE_LOCKED.
+      lock = await lockDataDir(options.dataDir, {
+        command: options.command ?? 'mash-gateway',
+        onCompromised: () => options.logger?.error({ code: 'STORE_LOCK_COMPROMISED' }, 'the embedded store lock could not be kept; another process may open the data directory'),
+      });
+    }
     db = options.dataDir === undefined ? await PGlite.create() : await PGlite.create(options.dataDir);
   } catch (error) {
+    await lock?.release();
+    if (error instanceof GatewayError && error.code === 'STORE_LOCKED') throw error;
     // A data directory that cannot be opened (EACCES, a corrupt cluster, a WebAssembly abort) is an
     // availability problem of the store, whatever the underlying error looks like.
     throw storeUnavailable(error, 'pglite');
@@ -76,7 +89,11 @@ export async function openPglite(options: { dataDir?: string }): Promise<Driver>
     async close() {
       if (closed) return;
       closed = true;
-      await db.close();
+      try {
+        await db.close();
+      } finally {
+        await lock?.release();
+      }
     },
   };
 

@@ -28,6 +28,11 @@ export interface OpenStoreOptions {
   /** Schema to create if missing and to use as search_path (lower-case identifier). */
   schema?: string;
   logger?: Logger;
+  /**
+   * What opens a PGlite data directory ("gateway", "audit export"): named in its lock's owner file,
+   * so a second process is told who holds the store (see data-dir-lock.ts). Default "mash-gateway".
+   */
+  command?: string;
 }
 
 /** A transaction that can also run multi-statement SQL scripts (migrations). Internal. */

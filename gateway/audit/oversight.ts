@@ -14,7 +14,7 @@ export interface AccessLogFilter {
   enquiryId?: string;
   /** An enquiry subject id. */
   subjectId?: string;
-  /** An agency's own person id (with `agency`): every access to that person's record. */
+  /** An agency’s own person id (with `agency`): every read of that person as a linked subject and every search that showed them. */
   personId?: string;
   agency?: string;
   decision?: AuditDecisionKind;

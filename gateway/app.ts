@@ -133,6 +133,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       shutdownGraceMs: config.shutdownGraceMs,
       mode: config.mode,
       transport: config.http,
+      limits: config.limits,
     });
 
     return {

@@ -7,6 +7,7 @@ import { parseIssuerConfigs, type IssuerConfig } from './auth/index.js';
 import { GatewayError } from './errors.js';
 import { DEFAULT_BANDS } from './identity/search.js';
 import type { BandThresholds } from './identity/types.js';
+import { defaultLimits, limitsConfigSchema, type LimitsConfig } from './limits/config.js';
 
 /**
  * Configuration: environment variables for where the gateway runs, and one YAML file for what it
@@ -87,7 +88,8 @@ const ipAddress = z.union([z.ipv4(), z.ipv6()], { error: 'must be the IP address
 /**
  * How the gateway is reached. `tls`: the gateway terminates TLS itself (PEM files, relative to this
  * file). `trustProxy`: addresses of reverse proxies whose `x-forwarded-proto` is believed (a request
- * from one saying `https` arrived over TLS); anyone else's is ignored.
+ * from one saying `https` arrived over TLS), and whose rightmost `x-forwarded-for` hop is the client
+ * address for per-address rate limits (limits.rate.address); anyone else's is ignored.
  */
 const httpSchema = z
   .object({
@@ -126,6 +128,7 @@ const fileSchema = z
     audit: auditConfigSchema,
     identity: identitySchema,
     http: httpSchema,
+    limits: limitsConfigSchema.optional(),
   })
   .strict();
 
@@ -153,6 +156,8 @@ export interface GatewayConfig {
   identity: { bands: BandThresholds; model?: string };
   /** TLS at the gateway (absolute PEM paths) and the reverse proxies whose x-forwarded-proto is believed. */
   http: { tls?: { cert: string; key: string }; trustProxy: string[] };
+  /** Bounded work per request and per caller (defaults where the file says nothing). */
+  limits: LimitsConfig;
 }
 
 /**
@@ -239,5 +244,6 @@ export function configFromDocument(raw: unknown, configPath: string, env: z.infe
       ...(file.http.tls ? { tls: { cert: resolve(base, file.http.tls.cert), key: resolve(base, file.http.tls.key) } } : {}),
       trustProxy: file.http.trustProxy,
     },
+    limits: file.limits ?? defaultLimits(),
   };
 }

@@ -8,6 +8,12 @@ export const ERROR_CODES = {
   BAD_INPUT: { http: 400, exit: 2 },
   /** Production mode: __schema/__type are refused; the contract is the published SDL. */
   INTROSPECTION_DISABLED: { http: 400, exit: 2 },
+  /** The query's shape is over a limit (aliases, depth, directives, tokens): limits.query. */
+  QUERY_LIMIT: { http: 400, exit: 2 },
+  /** The request would cost more than limits.cost.max (agency fan-out, list sizes, audit scans). */
+  COST_LIMIT: { http: 400, exit: 2 },
+  /** Too many requests from one actor or address; retry after extensions.retryAfter seconds. */
+  RATE_LIMITED: { http: 429, exit: 10 },
   UNAUTHENTICATED: { http: 401, exit: 3 },
   FORBIDDEN: { http: 403, exit: 4 },
   FORBIDDEN_NO_ENQUIRY: { http: 403, exit: 4 },

@@ -11,6 +11,21 @@ import type { GatewayMode } from '../config.js';
 import type { Access, AccessServices } from '../disclosure/index.js';
 import { audited } from '../disclosure/index.js';
 import { GatewayError, isGatewayError } from '../errors.js';
+import {
+  actorKey,
+  clientAddress,
+  createRateLimits,
+  defaultLimits,
+  demandControlPlugin,
+  queryParseOptions,
+  queryShapeRules,
+  rateLimitedError,
+  recordRefusal,
+  tokenLimitError,
+  withArgumentChecks,
+  type LimitsConfig,
+  type RateRefusal,
+} from '../limits/index.js';
 import type { Logger } from '../log.js';
 import { createSchema, type GatewayContext } from '../resolvers/index.js';
 import { isHtml, setSecurityHeaders, useHtmlPolicy } from './headers.js';
@@ -32,6 +47,8 @@ export interface HttpOptions {
   mode?: GatewayMode;
   /** TLS at the gateway (PEM file paths) and the reverse proxies whose x-forwarded-proto is believed. */
   transport?: { tls?: { cert: string; key: string }; trustProxy: readonly string[] };
+  /** Bounded work per request and per caller; the defaults when not given. */
+  limits?: LimitsConfig;
 }
 
 export interface HttpHandle {
@@ -41,12 +58,22 @@ export interface HttpHandle {
   close(): Promise<void>;
 }
 
+/** The longest message a caller gets back: messages never carry much of what was sent. */
+export const MAX_MESSAGE_CHARS = 300;
+
+/** Shortens quoted input echoed in a message (graphql-js quotes bad variable values) and bounds it. */
+export function boundMessage(message: string): string {
+  const shortened = message.replace(/"((?:[^"\\]|\\.){40,})"/g, (_, inner: string) => `"${inner.slice(0, 20)}…"`);
+  return shortened.length > MAX_MESSAGE_CHARS ? `${shortened.slice(0, MAX_MESSAGE_CHARS - 1)}…` : shortened;
+}
+
 /** Our errors keep their code and message; anything else is masked as INTERNAL_ERROR. */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = error instanceof GraphQLError ? error.originalError : error;
+  let original = error instanceof GraphQLError ? error.originalError : error;
+  if (!isGatewayError(original)) original = tokenLimitError(formatted.message) ?? original;
   if (isGatewayError(original)) {
     return {
-      message: original.message,
+      message: boundMessage(original.message),
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       ...(formatted.path ? { path: formatted.path } : {}),
       extensions: { code: original.code, ...(original.details ?? {}) },
@@ -56,7 +83,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     // Parse, validation and variable errors: they say what was wrong with the request.
     const code = String(formatted.extensions?.code ?? 'BAD_INPUT');
     const known = ['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_SUPPORTED'];
-    return { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), extensions: { code: known.includes(code) ? 'BAD_INPUT' : code } };
+    return { message: boundMessage(formatted.message), ...(formatted.locations ? { locations: formatted.locations } : {}), extensions: { code: known.includes(code) ? 'BAD_INPUT' : code } };
   }
   return {
     message: 'An internal error occurred. Quote the request id (x-request-id) to the gateway operators.',
@@ -71,7 +98,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(text);
 }
 
-const errorBody = (error: GatewayError) => ({ errors: [{ message: error.message, extensions: { code: error.code, ...(error.details ?? {}) } }] });
+const errorBody = (error: GatewayError) => ({ errors: [{ message: boundMessage(error.message), extensions: { code: error.code, ...(error.details ?? {}) } }] });
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -88,16 +115,19 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
   const { services, logger } = options;
   const transport = { trustProxy: options.transport?.trustProxy ?? [] };
   const discovery = schemaDiscovery(options.mode ?? 'development');
+  const limits = options.limits ?? defaultLimits();
+  const rate = createRateLimits(limits.rate);
   const apollo = new ApolloServer<GatewayContext>({
-    schema: createSchema(),
+    schema: withArgumentChecks(createSchema(), limits.input),
     formatError: (formatted, error) => discovery.formatError(formatError(formatted, error)),
     // Decided by the gateway's mode (schema-discovery.ts), not by Apollo's NODE_ENV default.
     introspection: discovery.introspection,
-    validationRules: discovery.validationRules,
+    parseOptions: queryParseOptions(limits.query),
+    validationRules: [...discovery.validationRules, ...queryShapeRules(limits.query)],
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours: finish in-flight requests, flush the audit log, then stop.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ...discovery.plugins],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ...discovery.plugins, demandControlPlugin({ limits, rate, agencyCount: () => services.federation.agencies().length })],
     logger: {
       debug: () => undefined,
       info: () => undefined,
@@ -110,12 +140,42 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
   let accepting = true;
   const inFlight = new Set<Promise<void>>();
 
+  /** 429 with Retry-After; the first refusal of a burst is audited, the rest are not. */
+  async function refuseRate(res: ServerResponse, requestId: string, actor: GatewayContext['actor'] | null, refused: RateRefusal): Promise<void> {
+    const refusal = rateLimitedError(refused);
+    if (refused.firstOfBurst) {
+      try {
+        await recordRefusal({ services, requestId, actor }, 'rateLimit', refusal);
+      } catch (audit) {
+        if (isGatewayError(audit) && audit.code === 'AUDIT_UNAVAILABLE') {
+          sendJson(res, 503, errorBody(audit));
+          return;
+        }
+        throw audit;
+      }
+    }
+    sendJson(res, 429, errorBody(refusal), { 'retry-after': String(refused.retryAfterSeconds) });
+  }
+
   async function handleGraphql(req: IncomingMessage, res: ServerResponse, requestId: string, search: string): Promise<void> {
+    const address = clientAddress(req, transport.trustProxy);
+    // Per-address limits come before authentication, so a flood costs neither token checks nor audit writes.
+    const overAddress = (await rate.address(address)) ?? (await rate.unauthenticatedBlocked(address));
+    if (overAddress) {
+      await refuseRate(res, requestId, null, overAddress);
+      return;
+    }
     let actor;
     try {
       actor = await options.authenticator.authenticate(req.headers.authorization);
     } catch (error) {
       const refusal = isGatewayError(error) ? error : new GatewayError('UNAUTHENTICATED', 'The token could not be verified.');
+      // Refused tokens are counted per address first: past the limit they are not audited one by one.
+      const overUnauthenticated = await rate.unauthenticatedFailure(address);
+      if (overUnauthenticated) {
+        await refuseRate(res, requestId, null, overUnauthenticated);
+        return;
+      }
       // A refused authentication is an access attempt: record it, then refuse.
       try {
         await audited(services, { requestId, actor: null }, 'authenticate', { reason: `${String(refusal.details?.reason ?? refusal.code)}: ${refusal.message}` }, () => Promise.reject(refusal));
@@ -129,6 +189,21 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
       return;
     }
 
+    const key = actorKey(actor);
+    // An actor over its budget is refused before the request is parsed, let alone run.
+    const overActor = (await rate.actorBlocked(key)) ?? rate.enter(key);
+    if (overActor) {
+      await refuseRate(res, requestId, actor, overActor);
+      return;
+    }
+    try {
+      await executeGraphql(req, res, requestId, search, actor);
+    } finally {
+      rate.leave(key);
+    }
+  }
+
+  async function executeGraphql(req: IncomingMessage, res: ServerResponse, requestId: string, search: string, actor: GatewayContext['actor']): Promise<void> {
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);

@@ -20,7 +20,16 @@ export interface TestGateway {
 export const RESEARCHER = { sub: 'researcher-1', name: 'Riley Researcher', agency: 'social-care', roles: ['mash-researcher'] };
 
 /** A gateway on loopback with the sandbox county (health on a free port) and a temporary data dir. */
-export async function startTestGateway(overrides: GatewayOverrides & { households?: number; issuers?: unknown[]; agencies?: string[]; policy?: string } = {}): Promise<TestGateway> {
+/**
+ * Rate limits for tests that are not about them: one test file sends more requests in seconds
+ * than a user would in an hour. Query-shape and cost limits stay at their defaults.
+ */
+export const RELAXED_RATE_LIMITS = {
+  rate: { actor: { points: 1_000_000, perSeconds: 60 }, address: { points: 1_000_000, perSeconds: 60 }, unauthenticated: { points: 1_000_000, perSeconds: 60 }, inFlightPerActor: 1000 },
+};
+
+/** `limits` is the configuration's `limits:` section (RELAXED_RATE_LIMITS when not given). */
+export async function startTestGateway(overrides: GatewayOverrides & { households?: number; issuers?: unknown[]; agencies?: string[]; limits?: Record<string, unknown>; policy?: string } = {}): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mash-gateway-test-'));
   const config = configFromDocument(
     {
@@ -28,6 +37,7 @@ export async function startTestGateway(overrides: GatewayOverrides & { household
       sandbox: { enabled: true, seed: 7, households: overrides.households ?? 60, healthPort: 0, policePort: 0 },
       connectors: (overrides.agencies ?? ['health']).map((kind) => ({ kind, timeoutMs: 1500 })),
       ...(overrides.policy ? { policy: overrides.policy } : {}),
+      limits: overrides.limits ?? RELAXED_RATE_LIMITS,
     },
     join(process.cwd(), 'mash-gateway.config.yaml'),
     { PORT: 0, HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: undefined, LOG_LEVEL: 'debug', MASH_CONFIG: 'unused', SHUTDOWN_GRACE_MS: 5000 },
@@ -40,7 +50,8 @@ export async function startTestGateway(overrides: GatewayOverrides & { household
     },
   });
   const logger = overrides.logger ?? createLogger({ level: 'debug', destination });
-  const gateway = await startGateway(config, { inMemoryStore: true, ...overrides, logger });
+  const { limits: _limits, ...gatewayOverrides } = overrides;
+  const gateway = await startGateway(config, { inMemoryStore: true, ...gatewayOverrides, logger });
   return {
     gateway,
     config,

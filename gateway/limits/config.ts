@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/**
+ * The `limits:` section of mash-gateway.config.yaml: how much work one request and one caller may
+ * ask of the gateway. Everything has a default, so the section may be left out:
+ *
+ *   limits:
+ *     query: { maxAliases: 15, maxDepth: 15, maxDirectives: 20, maxTokens: 1000 }
+ *     cost: { max: 50 }                          # per request; searchPeople = agencies x search passes
+ *     rate:
+ *       actor: { points: 600, perSeconds: 60 }    # cost points per actor (issuer, subject)
+ *       address: { points: 1200, perSeconds: 60 } # requests per client address
+ *       unauthenticated: { points: 20, perSeconds: 60 } # refused tokens per client address
+ *       inFlightPerActor: 4                       # requests of one actor running at once
+ *     input: { maxLength: 200 }                   # default longest string argument
+ *
+ * The client address is the socket's peer, or the rightmost X-Forwarded-For hop when the peer is
+ * one of `http.trustProxy` (the same setting that decides whose x-forwarded-proto is believed).
+ */
+const bucket = (points: number, perSeconds: number) =>
+  z
+    .object({
+      points: z.number().int().min(1).max(10_000_000).default(points),
+      perSeconds: z.number().int().min(1).max(86_400).default(perSeconds),
+    })
+    .strict()
+    .default({ points, perSeconds });
+
+export const LIMIT_DEFAULTS = {
+  query: { maxAliases: 15, maxDepth: 15, maxDirectives: 20, maxTokens: 1000 },
+  cost: { max: 50 },
+  rate: {
+    actor: { points: 600, perSeconds: 60 },
+    address: { points: 1200, perSeconds: 60 },
+    unauthenticated: { points: 20, perSeconds: 60 },
+    inFlightPerActor: 4,
+  },
+  input: { maxLength: 200 },
+} as const;
+
+const D = LIMIT_DEFAULTS;
+
+export const limitsConfigSchema = z
+  .object({
+    query: z
+      .object({
+        maxAliases: z.number().int().min(1).max(1000).default(D.query.maxAliases),
+        maxDepth: z.number().int().min(2).max(100).default(D.query.maxDepth),
+        maxDirectives: z.number().int().min(1).max(1000).default(D.query.maxDirectives),
+        maxTokens: z.number().int().min(100).max(1_000_000).default(D.query.maxTokens),
+      })
+      .strict()
+      .default({ ...D.query }),
+    cost: z
+      .object({ max: z.number().int().min(1).max(1_000_000).default(D.cost.max) })
+      .strict()
+      .default({ ...D.cost }),
+    rate: z
+      .object({
+        actor: bucket(D.rate.actor.points, D.rate.actor.perSeconds),
+        address: bucket(D.rate.address.points, D.rate.address.perSeconds),
+        unauthenticated: bucket(D.rate.unauthenticated.points, D.rate.unauthenticated.perSeconds),
+        inFlightPerActor: z.number().int().min(1).max(1000).default(D.rate.inFlightPerActor),
+      })
+      .strict()
+      .default({ actor: { ...D.rate.actor }, address: { ...D.rate.address }, unauthenticated: { ...D.rate.unauthenticated }, inFlightPerActor: D.rate.inFlightPerActor }),
+    input: z
+      .object({ maxLength: z.number().int().min(10).max(100_000).default(D.input.maxLength) })
+      .strict()
+      .default({ ...D.input }),
+  })
+  .strict()
+  .superRefine((limits, ctx) => {
+    // One request within the cost limit must fit in the per-actor budget, or nobody could ever run it.
+    if (limits.rate.actor.points < limits.cost.max) {
+      ctx.addIssue({ code: 'custom', path: ['rate', 'actor', 'points'], message: `must be at least cost.max (${limits.cost.max}), or a request within the cost limit could never run` });
+    }
+  });
+
+export type LimitsConfig = z.infer<typeof limitsConfigSchema>;
+
+/** The defaults, as the schema fills them in for a configuration without `limits:`. */
+export const defaultLimits = (): LimitsConfig => limitsConfigSchema.parse({});

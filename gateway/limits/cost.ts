@@ -1,0 +1,66 @@
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
+import type { PersonQuery } from '../../connectors/sdk/index.js';
+import { searchPasses } from '../identity/search-passes.js';
+
+/**
+ * What one request costs, in points: roughly the agency calls and audit-log scans it causes.
+ * A request above `limits.cost.max` is refused before any agency is called (COST_LIMIT), and the
+ * points count against the caller's per-actor budget (limits.rate.actor).
+ *
+ *   searchPeople           agencies x search passes (each pass is one person search at every agency)
+ *   profile                agencies (one batched record fetch per agency)
+ *   agencies               agencies (a health probe each)
+ *   accessLog              one point per 25 events asked for (`first`)
+ *   auditAnomalies         20 (a scan of the whole window)
+ *   whoAccessed, accessNotifications  10 (a scan of the log)
+ *   any other root field   1; fields below the root cost nothing of their own
+ */
+export const SCAN_COST = { auditAnomalies: 20, whoAccessed: 10, accessNotifications: 10 } as const;
+export const PAGE_SIZE_PER_POINT = 25;
+
+type SearchArgs = { query?: { nhsNumber?: string | null; family?: string | null; given?: string | null; birthDate?: string | null; postcode?: string | null } };
+
+/** The passes a search will send to each agency (at least one, whatever the input). */
+export function searchPassCount(args: SearchArgs): number {
+  const input = args.query ?? {};
+  const query: PersonQuery = {};
+  if (input.family) query.family = input.family;
+  if (input.given) query.given = input.given;
+  if (input.birthDate) query.birthDate = input.birthDate;
+  if (input.postcode) query.postalCode = input.postcode;
+  if (input.nhsNumber) query.identifiers = [{ system: 'nhs', value: input.nhsNumber }];
+  return Math.max(1, searchPasses(query).length);
+}
+
+export function costEstimator(agencyCount: () => number): ComplexityEstimator {
+  return ({ type, field, args, childComplexity }) => {
+    const root = type.name === 'Query' || type.name === 'Mutation' || type.name === 'Subscription';
+    if (!root) return childComplexity;
+    const agencies = Math.max(1, agencyCount());
+    switch (field.name) {
+      case 'searchPeople':
+        return agencies * searchPassCount(args as SearchArgs) + childComplexity;
+      case 'profile':
+      case 'agencies':
+        return agencies + childComplexity;
+      case 'accessLog': {
+        const first = typeof args.first === 'number' && args.first > 0 ? args.first : 50;
+        return Math.ceil(first / PAGE_SIZE_PER_POINT) + childComplexity;
+      }
+      default:
+        return (SCAN_COST[field.name as keyof typeof SCAN_COST] ?? 1) + childComplexity;
+    }
+  };
+}
+
+/** The cost of the operation named (or the only one) in the document, with its variables. */
+export function requestCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | undefined, agencyCount: () => number): number {
+  return getComplexity({
+    schema,
+    query: document,
+    ...(variables ? { variables } : {}),
+    ...(operationName ? { operationName } : {}),
+    estimators: [costEstimator(agencyCount)],
+  });
+}

@@ -70,6 +70,8 @@ export async function runQuery(query: HousingQuery, what: string, sql: string, p
     }
     const code = codeOf(error);
     if (code === '57014') throw new ConnectorError('TIMEOUT', `housing database cancelled the ${what} query (SQLSTATE 57014)`);
+    // Class 22 (data exception): the database refused a value of the query, not a failure of the system.
+    if (code && /^22[0-9A-Z]{3}$/.test(code)) throw new ConnectorError('BAD_QUERY', `housing database refused a value in the ${what} query as invalid data (SQLSTATE ${code})`, { rejectedInput: true });
     if (code && (NETWORK_CODES.has(code) || UNAVAILABLE_STATES.has(code) || code.startsWith('08'))) {
       throw new ConnectorError('UNREACHABLE', `housing database is unreachable (${/^[0-9A-Z]{5}$/.test(code) ? `SQLSTATE ${code}` : code})`);
     }

@@ -193,13 +193,20 @@ export interface Connector {
 
 export type ConnectorErrorKind = 'TIMEOUT' | 'UPSTREAM_ERROR' | 'MALFORMED_RESPONSE' | 'UNREACHABLE' | 'BAD_QUERY';
 
-/** What a connector throws when its system fails; the gateway maps it to UNAVAILABLE with why. */
+/**
+ * What a connector throws when its system fails; the gateway maps it to UNAVAILABLE with why.
+ * A BAD_QUERY with `rejectedInput` says the system refused a value the caller gave (e.g. SQLSTATE
+ * class 22, data exception: a NUL in a name); the gateway answers BAD_INPUT to the caller, and it
+ * never counts against the agency's circuit breaker.
+ */
 export class ConnectorError extends Error {
   readonly kind: ConnectorErrorKind;
+  readonly rejectedInput: boolean;
 
-  constructor(kind: ConnectorErrorKind, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(kind: ConnectorErrorKind, message: string, options?: { cause?: unknown; rejectedInput?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ConnectorError';
     this.kind = kind;
+    this.rejectedInput = kind === 'BAD_QUERY' && options?.rejectedInput === true;
   }
 }

@@ -42,6 +42,10 @@ export function mapSqlError(error: unknown, what: string, signal: AbortSignal): 
   if ((code && NETWORK_CODES.has(code)) || sqlstate?.startsWith('08') || sqlstate === '57P01' || sqlstate === '57P02' || sqlstate === '57P03') {
     return new ConnectorError('UNREACHABLE', `social care database is unreachable${shown}`);
   }
+  // Class 22 (data exception): the database refused a value of the query, not a failure of the system.
+  if (sqlstate?.startsWith('22')) {
+    return new ConnectorError('BAD_QUERY', `social care database refused a value in the ${what} query as invalid data${shown}`, { rejectedInput: true });
+  }
   if (sqlstate === '42P01' || sqlstate === '42703' || sqlstate === '42883') {
     return new ConnectorError('MALFORMED_RESPONSE', `social care database does not have the tables or columns the ${what} query reads${shown}`);
   }

@@ -9,6 +9,7 @@ import {
   type SourceRecord,
 } from '../../connectors/sdk/index.js';
 import type { AgencyAnswer, PersonAnswer } from '../disclosure/gate.js';
+import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import {
   AgencyTimeoutError,
@@ -81,6 +82,13 @@ export function createFederation(connectors: readonly Connector[], options: Fede
     }
   }
 
+  /** The caller's input was refused by the agency's system: the caller's to fix, not an outage. */
+  function rejectedInput(agency: string, error: ConnectorError): GatewayError {
+    return new GatewayError('BAD_INPUT', `${agency} refused a value in the request as invalid (${error.message.match(/SQLSTATE \w+/)?.[0] ?? 'invalid data'}). Check the names, dates and references for stray or control characters.`, {
+      details: { agency },
+    });
+  }
+
   function reasonFor(agency: string, requestId: string, error: unknown): string {
     if (error instanceof AgencyTimeoutError) return error.message;
     if (error instanceof CircuitOpenError) return `${error.message}.`;
@@ -123,6 +131,7 @@ export function createFederation(connectors: readonly Connector[], options: Fede
               if (personIds.length === 0) return { agency, status: 'not-linked' };
               const results = await loaderFor(connector).loadMany(personIds);
               const failed = results.find((r): r is Error => r instanceof Error);
+              if (failed instanceof ConnectorError && failed.rejectedInput) throw rejectedInput(agency, failed);
               if (failed) return { agency, status: 'unavailable', reason: reasonFor(agency, requestId, failed) };
               return { agency, status: 'answered', records: (results as SourceRecord[][]).flat(), contact: connector.manifest.contact };
             }),
@@ -148,6 +157,7 @@ export function createFederation(connectors: readonly Connector[], options: Fede
                   for (const person of outcome.value) if (!persons.has(person.personId)) persons.set(person.personId, person);
                   continue;
                 }
+                if (outcome.reason instanceof ConnectorError && outcome.reason.rejectedInput) throw rejectedInput(agency, outcome.reason);
                 // An agency that cannot search on the fields given holds nothing findable by them.
                 if (outcome.reason instanceof ConnectorError && outcome.reason.kind === 'BAD_QUERY') continue;
                 return { agency, status: 'unavailable', reason: reasonFor(agency, requestId, outcome.reason) };

@@ -63,7 +63,8 @@ export const MAX_MESSAGE_CHARS = 300;
 
 /** Shortens quoted input echoed in a message (graphql-js quotes bad variable values) and bounds it. */
 export function boundMessage(message: string): string {
-  const shortened = message.replace(/"((?:[^"\\]|\\.){40,})"/g, (_, inner: string) => `"${inner.slice(0, 20)}…"`);
+  // graphql-js quotes the value it refused after "value", "got" or "found".
+  const shortened = message.replace(/\b(value|got|found) "((?:[^"\\]|\\.){40,})"/gi, (_, word: string, inner: string) => `${word} "${inner.slice(0, 20)}…"`);
   return shortened.length > MAX_MESSAGE_CHARS ? `${shortened.slice(0, MAX_MESSAGE_CHARS - 1)}…` : shortened;
 }
 
@@ -159,8 +160,8 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
 
   async function handleGraphql(req: IncomingMessage, res: ServerResponse, requestId: string, search: string): Promise<void> {
     const address = clientAddress(req, transport.trustProxy);
-    // Per-address limits come before authentication, so a flood costs neither token checks nor audit writes.
-    const overAddress = (await rate.address(address)) ?? (await rate.unauthenticatedBlocked(address));
+    // The per-address limit comes before authentication: a flood costs neither token checks nor audit writes.
+    const overAddress = await rate.address(address);
     if (overAddress) {
       await refuseRate(res, requestId, null, overAddress);
       return;
@@ -170,7 +171,8 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
       actor = await options.authenticator.authenticate(req.headers.authorization);
     } catch (error) {
       const refusal = isGatewayError(error) ? error : new GatewayError('UNAUTHENTICATED', 'The token could not be verified.');
-      // Refused tokens are counted per address first: past the limit they are not audited one by one.
+      // Refused tokens are counted per address before the refusal is audited: past the limit they are
+      // answered 429 and not audited one by one (a valid token from the same address is still served).
       const overUnauthenticated = await rate.unauthenticatedFailure(address);
       if (overUnauthenticated) {
         await refuseRate(res, requestId, null, overUnauthenticated);

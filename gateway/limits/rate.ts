@@ -7,8 +7,9 @@ import type { LimitsConfig } from './config.js';
  * Per-caller limits (rate-limiter-flexible, in memory; each replica counts its own callers):
  * - actor: cost points per actor (issuer, subject) in a window;
  * - address: requests per client address in a window;
- * - unauthenticated: refused tokens per client address in a window, checked before the refusal
- *   is audited, so a flood of bad tokens cannot grow the audit log;
+ * - unauthenticated: refused tokens per client address in a window, counted before the refusal
+ *   is audited, so a flood of bad tokens cannot grow the audit log (valid tokens from the same
+ *   address are still served: a MASH office shares one address);
  * - in flight: requests one actor has running at once, so one caller's work cannot take the
  *   whole event loop from everyone else.
  * A refusal says when to retry. Only the first refusal of a burst is audited: `firstOfBurst`.
@@ -31,8 +32,6 @@ const MAX_TRACKED_BURSTS = 10_000;
 export interface RateLimits {
   /** Counts one request from the address. */
   address(address: string): Promise<RateRefusal | undefined>;
-  /** Whether the address is already over its refused-token limit (nothing is counted). */
-  unauthenticatedBlocked(address: string): Promise<RateRefusal | undefined>;
   /** Counts one refused token from the address. */
   unauthenticatedFailure(address: string): Promise<RateRefusal | undefined>;
   /** Whether the actor has already used its budget for the window (nothing is counted). */
@@ -76,11 +75,6 @@ export function createRateLimits(config: LimitsConfig['rate'], now: () => number
 
   return {
     address: (address) => consume('address', addressLimiter, address, 1),
-    async unauthenticatedBlocked(address) {
-      const state = await unauthenticatedLimiter.get(address);
-      if (state && state.consumedPoints >= config.unauthenticated.points) return refusal('unauthenticated', address, state.msBeforeNext);
-      return undefined;
-    },
     async actorBlocked(key) {
       const state = await actorLimiter.get(key);
       if (state && state.consumedPoints >= config.actor.points) return refusal('actor', key, state.msBeforeNext);

@@ -59,6 +59,19 @@ describe('cross-site request forgery', () => {
     expect(response.status).toBe(405);
   });
 
+  it('refuses a batch of operations in one POST (a JSON array), running none of them', async () => {
+    const before = (await readEvents(t.gateway.store, { limit: 10_000 })).length;
+    const open = { query: 'mutation($i: OpenEnquiryInput!) { openEnquiry(input: $i) { id } }', variables: { i: enquiryInput() } };
+    const response = await fetch(`${t.gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify([open, open, open]),
+    });
+    expect(response.status).toBe(400);
+    const events = await readEvents(t.gateway.store, { limit: 10_000 });
+    expect(events.slice(before).filter((e) => e.operation === 'openEnquiry')).toHaveLength(0);
+  });
+
   it('accepts the same request as JSON (what the console and API clients send)', async () => {
     const response = await fetch(`${t.gateway.url}/graphql`, {
       method: 'POST',

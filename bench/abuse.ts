@@ -20,7 +20,11 @@
  * profile of five agencies costs 5), so they send one profile every BENCH_PACE_MS (600 ms: about
  * 500 points a minute, a busy researcher); the latency of each is measured as before.
  *
- * Options (environment): BENCH_SCENARIO (defaults), BENCH_RUNS (3), BENCH_REQUESTS (profiles per
+ * The attacker either uses all its allowance, honouring Retry-After (BENCH_ATTACK=at-limits, the
+ * default: what the limits are for), or ignores 429 and floods (BENCH_ATTACK=flood: every refusal
+ * is cheap but not free, and only a proxy in front of the gateway can drop such a flood earlier).
+ *
+ * Options (environment): BENCH_ATTACK (at-limits), BENCH_SCENARIO (defaults), BENCH_RUNS (3), BENCH_REQUESTS (profiles per
  * phase; 60 under defaults, 300 otherwise), BENCH_PACE_MS (600 under defaults, 0 otherwise),
  * BENCH_ATTACK_SEARCH_WORKERS (8), BENCH_ATTACK_TOKEN_WORKERS (4).
  */
@@ -36,6 +40,8 @@ import { enquiryInput, LINK, OPEN_ENQUIRY, PROFILE, SEARCH } from '../test/helpe
 
 const scenario = process.env.BENCH_SCENARIO ?? 'defaults';
 if (scenario !== 'defaults' && scenario !== 'no-budget') throw new Error('BENCH_SCENARIO must be defaults or no-budget');
+const attack = process.env.BENCH_ATTACK ?? 'at-limits';
+if (attack !== 'at-limits' && attack !== 'flood') throw new Error('BENCH_ATTACK must be at-limits or flood');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const requests = Number(process.env.BENCH_REQUESTS ?? (scenario === 'defaults' ? 60 : 300));
 const paceMs = Number(process.env.BENCH_PACE_MS ?? (scenario === 'defaults' ? 600 : 0));
@@ -99,7 +105,7 @@ async function researcher(n: number) {
 }
 
 async function withAttacker<T>(body: () => Promise<T>): Promise<{ value: T; attacker: Record<string, number> }> {
-  const child = fork(fileURLToPath(new URL('./abuse-attacker.ts', import.meta.url)), [url, attackerToken, attackerEnquiry, JSON.stringify(searchFor), String(searchWorkers), String(tokenWorkers)], {
+  const child = fork(fileURLToPath(new URL('./abuse-attacker.ts', import.meta.url)), [url, attackerToken, attackerEnquiry, JSON.stringify(searchFor), String(searchWorkers), String(tokenWorkers), attack], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -118,15 +124,15 @@ await researcher(5); // warm-up
 const ratios: number[] = [];
 for (let run = 1; run <= runs; run++) {
   const quiet = await researcher(requests);
-  line({ bench: 'abuse', scenario, run, phase: 'no-attacker', ...quiet });
+  line({ bench: 'abuse', scenario, attack, run, phase: 'no-attacker', ...quiet });
   const { value: attacked, attacker } = await withAttacker(() => researcher(requests));
-  line({ bench: 'abuse', scenario, run, phase: 'attacker', ...attacked, attacker });
+  line({ bench: 'abuse', scenario, attack, run, phase: 'attacker', ...attacked, attacker });
   const ratio = round(attacked.p99Ms / quiet.p99Ms);
   ratios.push(ratio);
-  line({ bench: 'abuse', scenario, run, metric: 'p99-ratio', attackerOverQuiet: ratio, p50Ratio: round(attacked.p50Ms / quiet.p50Ms), target: 2 });
+  line({ bench: 'abuse', scenario, attack, run, metric: 'p99-ratio', attackerOverQuiet: ratio, p50Ratio: round(attacked.p50Ms / quiet.p50Ms), target: 2 });
 }
 const sorted = [...ratios].sort((a, b) => a - b);
-line({ bench: 'abuse', scenario, metric: 'p99-ratio-summary', runs, requests, paceMs, min: sorted[0], median: sorted[Math.floor(sorted.length / 2)], max: sorted.at(-1), target: 2, limits: { cost: limits.cost, rate: limits.rate } });
+line({ bench: 'abuse', scenario, attack, metric: 'p99-ratio-summary', runs, requests, paceMs, min: sorted[0], median: sorted[Math.floor(sorted.length / 2)], max: sorted.at(-1), target: 2, limits: { cost: limits.cost, rate: limits.rate } });
 
 await gateway.close();
 rmSync(dataDir, { recursive: true, force: true });

@@ -117,7 +117,7 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
   const transport = { trustProxy: options.transport?.trustProxy ?? [] };
   const discovery = schemaDiscovery(options.mode ?? 'development');
   const limits = options.limits ?? defaultLimits();
-  const rate = createRateLimits(limits.rate);
+  const rate = createRateLimits(limits.rate, Date.now, limits.cost.max);
   const apollo = new ApolloServer<GatewayContext>({
     schema: withArgumentChecks(createSchema(), limits.input),
     formatError: (formatted, error) => discovery.formatError(formatError(formatted, error)),
@@ -192,6 +192,7 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
     }
 
     const key = actorKey(actor);
+    const ticket = randomUUID();
     // An actor over its budget is refused before the request is parsed, let alone run.
     const overActor = (await rate.actorBlocked(key)) ?? rate.enter(key);
     if (overActor) {
@@ -199,13 +200,13 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
       return;
     }
     try {
-      await executeGraphql(req, res, requestId, search, actor);
+      await executeGraphql(req, res, requestId, search, actor, ticket);
     } finally {
-      rate.leave(key);
+      rate.leave(key, ticket);
     }
   }
 
-  async function executeGraphql(req: IncomingMessage, res: ServerResponse, requestId: string, search: string, actor: GatewayContext['actor']): Promise<void> {
+  async function executeGraphql(req: IncomingMessage, res: ServerResponse, requestId: string, search: string, actor: GatewayContext['actor'], rateTicket: string): Promise<void> {
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -220,7 +221,7 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
         return;
       }
     }
-    const context: GatewayContext = { requestId, actor, services, federation: services.federation.forRequest(requestId) };
+    const context: GatewayContext = { requestId, rateTicket, actor, services, federation: services.federation.forRequest(requestId) };
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
       context: async () => context,
@@ -250,8 +251,14 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
       } else if (url.pathname === '/healthz') {
         sendJson(res, 200, liveness());
       } else if (url.pathname === '/readyz') {
-        const ready = await readiness(services);
-        sendJson(res, ready.status === 'ready' ? 200 : 503, ready);
+        // A readiness check runs a store transaction: it counts against the address like any request.
+        const overAddress = await rate.address(clientAddress(req, transport.trustProxy));
+        if (overAddress) {
+          sendJson(res, 429, errorBody(rateLimitedError(overAddress)), { 'retry-after': String(overAddress.retryAfterSeconds) });
+        } else {
+          const ready = await readiness(services);
+          sendJson(res, ready.status === 'ready' ? 200 : 503, ready);
+        }
       } else if (url.pathname === '/graphql' && (req.method === 'POST' || req.method === 'GET')) {
         await handleGraphql(req, res, requestId, url.search);
       } else if (extraRoutes[url.pathname]) {

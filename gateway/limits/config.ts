@@ -8,31 +8,35 @@ import { z } from 'zod';
  *     query: { maxAliases: 15, maxDepth: 15, maxDirectives: 20, maxTokens: 1000 }
  *     cost: { max: 50 }                          # per request; searchPeople = agencies x search passes
  *     rate:
- *       actor: { points: 600, perSeconds: 60 }    # cost points per actor (issuer, subject)
- *       address: { points: 1200, perSeconds: 60 } # requests per client address
- *       unauthenticated: { points: 20, perSeconds: 60 } # refused tokens per client address
+ *       actor: { points: 600, perSeconds: 60, burst: 100 }    # cost points per actor (issuer, subject)
+ *       address: { points: 1200, perSeconds: 60, burst: 300 } # requests per client address
+ *       unauthenticated: { points: 20, perSeconds: 60, burst: 10 } # refused tokens per client address
  *       inFlightPerActor: 4                       # requests of one actor running at once
  *     input: { maxLength: 200 }                   # default longest string argument
+ *
+ * Each rate is a token bucket: `points` per `perSeconds` refill it continuously, and it holds at most
+ * `burst` (default `points`), so a caller may spend a burst, then runs at the refill rate.
  *
  * The client address is the socket's peer, or the rightmost X-Forwarded-For hop when the peer is
  * one of `http.trustProxy` (the same setting that decides whose x-forwarded-proto is believed).
  */
-const bucket = (points: number, perSeconds: number) =>
+const bucket = (points: number, perSeconds: number, burst: number) =>
   z
     .object({
       points: z.number().int().min(1).max(10_000_000).default(points),
       perSeconds: z.number().int().min(1).max(86_400).default(perSeconds),
+      burst: z.number().int().min(1).max(10_000_000).optional(),
     })
     .strict()
-    .default({ points, perSeconds });
+    .default({ points, perSeconds, burst });
 
 export const LIMIT_DEFAULTS = {
   query: { maxAliases: 15, maxDepth: 15, maxDirectives: 20, maxTokens: 1000 },
   cost: { max: 50 },
   rate: {
-    actor: { points: 600, perSeconds: 60 },
-    address: { points: 1200, perSeconds: 60 },
-    unauthenticated: { points: 20, perSeconds: 60 },
+    actor: { points: 600, perSeconds: 60, burst: 100 },
+    address: { points: 1200, perSeconds: 60, burst: 300 },
+    unauthenticated: { points: 20, perSeconds: 60, burst: 10 },
     inFlightPerActor: 4,
   },
   input: { maxLength: 200 },
@@ -57,9 +61,9 @@ export const limitsConfigSchema = z
       .default({ ...D.cost }),
     rate: z
       .object({
-        actor: bucket(D.rate.actor.points, D.rate.actor.perSeconds),
-        address: bucket(D.rate.address.points, D.rate.address.perSeconds),
-        unauthenticated: bucket(D.rate.unauthenticated.points, D.rate.unauthenticated.perSeconds),
+        actor: bucket(D.rate.actor.points, D.rate.actor.perSeconds, D.rate.actor.burst),
+        address: bucket(D.rate.address.points, D.rate.address.perSeconds, D.rate.address.burst),
+        unauthenticated: bucket(D.rate.unauthenticated.points, D.rate.unauthenticated.perSeconds, D.rate.unauthenticated.burst),
         inFlightPerActor: z.number().int().min(1).max(1000).default(D.rate.inFlightPerActor),
       })
       .strict()
@@ -71,9 +75,11 @@ export const limitsConfigSchema = z
   })
   .strict()
   .superRefine((limits, ctx) => {
-    // One request within the cost limit must fit in the per-actor budget, or nobody could ever run it.
-    if (limits.rate.actor.points < limits.cost.max) {
-      ctx.addIssue({ code: 'custom', path: ['rate', 'actor', 'points'], message: `must be at least cost.max (${limits.cost.max}), or a request within the cost limit could never run` });
+    // One request within the cost limit must fit in the per-actor bucket, or nobody could ever run it.
+    const actorCapacity = limits.rate.actor.burst ?? limits.rate.actor.points;
+    if (actorCapacity < limits.cost.max) {
+      const key = limits.rate.actor.burst === undefined ? 'points' : 'burst';
+      ctx.addIssue({ code: 'custom', path: ['rate', 'actor', key], message: `must be at least cost.max (${limits.cost.max}), or a request within the cost limit could never run` });
     }
   });
 

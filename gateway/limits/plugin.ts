@@ -91,6 +91,8 @@ export function demandControlPlugin(options: { limits: LimitsConfig; rate: RateL
             if (refused.firstOfBurst) await recordRefusal(contextValue, 'rateLimit', rateLimitedError(refused));
             throw rateLimitedGraphQLError(refused);
           }
+          // One actor's expensive requests run one after another (released when the HTTP request ends).
+          if (contextValue.rateTicket !== undefined) await rate.holdCost(key, contextValue.rateTicket, cost);
         },
       };
     },

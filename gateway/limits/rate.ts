@@ -1,13 +1,14 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Actor } from '../auth/index.js';
 import { GatewayError } from '../errors.js';
 import type { LimitsConfig } from './config.js';
+import { TokenBuckets } from './token-bucket.js';
 
 /**
- * Per-caller limits (rate-limiter-flexible, in memory; each replica counts its own callers):
- * - actor: cost points per actor (issuer, subject) in a window;
- * - address: requests per client address in a window;
- * - unauthenticated: refused tokens per client address in a window, counted before the refusal
+ * Per-caller limits, token buckets in memory (each replica counts its own callers): a caller may
+ * spend a burst up to the bucket's capacity, then the refill rate:
+ * - actor: cost points per actor (issuer, subject);
+ * - address: requests per client address;
+ * - unauthenticated: refused tokens per client address, counted before the refusal
  *   is audited, so a flood of bad tokens cannot grow the audit log (valid tokens from the same
  *   address are still served: a MASH office shares one address);
  * - in flight: requests one actor has running at once, so one caller's work cannot take the
@@ -40,15 +41,55 @@ export interface RateLimits {
   actor(key: string, points: number): Promise<RateRefusal | undefined>;
   /** Starts one request of the actor, or refuses it when the actor has too many running. */
   enter(key: string): RateRefusal | undefined;
-  leave(key: string): void;
+  /**
+   * Waits until the actor's requests running hold at most `capacity - cost` points, then holds
+   * `cost` for request `requestId`: one actor's expensive work runs one request after another, not
+   * all at once on the event loop, while cheap requests still run beside each other. Waiting is
+   * bounded by the in-flight cap (at most that many requests of one actor exist at all).
+   */
+  holdCost(key: string, requestId: string, cost: number): Promise<void>;
+  /** Ends one request of the actor, releasing the cost it held. */
+  leave(key: string, requestId?: string): void;
 }
 
-export function createRateLimits(config: LimitsConfig['rate'], now: () => number = Date.now): RateLimits {
-  const limiter = (bucket: { points: number; perSeconds: number }) => new RateLimiterMemory({ points: bucket.points, duration: bucket.perSeconds });
-  const actorLimiter = limiter(config.actor);
-  const addressLimiter = limiter(config.address);
-  const unauthenticatedLimiter = limiter(config.unauthenticated);
+interface HeldCost {
+  held: number;
+  holders: Map<string, number>;
+  waiting: { requestId: string; cost: number; admit: () => void }[];
+}
+
+export function createRateLimits(config: LimitsConfig['rate'], now: () => number = Date.now, costCapacity = 50): RateLimits {
+  const actorBuckets = new TokenBuckets(config.actor, now);
+  const addressBuckets = new TokenBuckets(config.address, now);
+  const unauthenticatedBuckets = new TokenBuckets(config.unauthenticated, now);
   const inFlight = new Map<string, number>();
+  const costs = new Map<string, HeldCost>();
+
+  function admitWaiting(key: string, state: HeldCost): void {
+    while (state.waiting.length > 0) {
+      const next = state.waiting[0]!;
+      if (state.held > 0 && state.held + next.cost > costCapacity) return;
+      state.waiting.shift();
+      state.held += next.cost;
+      state.holders.set(next.requestId, next.cost);
+      next.admit();
+    }
+    if (state.held === 0) costs.delete(key);
+  }
+
+  function release(key: string, requestId: string): void {
+    const state = costs.get(key);
+    const cost = state?.holders.get(requestId);
+    if (!state) return;
+    if (cost !== undefined) {
+      state.holders.delete(requestId);
+      state.held -= cost;
+    } else {
+      // Ended while still waiting (the request was abandoned): it will never run.
+      state.waiting = state.waiting.filter((w) => w.requestId !== requestId);
+    }
+    admitWaiting(key, state);
+  }
   /** kind:key -> when its current burst of refusals ends (ms). */
   const bursts = new Map<string, number>();
 
@@ -63,32 +104,36 @@ export function createRateLimits(config: LimitsConfig['rate'], now: () => number
     return { kind, retryAfterSeconds: Math.ceil(retryMs / 1000), firstOfBurst };
   }
 
-  async function consume(kind: LimitKind, rl: RateLimiterMemory, key: string, points: number): Promise<RateRefusal | undefined> {
-    try {
-      await rl.consume(key, points);
-      return undefined;
-    } catch (error) {
-      if (error instanceof RateLimiterRes) return refusal(kind, key, error.msBeforeNext);
-      throw error;
-    }
+  async function consume(kind: LimitKind, buckets: TokenBuckets, key: string, points: number): Promise<RateRefusal | undefined> {
+    const taken = buckets.take(key, points);
+    return taken.ok ? undefined : refusal(kind, key, taken.msBeforeNext);
   }
 
   return {
-    address: (address) => consume('address', addressLimiter, address, 1),
+    address: (address) => consume('address', addressBuckets, address, 1),
     async actorBlocked(key) {
-      const state = await actorLimiter.get(key);
-      if (state && state.consumedPoints >= config.actor.points) return refusal('actor', key, state.msBeforeNext);
-      return undefined;
+      // Not even the cheapest request (one point) fits: refused before the request is parsed.
+      const wait = actorBuckets.wait(key, 1);
+      return wait > 0 ? refusal('actor', key, wait) : undefined;
     },
-    unauthenticatedFailure: (address) => consume('unauthenticated', unauthenticatedLimiter, address, 1),
-    actor: (key, points) => consume('actor', actorLimiter, key, Math.max(1, Math.min(points, config.actor.points))),
+    unauthenticatedFailure: (address) => consume('unauthenticated', unauthenticatedBuckets, address, 1),
+    actor: (key, points) => consume('actor', actorBuckets, key, Math.max(1, points)),
     enter(key) {
       const running = inFlight.get(key) ?? 0;
       if (running >= config.inFlightPerActor) return refusal('in-flight', key, 1000);
       inFlight.set(key, running + 1);
       return undefined;
     },
-    leave(key) {
+    holdCost(key, requestId, cost) {
+      const state: HeldCost = costs.get(key) ?? { held: 0, holders: new Map(), waiting: [] };
+      costs.set(key, state);
+      return new Promise<void>((admit) => {
+        state.waiting.push({ requestId, cost: Math.max(1, Math.min(cost, costCapacity)), admit });
+        admitWaiting(key, state);
+      });
+    },
+    leave(key, requestId) {
+      if (requestId !== undefined) release(key, requestId);
       const running = (inFlight.get(key) ?? 1) - 1;
       if (running <= 0) inFlight.delete(key);
       else inFlight.set(key, running);

@@ -114,3 +114,37 @@ describe('oversight that cannot be blinded', () => {
     expect(invalid.body.errors[0]).toMatchObject({ extensions: { code: 'BAD_INPUT', field: 'value' } });
   });
 });
+
+describe('subject access from a UPN', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ agencies: ['health', 'education'] });
+  });
+  afterAll(async () => t?.close());
+
+  it("answers from the child's UPN with the search that showed them at the school's records, and refuses a malformed UPN", async () => {
+    const researcher = await t.token();
+    const ig = await t.token({ sub: 'ig-1', name: 'Ira Governance', agency: 'local-authority', roles: ['ig-officer'] });
+    const { county } = t.gateway.sandbox!;
+    const child = county.featured.child;
+    const upn = [...county.truth.education].find(([, personId]) => personId === child.id)?.[0];
+    expect(upn).toEqual(expect.any(String));
+    const enquiryId = (await t.graphql(OPEN_ENQUIRY, { input: enquiryInput() }, researcher)).body.data.openEnquiry.id;
+    const search = (await t.graphql(SEARCH, { enquiryId, query: { family: child.family, given: child.given[0], birthDate: child.birthDate } }, researcher)).body.data.searchPeople;
+    const shownAtSchool = search.agencies.find((a: any) => a.agency === 'education').people.map((p: any) => p.personId);
+    expect(shownAtSchool.length).toBeGreaterThan(0);
+
+    const QUERY = `query($kind: PersonIdentifierKind!, $value: String!) { whoAccessedByIdentifier(kind: $kind, value: $value) {
+      persons { agency personId via } accesses { eventId operation persons { agency personId } } } }`;
+    const answer = await t.graphql(QUERY, { kind: 'UPN', value: upn }, ig);
+    expect(answer.body.errors).toBeUndefined();
+    const report = answer.body.data.whoAccessedByIdentifier;
+    const atSchool = report.persons.filter((p: any) => p.agency === 'education');
+    expect(atSchool).toEqual([expect.objectContaining({ via: 'identifier' })]);
+    expect(shownAtSchool).toContain(atSchool[0].personId);
+    expect(report.accesses.find((e: any) => e.eventId === search.auditEventId)?.operation).toBe('searchPeople');
+
+    const malformed = await t.graphql(QUERY, { kind: 'UPN', value: 'X123' }, ig);
+    expect(malformed.body.errors[0]).toMatchObject({ extensions: { code: 'BAD_INPUT', field: 'value' } });
+  });
+});

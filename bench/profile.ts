@@ -15,7 +15,7 @@ import type { Connector } from '../connectors/sdk/index.js';
 import { startGateway } from '../gateway/app.js';
 import { configFromDocument } from '../gateway/config.js';
 import { SCHEMA_PATH } from '../gateway/resolvers/index.js';
-import { enquiryInput, LINK, OPEN_ENQUIRY, PROFILE, SEARCH } from '../test/helpers/gateway.js';
+import { enquiryInput, LINK, OPEN_ENQUIRY, PROFILE, RELAXED_RATE_LIMITS, SEARCH } from '../test/helpers/gateway.js';
 import { runLoad } from './load.js';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 2000);
@@ -23,7 +23,9 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const dataDir = mkdtempSync(join(tmpdir(), 'mash-bench-'));
 
 const config = configFromDocument(
-  { auth: { demoIssuer: true }, sandbox: { enabled: true, seed: 1, households: 200, healthPort: 0, policePort: 0 }, connectors: [{ kind: 'health', timeoutMs: 5000 }] },
+  // The gateway's own overhead per request, not its rate limits (bench:abuse measures those): one
+  // client here sends far more than a user's budget.
+  { auth: { demoIssuer: true }, sandbox: { enabled: true, seed: 1, households: 200, healthPort: 0, policePort: 0 }, connectors: [{ kind: 'health', timeoutMs: 5000 }], limits: RELAXED_RATE_LIMITS },
   join(process.cwd(), 'mash-gateway.config.yaml'),
   { PORT: 0, HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: undefined, LOG_LEVEL: 'silent', MASH_CONFIG: 'unused', SHUTDOWN_GRACE_MS: 5000 },
 );

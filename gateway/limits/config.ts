@@ -8,7 +8,7 @@ import { z } from 'zod';
  *     query: { maxAliases: 15, maxDepth: 15, maxDirectives: 20, maxTokens: 1000 }
  *     cost: { max: 50 }                          # per request; searchPeople = agencies x search passes
  *     rate:
- *       actor: { points: 600, perSeconds: 60, burst: 100 }    # cost points per actor (issuer, subject)
+ *       actor: { points: 600, perSeconds: 60, burst: 200 }    # cost points per actor (issuer, subject)
  *       address: { points: 1200, perSeconds: 60, burst: 300 } # requests per client address
  *       unauthenticated: { points: 20, perSeconds: 60, burst: 10 } # refused tokens per client address
  *       inFlightPerActor: 4                       # requests of one actor running at once
@@ -34,7 +34,7 @@ export const LIMIT_DEFAULTS = {
   query: { maxAliases: 15, maxDepth: 15, maxDirectives: 20, maxTokens: 1000 },
   cost: { max: 50 },
   rate: {
-    actor: { points: 600, perSeconds: 60, burst: 100 },
+    actor: { points: 600, perSeconds: 60, burst: 200 },
     address: { points: 1200, perSeconds: 60, burst: 300 },
     unauthenticated: { points: 20, perSeconds: 60, burst: 10 },
     inFlightPerActor: 4,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEvents, type RecordedEvent } from '../../gateway/audit/index.js';
 import { startGateway, type Gateway } from '../../gateway/app.js';
 import { configFromDocument } from '../../gateway/config.js';
-import { RESEARCHER, enquiryInput, OPEN_ENQUIRY, PROFILE } from '../helpers/gateway.js';
+import { RESEARCHER, RELAXED_RATE_LIMITS, enquiryInput, OPEN_ENQUIRY, PROFILE } from '../helpers/gateway.js';
 
 /**
  * Item 3 of the identity issue, end to end over HTTP on the synthetic county of the README
@@ -55,6 +55,8 @@ async function startCounty(): Promise<County> {
       auth: { demoIssuer: true },
       sandbox: { enabled: true, seed: 1, households: 80, healthPort: 0, policePort: 0 },
       connectors: AGENCIES.map((kind) => ({ kind, timeoutMs: 3000 })),
+      // Not a test of rate limits: it searches more in seconds than a researcher would in minutes.
+      limits: RELAXED_RATE_LIMITS,
     },
     join(process.cwd(), 'mash-gateway.config.yaml'),
     { PORT: 0, HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: undefined, LOG_LEVEL: 'silent', MASH_CONFIG: 'unused', SHUTDOWN_GRACE_MS: 5000 },

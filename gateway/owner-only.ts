@@ -45,46 +45,27 @@ async function makeDirectories(path: string): Promise<void> {
  * is skipped. A missing `root` is nothing to do.
  */
 export async function tightenOwnerOnly(root: string): Promise<void> {
-  let info;
-  try {
-    info = await lstat(root);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
-  await tightenEntry(root, info);
+  const info = await unlessVanished(lstat(root));
+  if (info) await tightenEntry(root, info);
 }
 
 async function tightenEntry(path: string, info: { isDirectory(): boolean; isFile(): boolean; mode: number }): Promise<void> {
-  if (info.isDirectory()) {
-    if ((info.mode & 0o077) !== 0) await ignoreVanished(chmod(path, info.mode & 0o700));
-    let names: string[];
-    try {
-      names = await readdir(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    for (const name of names) {
-      const child = join(path, name);
-      let childInfo;
-      try {
-        childInfo = await lstat(child);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw error;
-      }
-      await tightenEntry(child, childInfo);
-    }
-  } else if (info.isFile()) {
-    if ((info.mode & 0o077) !== 0) await ignoreVanished(chmod(path, info.mode & 0o700));
+  if (!info.isDirectory() && !info.isFile()) return;
+  if ((info.mode & 0o077) !== 0) await unlessVanished(chmod(path, info.mode & 0o700));
+  if (!info.isDirectory()) return;
+  for (const name of (await unlessVanished(readdir(path))) ?? []) {
+    const child = join(path, name);
+    const childInfo = await unlessVanished(lstat(child));
+    if (childInfo) await tightenEntry(child, childInfo);
   }
 }
 
-async function ignoreVanished(work: Promise<void>): Promise<void> {
+/** The result of `work`, or undefined when what it touched was removed meanwhile (ENOENT). */
+async function unlessVanished<T>(work: Promise<T>): Promise<T | undefined> {
   try {
-    await work;
+    return await work;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
 }

@@ -14,6 +14,7 @@ import { searchPasses } from '../identity/search-passes.js';
  *   accessLog              one point per 25 events asked for (`first`)
  *   auditAnomalies         20 (a scan of the whole window)
  *   whoAccessed, accessNotifications  10 (a scan of the log)
+ *   whoAccessedByIdentifier  agencies + 10 (an identifier lookup at every agency, then a scan)
  *   any other root field   1; fields below the root cost nothing of their own
  */
 export const SCAN_COST = { auditAnomalies: 20, whoAccessed: 10, accessNotifications: 10 } as const;
@@ -44,6 +45,8 @@ export function costEstimator(agencyCount: () => number): ComplexityEstimator {
       case 'profile':
       case 'agencies':
         return agencies + childComplexity;
+      case 'whoAccessedByIdentifier':
+        return agencies + SCAN_COST.whoAccessed + childComplexity;
       case 'accessLog': {
         const first = typeof args.first === 'number' && args.first > 0 ? args.first : 50;
         return Math.ceil(first / PAGE_SIZE_PER_POINT) + childComplexity;

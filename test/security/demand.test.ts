@@ -86,13 +86,14 @@ describe('query shape and cost rules', () => {
     expect(validate(schema, document, queryShapeRules(limits.query))).toEqual([]);
   });
 
-  it('costs a search by agencies x search passes, a profile by agencies, a page of the access log by its size, an anomaly scan as 20', () => {
+  it('costs a search by agencies x search passes, a profile by agencies, a page of the access log by its size, an anomaly scan as 20, a lookup by identifier by agencies and scan', () => {
     const cost = (query: string, agencies = 5) => requestCost(schema, parse(query), undefined, undefined, () => agencies);
     expect(cost('{ searchPeople(enquiryId: "e", query: { nhsNumber: "9434765919" }) { auditEventId } }')).toBe(5);
     expect(cost('{ searchPeople(enquiryId: "e", query: { family: "Smith", given: "Amy", birthDate: "2015-03-04" }) { auditEventId } }')).toBe(25);
     expect(cost('{ profile(enquiryId: "e", subjectId: "s") { auditEventId } }', 3)).toBe(3);
     expect(cost('{ accessLog(first: 500) { endCursor } }')).toBe(20);
     expect(cost('{ auditAnomalies(from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z") { kind } }')).toBe(20);
+    expect(cost('{ whoAccessedByIdentifier(kind: NHS_NUMBER, value: "9434765919") { persons { agency } } }')).toBe(15);
     expect(cost('{ me { id } enquiries { id } }')).toBe(2);
   });
 });

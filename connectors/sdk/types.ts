@@ -178,7 +178,7 @@ export interface ConnectorHealth {
  * A connector is a plain object: a manifest and a few async methods. It never imports the
  * gateway; timeouts, retries and circuit breaking wrap it from outside.
  */
-export interface Connector {
+export interface Connector extends Partial<HouseholdCapability> {
   readonly manifest: ConnectorManifest;
   /** Persons matching the query. An empty array means no record; an error means unavailable. */
   searchPersons(query: PersonQuery, ctx: CallContext): Promise<SourcePerson[]>;
@@ -209,4 +209,67 @@ export class ConnectorError extends Error {
     this.kind = kind;
     this.rejectedInput = kind === 'BAD_QUERY' && options?.rejectedInput === true;
   }
+}
+
+/**
+ * Household (optional capability). How an agency records that two persons belong together: at
+ * the same address (UPRN first, then the agency's normalised address), or as related persons
+ * (FHIR RelatedPerson, police POLE person links, housing tenancy members, social care family).
+ */
+export const HOUSEHOLD_BASES = ['same-address', 'related-person'] as const;
+export type HouseholdBasis = (typeof HOUSEHOLD_BASES)[number];
+
+/**
+ * The relationship vocabulary connectors map their own codes into (from the member's side:
+ * `parent` means the member is a parent of the person asked about).
+ */
+export const HOUSEHOLD_RELATIONSHIPS = [
+  'parent',
+  'step-parent',
+  'carer',
+  'partner-of-parent',
+  'sibling',
+  'child',
+  'partner',
+  'other-relative',
+  'tenancy-member',
+  'household-member',
+  'associate',
+  'unknown',
+] as const;
+export type HouseholdRelationship = (typeof HOUSEHOLD_RELATIONSHIPS)[number];
+
+/** One person an agency places with the person asked about, and why. */
+export interface HouseholdMember {
+  /** The member as the agency holds them (their identity, category `<agency>.identity`). */
+  person: SourcePerson;
+  basis: HouseholdBasis;
+  relationship: HouseholdRelationship;
+  /** The agency's own term for the relationship, e.g. `MTH` or `Joint tenant`. */
+  agencyRelationship?: string;
+  /** For `same-address`: the address both are recorded at. */
+  address?: Address;
+  /** The record that says so (the RelatedPerson, person link, tenancy or family record). */
+  provenance: Provenance;
+}
+
+/** An address search: a UPRN, or a first line with a postcode. */
+export interface AddressQuery {
+  uprn?: string;
+  line1?: string;
+  postalCode?: string;
+}
+
+/** The optional household and person-lookup methods a connector may add to `Connector`. */
+export interface HouseholdCapability {
+  /**
+   * Persons the agency records with this person: at the same current address or as related
+   * persons. The person asked about is not among them. A person the agency does not hold maps to
+   * an empty array (or is absent).
+   */
+  householdOf(personIds: readonly string[], ctx: CallContext): Promise<Map<string, HouseholdMember[]>>;
+  /** Persons the agency records at an address (current addresses only). */
+  personsAtAddress(address: AddressQuery, ctx: CallContext): Promise<SourcePerson[]>;
+  /** Persons by the agency's own ids (for comparing what agencies hold about a linked person). */
+  fetchPersons(personIds: readonly string[], ctx: CallContext): Promise<Map<string, SourcePerson>>;
 }

@@ -22,6 +22,7 @@ import { GatewayError, badInput } from '../errors.js';
 import { NHS_NUMBER_SYSTEM, normaliseNhsNumber } from '../identity/index.js';
 import type { GatewayContext } from './context.js';
 import { oversightQueries } from './oversight.js';
+import { workspaceResolvers } from './workspace/index.js';
 
 export type { GatewayContext } from './context.js';
 
@@ -394,5 +395,5 @@ export const resolvers = {
 };
 
 export function createSchema() {
-  return makeExecutableSchema({ typeDefs: readFileSync(SCHEMA_PATH, 'utf8'), resolvers });
+  return makeExecutableSchema({ typeDefs: readFileSync(SCHEMA_PATH, 'utf8'), resolvers: [resolvers, ...workspaceResolvers] });
 }

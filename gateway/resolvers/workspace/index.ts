@@ -1,0 +1,16 @@
+import { chronologyResolvers } from './chronology.js';
+import { decisionResolvers } from './decision.js';
+import { householdResolvers } from './household.js';
+import { notificationsResolvers } from './notifications.js';
+import { precisResolvers } from './precis.js';
+import { queueResolvers } from './queue.js';
+
+/** The workspace areas' resolvers, merged with the core ones by createSchema. */
+export const workspaceResolvers = [
+  queueResolvers,
+  decisionResolvers,
+  chronologyResolvers,
+  householdResolvers,
+  precisResolvers,
+  notificationsResolvers,
+];

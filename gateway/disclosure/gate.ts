@@ -1,4 +1,4 @@
-import type { AgencyContact, PersonField, SourcePerson, SourceRecord } from '../../connectors/sdk/index.js';
+import type { AgencyContact, HouseholdMember, PersonField, SourcePerson, SourceRecord } from '../../connectors/sdk/index.js';
 import { decide, describeScope, inScope, scopeStart, type CategoryDecision, type PolicyAbility } from '../../policies/index.js';
 import type { AuditDecision } from '../audit/types.js';
 import type { Band, FieldReason, PairScore } from '../identity/types.js';
@@ -22,6 +22,22 @@ export type AgencyAnswer =
 export type PersonAnswer =
   | { agency: string; status: 'answered'; persons: SourcePerson[]; contact: AgencyContact }
   | { agency: string; status: 'unavailable'; reason: string };
+
+/** An agency whose connector lacks an optional method (the household capability): nothing was asked. */
+export type NotSupportedAnswer = { agency: string; status: 'not-supported'; reason: string };
+
+/** Who each agency records with the linked persons (`of`: the linked person id asked about). */
+export type HouseholdAnswer =
+  | { agency: string; status: 'answered'; members: { of: string; member: HouseholdMember }[]; contact: AgencyContact }
+  | { agency: string; status: 'unavailable'; reason: string }
+  | NotSupportedAnswer
+  | { agency: string; status: 'not-linked' };
+
+/** The persons each agency records at an address. */
+export type AddressAnswer = PersonAnswer | NotSupportedAnswer;
+
+/** The linked persons' identity as each agency holds it (fetchPersons). */
+export type LinkedPersonAnswer = PersonAnswer | NotSupportedAnswer | { agency: string; status: 'not-linked' };
 
 export type AgencyStatus = 'RECORDS' | 'NO_RECORD' | 'UNAVAILABLE';
 

@@ -1,14 +1,17 @@
 import DataLoader from 'dataloader';
 import {
   ConnectorError,
+  type AddressQuery,
   type CallContext,
   type Connector,
   type ConnectorManifest,
+  type HouseholdCapability,
+  type HouseholdMember,
   type PersonQuery,
   type SourcePerson,
   type SourceRecord,
 } from '../../connectors/sdk/index.js';
-import type { AgencyAnswer, PersonAnswer } from '../disclosure/gate.js';
+import type { AddressAnswer, AgencyAnswer, HouseholdAnswer, LinkedPersonAnswer, PersonAnswer } from '../disclosure/gate.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import {
@@ -64,8 +67,8 @@ export function createFederation(connectors: readonly Connector[], options: Fede
   );
   const resilienceOf = (agency: string): AgencyResilience => resilience.get(agency)!;
 
-  /** Both reads are idempotent, so both may be retried on a transient failure. */
-  async function call<T>(connector: Connector, requestId: string, operation: 'searchPersons' | 'fetchRecords', run: (ctx: CallContext) => Promise<T>): Promise<T> {
+  /** Every read is idempotent, so each may be retried on a transient failure. */
+  async function call<T>(connector: Connector, requestId: string, operation: 'searchPersons' | 'fetchRecords' | keyof HouseholdCapability, run: (ctx: CallContext) => Promise<T>): Promise<T> {
     const agency = connector.manifest.agency;
     const started = performance.now();
     let attempts = 0;
@@ -102,6 +105,15 @@ export function createFederation(connectors: readonly Connector[], options: Fede
     options.logger.error({ requestId, agency, errorName: (error as Error)?.name }, 'connector failed unexpectedly');
     return `${agency} failed unexpectedly; the gateway's operators have been alerted.`;
   }
+
+  /**
+   * An agency whose connector does not offer a household method answers `not-supported`: a
+   * status of its own, neither an error nor silence (the researcher must know nothing was asked).
+   */
+  const notSupported = (agency: string, method: keyof HouseholdCapability) =>
+    ({ agency, status: 'not-supported', reason: `${agency}'s connector does not offer ${method} (the optional household capability); nothing was asked of it.` }) as const;
+  const supports = <M extends keyof HouseholdCapability>(connector: Connector, method: M): connector is Connector & Pick<HouseholdCapability, M> =>
+    typeof connector[method] === 'function';
 
   return {
     agencies: (): string[] => [...byAgency.keys()],
@@ -163,6 +175,78 @@ export function createFederation(connectors: readonly Connector[], options: Fede
                 return { agency, status: 'unavailable', reason: reasonFor(agency, requestId, outcome.reason) };
               }
               return { agency, status: 'answered', persons: [...persons.values()], contact: connector.manifest.contact };
+            }),
+          );
+        },
+
+        /**
+         * Household capability: who each agency records with the linked persons (same address or
+         * related persons). Same resilience as every read; `not-linked` where the agency holds no
+         * linked person, `not-supported` where its connector lacks the method.
+         */
+        async householdOf(links: readonly SubjectLinkRef[]): Promise<HouseholdAnswer[]> {
+          return Promise.all(
+            [...byAgency.values()].map(async (connector): Promise<HouseholdAnswer> => {
+              const agency = connector.manifest.agency;
+              const personIds = [...new Set(links.filter((l) => l.agency === agency).map((l) => l.personId))];
+              if (personIds.length === 0) return { agency, status: 'not-linked' };
+              if (!supports(connector, 'householdOf')) return notSupported(agency, 'householdOf');
+              try {
+                const found = await call(connector, requestId, 'householdOf', (ctx) => connector.householdOf(personIds, ctx));
+                const members: { of: string; member: HouseholdMember }[] = [];
+                for (const personId of personIds) for (const member of found.get(personId) ?? []) members.push({ of: personId, member });
+                return { agency, status: 'answered', members, contact: connector.manifest.contact };
+              } catch (error) {
+                if (error instanceof ConnectorError && error.rejectedInput) throw rejectedInput(agency, error);
+                return { agency, status: 'unavailable', reason: reasonFor(agency, requestId, error) };
+              }
+            }),
+          );
+        },
+
+        /**
+         * Household capability: the persons each agency records at any of the addresses (current
+         * addresses only), one entry per agency person id. As with search passes, an agency is
+         * unavailable if any address search failed; one that cannot search on the fields given
+         * (BAD_QUERY) holds nothing findable by them.
+         */
+        async personsAtAddress(addresses: readonly AddressQuery[]): Promise<AddressAnswer[]> {
+          return Promise.all(
+            [...byAgency.values()].map(async (connector): Promise<AddressAnswer> => {
+              const agency = connector.manifest.agency;
+              if (!supports(connector, 'personsAtAddress')) return notSupported(agency, 'personsAtAddress');
+              const outcomes = await Promise.allSettled(addresses.map((address) => call(connector, requestId, 'personsAtAddress', (ctx) => connector.personsAtAddress(address, ctx))));
+              const persons = new Map<string, SourcePerson>();
+              for (const outcome of outcomes) {
+                if (outcome.status === 'fulfilled') {
+                  for (const person of outcome.value) if (!persons.has(person.personId)) persons.set(person.personId, person);
+                  continue;
+                }
+                if (outcome.reason instanceof ConnectorError && outcome.reason.rejectedInput) throw rejectedInput(agency, outcome.reason);
+                if (outcome.reason instanceof ConnectorError && outcome.reason.kind === 'BAD_QUERY') continue;
+                return { agency, status: 'unavailable', reason: reasonFor(agency, requestId, outcome.reason) };
+              }
+              return { agency, status: 'answered', persons: [...persons.values()], contact: connector.manifest.contact };
+            }),
+          );
+        },
+
+        /** Household capability: the linked persons' identity as each agency holds it now (for conflicts). */
+        async fetchPersons(links: readonly SubjectLinkRef[]): Promise<LinkedPersonAnswer[]> {
+          return Promise.all(
+            [...byAgency.values()].map(async (connector): Promise<LinkedPersonAnswer> => {
+              const agency = connector.manifest.agency;
+              const personIds = [...new Set(links.filter((l) => l.agency === agency).map((l) => l.personId))];
+              if (personIds.length === 0) return { agency, status: 'not-linked' };
+              if (!supports(connector, 'fetchPersons')) return notSupported(agency, 'fetchPersons');
+              try {
+                const found = await call(connector, requestId, 'fetchPersons', (ctx) => connector.fetchPersons(personIds, ctx));
+                const persons = personIds.flatMap((id) => (found.has(id) ? [found.get(id)!] : []));
+                return { agency, status: 'answered', persons, contact: connector.manifest.contact };
+              } catch (error) {
+                if (error instanceof ConnectorError && error.rejectedInput) throw rejectedInput(agency, error);
+                return { agency, status: 'unavailable', reason: reasonFor(agency, requestId, error) };
+              }
             }),
           );
         },

@@ -8,7 +8,8 @@
  *   export const connector: Connector  (or a default export of one)
  * The factory gets `--options` (JSON, default `{}`), as the gateway passes a config entry's `options`.
  * and the samples to check it with, as an object or a (possibly async) function returning one:
- *   export const conformance = { samples: { identifiers, demographics, knownPersonIds, unknownPersonId }, timeoutMs?, faults? }
+ *   export const conformance = { samples: { identifiers, demographics, knownPersonIds, unknownPersonId, household? }, timeoutMs?, faults? }
+ * (`household`, for a connector with the household capability: person id -> expected member ids.)
  * The connector's `close()` is called when the check ends, so a module may start a test system
  * in `createConnector()` and stop it there.
  *
@@ -33,6 +34,8 @@ export const CONNECTOR_USAGE = `Usage: mash-gateway connector check <module-or-p
 Runs the connector conformance kit against a connector module. The module exports
 createConnector(options) (or \`connector\`, or a default export) returning a Connector, and
 \`conformance\` = { samples: { identifiers, demographics, knownPersonIds, unknownPersonId } }.
+A connector with the household capability is checked on it too; samples.household
+(person id -> ids of members expected in their household) checks a known household is found.
   --options JSON  passed to createConnector, as the gateway passes a config entry's options
   --json          print the report as JSON
   --timeout MS    how long one connector call may take (default: the module's

@@ -16,13 +16,21 @@
  *   and a call aborted mid-flight either finishes or rejects with TIMEOUT, promptly;
  * - errors: every failure the suite saw was a ConnectorError; with `faults`, each injected fault
  *   (a 5xx, a malformed payload, ...) is reported with the expected ConnectorError kind;
- * - `health()`, when declared, reports rather than throws.
+ * - `health()`, when declared, reports rather than throws;
+ * - the household capability, when declared (all three of householdOf, personsAtAddress and
+ *   fetchPersons): members are SourcePersons of this agency, never the person asked about, with a
+ *   basis and relationship from the vocabularies, same-address members carrying the address; an
+ *   unknown person has no household; fetchPersons answers only the ids asked for; an empty address
+ *   query is refused (BAD_QUERY, rejectedInput) rather than answering the whole system; an address
+ *   the agency holds finds its resident; with `samples.household`, each known household is found.
  *
  * Reasons name ids, keys and codes, never names, birth dates or identifier values: the kit may
  * be pointed at a real system's test environment.
  */
 import {
   ConnectorError,
+  HOUSEHOLD_BASES,
+  HOUSEHOLD_RELATIONSHIPS,
   ORGANISATION_SYSTEMS,
   PERSON_FIELDS,
   RECORD_FIELDS,
@@ -33,10 +41,12 @@ import {
   type Connector,
   type ConnectorErrorKind,
   type ConnectorManifest,
+  type HouseholdMember,
   type PersonIdentifier,
   type PersonQuery,
   type SourcePerson,
   type SourceRecord,
+  type AddressQuery,
 } from './types.js';
 
 /** Known data in the system under test, which the suite searches and fetches. */
@@ -49,6 +59,12 @@ export interface ConformanceSamples {
   knownPersonIds?: string[];
   /** A well-formed id of no one. Default `conformance-no-such-person`. */
   unknownPersonId?: string;
+  /**
+   * Household fixture, for a connector with the household capability: agency-local person id ->
+   * agency-local ids of persons the agency is known to record with them (same address or related).
+   * Every expected member must be among `householdOf`'s members (more may be found).
+   */
+  household?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -108,6 +124,8 @@ const ADDRESS_KEYS: readonly string[] = ['line1', 'line2', 'city', 'postalCode',
 const CONTACT_KEYS: readonly string[] = ['name', 'organisation', 'phone', 'email'];
 const RECORD_KEYS: readonly string[] = ['kind', 'agency', 'category', 'tier', 'personId', 'provenance', 'fields'];
 const PROVENANCE_KEYS: readonly string[] = ['system', 'recordId', 'asOf', 'organisation'];
+const MEMBER_KEYS: readonly string[] = ['person', 'basis', 'relationship', 'agencyRelationship', 'address', 'provenance'];
+const HOUSEHOLD_METHODS = ['householdOf', 'personsAtAddress', 'fetchPersons'] as const;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isText = (value: unknown): value is string => typeof value === 'string' && value.trim().length > 0;
@@ -306,6 +324,38 @@ function recordProblems(record: unknown, key: string, categories: ReadonlyMap<st
     if (nonCanonical.length > 0) problems.push(`${at}: ${list(nonCanonical)} not in RECORD_FIELDS`);
     if (undeclared.length > 0 && category) problems.push(`${at}: ${list(undeclared)} not declared for ${category.id}`);
   }
+  return problems;
+}
+
+// ---- household -------------------------------------------------------------------------------
+
+/** An address that can be searched: a UPRN, or a first line with a postcode. */
+function searchable(address: unknown): address is Record<string, string> {
+  return isObject(address) && (isText(address.uprn) || (isText(address.line1) && isText(address.postalCode)));
+}
+
+function memberProblems(member: unknown, askedId: string, manifest: ConnectorManifest, where: string): string[] {
+  if (!isObject(member)) return [`${where} is not an object`];
+  const problems: string[] = [];
+  const personId = isObject(member.person) && isText(member.person.personId) ? member.person.personId : undefined;
+  const at = personId ? `${where} (member ${quote(personId)})` : where;
+  for (const key of unknownKeys(member, MEMBER_KEYS)) problems.push(`${at}: non-canonical key ${quote(key)}`);
+  problems.push(...personProblems(member.person, manifest, `${where} person`));
+  if (personId === askedId) problems.push(`${at}: the person asked about is listed as their own household member`);
+  if (!(HOUSEHOLD_BASES as readonly unknown[]).includes(member.basis)) problems.push(`${at}: basis ${quote(String(member.basis))} is not one of ${HOUSEHOLD_BASES.join(', ')}`);
+  if (!(HOUSEHOLD_RELATIONSHIPS as readonly unknown[]).includes(member.relationship)) {
+    problems.push(`${at}: relationship ${quote(String(member.relationship))} is not in HOUSEHOLD_RELATIONSHIPS`);
+  }
+  if (member.agencyRelationship !== undefined && !isText(member.agencyRelationship)) problems.push(`${at}: agencyRelationship must be a non-empty string`);
+  if (member.address !== undefined) {
+    if (!isObject(member.address)) problems.push(`${at}: address is not an object`);
+    else {
+      for (const key of unknownKeys(member.address, ADDRESS_KEYS)) problems.push(`${at}: address has non-canonical key ${quote(key)}`);
+      if (Object.values(member.address).some((v) => v !== undefined && typeof v !== 'string')) problems.push(`${at}: address values must be strings`);
+    }
+  }
+  if (member.basis === 'same-address' && !searchable(member.address)) problems.push(`${at}: a same-address member must carry the address (a UPRN, or line1 and postalCode)`);
+  problems.push(...provenanceProblems(member.provenance, at));
   return problems;
 }
 
@@ -603,6 +653,180 @@ export async function checkConnector(connector: Connector, options: ConformanceO
     record('fetch.unknown-person', title, problems, 'answered no records');
   }
 
+  // ---- household (optional capability)
+  const declaredMethods = HOUSEHOLD_METHODS.filter((m) => typeof (connector as unknown as Record<string, unknown>)[m] === 'function');
+  const household = declaredMethods.length === HOUSEHOLD_METHODS.length ? (connector as Connector & Required<Pick<Connector, (typeof HOUSEHOLD_METHODS)[number]>>) : undefined;
+  record(
+    'household.declared',
+    'The household capability (optional) is declared whole: householdOf, personsAtAddress and fetchPersons',
+    declaredMethods.length === 0 || household ? [] : [`declares ${declaredMethods.join(', ')} but not ${HOUSEHOLD_METHODS.filter((m) => !declaredMethods.includes(m)).join(', ')}: declare all three or none`],
+    household ? 'declared: the household checks follow' : 'not declared (optional): no household checks',
+  );
+  if (household) {
+    const fixture = samples.household ?? {};
+    const fixtureIds = Object.keys(fixture);
+    const askIds = [...new Set([...fixtureIds, ...known])];
+    const households = new Map<string, HouseholdMember[]>();
+    {
+      const title = 'householdOf answers, for the ids asked, members that are this agency’s SourcePersons with a basis, relationship and provenance';
+      const problems: string[] = [];
+      let members = 0;
+      const bases = new Set<string>();
+      if (askIds.length === 0) problems.push('needs samples.knownPersonIds or samples.household to ask about');
+      else {
+        const outcome = await invoke('householdOf', (ctx) => household.householdOf(askIds, ctx));
+        if (outcome.settled !== 'value') problems.push(outcomeProblem(`householdOf of ${askIds.length} ids`, outcome));
+        else if (!(outcome.value instanceof Map)) problems.push('householdOf must answer a Map keyed by person id');
+        else {
+          for (const [key, list] of outcome.value) {
+            if (!askIds.includes(key)) problems.push(`the answer has a key ${quote(String(key))} that was not asked for`);
+            else if (!Array.isArray(list)) problems.push(`the entry for ${quote(key)} is not a list`);
+            else {
+              households.set(key, list);
+              const seen = new Set<string>();
+              for (const [i, member] of list.entries()) {
+                members++;
+                problems.push(...memberProblems(member, key, manifest, `household of ${quote(key)}[${i}]`));
+                if (isObject(member)) {
+                  bases.add(String(member.basis));
+                  const dedupe = `${isObject(member.person) ? String(member.person.personId) : '?'}|${String(member.basis)}|${String(member.relationship)}`;
+                  if (seen.has(dedupe)) problems.push(`household of ${quote(key)}: member ${quote(dedupe.split('|')[0]!)} is listed twice with the same basis and relationship`);
+                  seen.add(dedupe);
+                }
+              }
+            }
+          }
+        }
+      }
+      record('household.members', title, grouped(problems, 'members'), `${members} member(s) for ${askIds.length} person(s) (bases seen: ${[...bases].sort().join(', ') || 'none'})`);
+    }
+
+    {
+      const title = 'householdOf of an unknown person answers no members, not an error, even in a batch';
+      const problems: string[] = [];
+      const alone = await invoke('householdOf', (ctx) => household.householdOf([unknownPersonId], ctx));
+      if (alone.settled !== 'value') problems.push(outcomeProblem(`householdOf of unknown id ${quote(unknownPersonId)}`, alone));
+      else if (!(alone.value instanceof Map)) problems.push('householdOf of an unknown id did not answer a Map');
+      else if ((alone.value.get(unknownPersonId) ?? []).length > 0) problems.push(`unknown id ${quote(unknownPersonId)} came back with household members`);
+      const first = askIds[0];
+      if (first !== undefined && problems.length === 0) {
+        const mixed = await invoke('householdOf', (ctx) => household.householdOf([first, unknownPersonId], ctx));
+        if (mixed.settled !== 'value') problems.push(outcomeProblem('householdOf of a known and an unknown id', mixed));
+        else if (!(mixed.value instanceof Map)) problems.push('householdOf of a known and an unknown id did not answer a Map');
+        else {
+          if ((mixed.value.get(unknownPersonId) ?? []).length > 0) problems.push('the unknown id came back with household members in a batch');
+          if (households.has(first) && (mixed.value.get(first) ?? []).length !== (households.get(first) ?? []).length) problems.push(`an unknown id in the batch changed the household of ${quote(first)}`);
+        }
+      }
+      record('household.unknown-person', title, problems, 'answered no members');
+    }
+
+    {
+      const title = 'Each household in samples.household is found: every expected member is returned';
+      const problems: string[] = [];
+      let expected = 0;
+      let foundMembers = 0;
+      for (const id of fixtureIds) {
+        const returned = new Set((households.get(id) ?? []).map((m) => (isObject(m) && isObject(m.person) ? String(m.person.personId) : '')));
+        const want = [...new Set(fixture[id] ?? [])];
+        expected += want.length;
+        const missing = want.filter((w) => !returned.has(w));
+        foundMembers += want.length - missing.length;
+        if (missing.length > 0) problems.push(`household of ${quote(id)}: ${missing.length} of ${want.length} expected member(s) not returned (${missing.map(quote).join(', ')})`);
+      }
+      record(
+        'household.fixture',
+        title,
+        problems,
+        fixtureIds.length === 0 ? 'not checked: no samples.household fixture (optional)' : `${foundMembers} of ${expected} expected member(s) found for ${fixtureIds.length} household(s)`,
+      );
+    }
+
+    const persons = new Map<string, SourcePerson>();
+    {
+      const title = 'fetchPersons answers only the ids asked for, as SourcePersons keyed by id; an unknown id is absent';
+      const problems: string[] = [];
+      const ids = [...new Set([...known, ...fixtureIds])];
+      if (ids.length === 0) problems.push('needs samples.knownPersonIds to fetch');
+      const outcome = await invoke('fetchPersons', (ctx) => household.fetchPersons([...ids, unknownPersonId], ctx));
+      if (outcome.settled !== 'value') problems.push(outcomeProblem(`fetchPersons of ${ids.length} known and one unknown id`, outcome));
+      else if (!(outcome.value instanceof Map)) problems.push('fetchPersons must answer a Map keyed by person id');
+      else {
+        for (const [key, person] of outcome.value) {
+          if (key === unknownPersonId) problems.push(`the unknown id ${quote(unknownPersonId)} is present (it must be absent)`);
+          else if (!ids.includes(key)) problems.push(`the answer has a key ${quote(String(key))} that was not asked for`);
+          else {
+            problems.push(...personProblems(person, manifest, `person ${quote(key)}`));
+            if (isObject(person) && person.personId !== key) problems.push(`person ${quote(key)}: personId differs from the map key it was returned under`);
+            else persons.set(key, person);
+          }
+        }
+        for (const id of known) if (!outcome.value.has(id)) problems.push(`known person ${quote(id)} is missing`);
+      }
+      record('persons.fetch', title, grouped(problems, 'persons'), `${persons.size} person(s) fetched by id; the unknown id absent`);
+    }
+
+    {
+      const title = 'personsAtAddress refuses an empty address query (BAD_QUERY, rejectedInput) rather than answering the whole system';
+      const problems: string[] = [];
+      const empties: Array<[string, AddressQuery]> = [
+        ['{}', {}],
+        ['blank uprn, line1 and postalCode', { uprn: ' ', line1: '', postalCode: '  ' }],
+      ];
+      for (const [what, query] of empties) {
+        const outcome = await invoke('personsAtAddress', (ctx) => household.personsAtAddress(query, ctx));
+        const refused = outcome.settled === 'error' && outcome.error instanceof ConnectorError && outcome.error.kind === 'BAD_QUERY' && outcome.error.rejectedInput;
+        if (!refused) {
+          problems.push(
+            outcome.settled === 'value'
+              ? `personsAtAddress(${what}) answered ${Array.isArray(outcome.value) ? `${outcome.value.length} person(s)` : 'a value'}; throw ConnectorError BAD_QUERY with rejectedInput`
+              : outcome.settled === 'error' && outcome.error instanceof ConnectorError && outcome.error.kind === 'BAD_QUERY'
+                ? `personsAtAddress(${what}) rejected with BAD_QUERY without rejectedInput (the caller gave the bad value)`
+                : outcomeProblem(`personsAtAddress(${what})`, outcome),
+          );
+        }
+      }
+      record('address.empty-query', title, problems, 'rejected with BAD_QUERY (rejectedInput)');
+    }
+
+    {
+      const title = 'personsAtAddress finds a person at a current address the agency holds for them, by UPRN and by line1 with postcode';
+      const problems: string[] = [];
+      const candidates: Array<{ personId: string; address: Record<string, string> }> = [];
+      for (const [personId, person] of persons) {
+        for (const address of Array.isArray(person.addresses) ? person.addresses : []) {
+          if (searchable(address) && (address as { to?: unknown }).to === undefined) candidates.push({ personId, address });
+        }
+      }
+      for (const list of households.values()) {
+        for (const member of list) {
+          if (isObject(member) && member.basis === 'same-address' && searchable(member.address) && isObject(member.person) && isText(member.person.personId)) {
+            candidates.push({ personId: member.person.personId, address: member.address });
+          }
+        }
+      }
+      const pick = candidates[0];
+      let queries = 0;
+      if (!pick) problems.push('not checked: no fetched person or same-address member has a current address with a UPRN or line1 and postalCode');
+      else {
+        const queryList: Array<[string, AddressQuery]> = [];
+        if (isText(pick.address.uprn)) queryList.push(['by UPRN', { uprn: pick.address.uprn }]);
+        if (isText(pick.address.line1) && isText(pick.address.postalCode)) queryList.push(['by line1 and postalCode', { line1: pick.address.line1, postalCode: pick.address.postalCode }]);
+        for (const [what, query] of queryList) {
+          queries++;
+          const outcome = await invoke('personsAtAddress', (ctx) => household.personsAtAddress(query, ctx));
+          if (outcome.settled !== 'value') problems.push(outcomeProblem(`personsAtAddress ${what}`, outcome));
+          else if (!Array.isArray(outcome.value)) problems.push(`personsAtAddress ${what} did not answer a list`);
+          else {
+            problems.push(...grouped(outcome.value.flatMap((p, i) => personProblems(p, manifest, `address search ${what} result ${i}`)), 'results'));
+            if (!outcome.value.some((p) => isObject(p) && p.personId === pick.personId)) problems.push(`personsAtAddress ${what} did not find ${quote(pick.personId)}, whom the agency records there`);
+          }
+        }
+      }
+      record('address.search', title, problems, pick ? `${queries} address search(es) found ${quote(pick.personId)}` : '');
+    }
+  }
+
   // ---- timeouts
   const searchQuery: PersonQuery | undefined = samples.identifiers?.[0] ? { identifiers: [samples.identifiers[0]] } : samples.demographics;
   const fetchIds = known.length > 0 ? known : [unknownPersonId];
@@ -612,6 +836,10 @@ export async function checkConnector(connector: Connector, options: ConformanceO
     const calls: Array<[string, (ctx: CallContext) => Promise<unknown>]> = [['fetchRecords', (ctx) => connector.fetchRecords(fetchIds, ctx)]];
     if (searchQuery) calls.unshift(['searchPersons', (ctx) => connector.searchPersons(searchQuery, ctx)]);
     else problems.push('searchPersons not checked: no sample to search with');
+    if (household) {
+      calls.push(['householdOf', (ctx) => household.householdOf(fetchIds, ctx)], ['fetchPersons', (ctx) => household.fetchPersons(fetchIds, ctx)]);
+      calls.push(['personsAtAddress', (ctx) => household.personsAtAddress({ uprn: '100000000001' }, ctx)]);
+    }
     for (const [what, run] of calls) {
       const outcome = await invoke(what, run, AbortSignal.abort(), promptMs);
       const timedOut = outcome.settled === 'error' && outcome.error instanceof ConnectorError && outcome.error.kind === 'TIMEOUT';
@@ -625,7 +853,7 @@ export async function checkConnector(connector: Connector, options: ConformanceO
         );
       }
     }
-    record('timeout.aborted', title, problems, `searchPersons and fetchRecords rejected with TIMEOUT`);
+    record('timeout.aborted', title, problems, `${calls.map(([what]) => what).join(', ')} rejected with TIMEOUT`);
   }
 
   {

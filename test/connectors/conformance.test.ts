@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSchoolNursingConnector, InMemorySchoolNursingSystem, conformance as exampleConformance } from '../../connectors/example/index.js';
+import { CHILD_ID_SYSTEM, createSchoolNursingConnector, InMemorySchoolNursingSystem, conformance as exampleConformance } from '../../connectors/example/index.js';
+import { SOURCE_SYSTEM } from '../../connectors/example/connector.js';
 import { createHealthConnector } from '../../connectors/health/index.js';
 import {
   checkConnector,
@@ -9,7 +10,14 @@ import {
   type ConformanceFault,
   type ConformanceReport,
   type ConformanceSamples,
+  type Address,
+  type AddressQuery,
+  type CallContext,
   type Connector,
+  type HouseholdBasis,
+  type HouseholdCapability,
+  type HouseholdMember,
+  type HouseholdRelationship,
   type SourcePerson,
   type SourceRecord,
 } from '../../connectors/sdk/index.js';
@@ -304,5 +312,163 @@ describe('the conformance kit', () => {
     const report = await checkConnector(connector, { samples, faults: [wrongExpectation] });
     expect(statusOf(report, 'errors.fault:down')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/rejected with ConnectorError UNREACHABLE .*expected ConnectorError UPSTREAM_ERROR/) });
     expect(system.fault).toBe('none');
+  });
+});
+
+// ---- the household capability (optional) ---------------------------------------------------
+
+/** Addresses the fake household capability records (the example system holds postcodes only). */
+const HOMES: Record<string, Address> = {
+  'sn-1001': { line1: '4 Mill Lane', postalCode: 'MB1 2AB', uprn: '100012345678' },
+  'sn-1002': { line1: '4 Mill Lane', postalCode: 'MB1 2AB', uprn: '100012345678' },
+  'sn-1003': { line1: '9 Quarry Road', postalCode: 'MB4 7QT' },
+};
+
+/**
+ * The worked example with a household capability over its in-memory system: the two Ashdown
+ * children are siblings at one address. `change` replaces parts of the capability.
+ */
+function exampleWithHousehold(change: (capability: HouseholdCapability) => Partial<Connector> = () => ({})): Connector {
+  const base = createSchoolNursingConnector({ system: new InMemorySchoolNursingSystem() });
+  const personsById = async (ids: readonly string[], ctx: CallContext): Promise<Map<string, SourcePerson>> => {
+    const result = new Map<string, SourcePerson>();
+    for (const id of new Set(ids)) {
+      const [person] = await base.searchPersons({ identifiers: [{ system: CHILD_ID_SYSTEM, value: id }] }, ctx);
+      if (person) result.set(id, { ...person, addresses: HOMES[id] ? [HOMES[id]] : [] });
+    }
+    return result;
+  };
+  const capability: HouseholdCapability = {
+    fetchPersons: personsById,
+    async householdOf(ids, ctx) {
+      if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'cancelled');
+      const everyone = await personsById(Object.keys(HOMES), ctx);
+      const result = new Map<string, HouseholdMember[]>();
+      for (const id of new Set(ids)) {
+        const home = HOMES[id];
+        const members: HouseholdMember[] = [];
+        for (const [otherId, person] of everyone) {
+          if (otherId === id || !home?.uprn || HOMES[otherId]?.uprn !== home.uprn) continue;
+          members.push({ person, basis: 'same-address', relationship: 'sibling', address: home, provenance: { system: SOURCE_SYSTEM, recordId: `home/${home.uprn}`, asOf: '2025-09-01T09:00:00Z' } });
+        }
+        result.set(id, members);
+      }
+      return result;
+    },
+    async personsAtAddress(query: AddressQuery, ctx) {
+      if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'cancelled');
+      const uprn = query.uprn?.trim();
+      const line1 = query.line1?.trim().toLowerCase();
+      const postcode = query.postalCode?.replace(/\s+/g, '').toUpperCase();
+      if (!uprn && !(line1 && postcode)) throw new ConnectorError('BAD_QUERY', 'an address search needs a UPRN, or line1 with a postcode', { rejectedInput: true });
+      const ids = Object.entries(HOMES)
+        .filter(([, a]) => (uprn ? a.uprn === uprn : a.line1?.toLowerCase() === line1 && a.postalCode?.replace(/\s+/g, '').toUpperCase() === postcode))
+        .map(([id]) => id);
+      return [...(await personsById(ids, ctx)).values()];
+    },
+  };
+  return { ...base, ...capability, ...change(capability) };
+}
+
+const householdFixture = { 'sn-1001': ['sn-1002'], 'sn-1002': ['sn-1001'] };
+const checkHousehold = (connector: Connector, overrides: Partial<ConformanceSamples> = {}) => check(connector, { household: householdFixture, ...overrides });
+const HOUSEHOLD_CHECKS = ['household.declared', 'household.members', 'household.unknown-person', 'household.fixture', 'persons.fetch', 'address.empty-query', 'address.search'];
+
+describe('the conformance kit on the household capability', () => {
+  it('passes a connector without the capability, running no household check but the declaration', async () => {
+    const report = await check(createSchoolNursingConnector({ system: new InMemorySchoolNursingSystem() }));
+    expect(statusOf(report, 'household.declared')).toMatchObject({ status: 'pass', reason: expect.stringMatching(/not declared \(optional\)/) });
+    expect(report.checks.map((c) => c.id)).not.toContain('household.members');
+    expect(report.passed).toBe(true);
+  });
+
+  it('passes a correct capability, finding the fixture household, and checks every household call honours an aborted signal', async () => {
+    const report = await checkHousehold(exampleWithHousehold());
+    expect(failures(report), formatConformanceReport(report)).toEqual([]);
+    expect(report.checks.map((c) => c.id)).toEqual(expect.arrayContaining(HOUSEHOLD_CHECKS));
+    expect(statusOf(report, 'household.fixture')!.reason).toMatch(/2 of 2 expected member\(s\) found for 2 household\(s\)/);
+    expect(statusOf(report, 'timeout.aborted')!.reason).toMatch(/householdOf, fetchPersons, personsAtAddress/);
+    expect(statusOf(report, 'address.search')!.reason).toMatch(/2 address search\(es\)/);
+  });
+
+  it('fails a capability declared in part', async () => {
+    const { householdOf, ...rest } = exampleWithHousehold();
+    void householdOf;
+    const report = await checkHousehold(rest as Connector);
+    expect(statusOf(report, 'household.declared')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/declares personsAtAddress, fetchPersons but not householdOf/) });
+  });
+
+  it('fails members that are the person asked about, of another agency, off the vocabularies, or same-address without the address', async () => {
+    const report = await checkHousehold(
+      exampleWithHousehold((cap) => ({
+        async householdOf(ids, ctx) {
+          const result = await cap.householdOf(ids, ctx);
+          const self = (await cap.fetchPersons(['sn-1001'], ctx)).get('sn-1001')!;
+          const bad = [
+            ...(result.get('sn-1001') ?? []).map(({ address: _a, ...m }) => ({ ...m, relationship: 'cousin' as HouseholdRelationship })),
+            { person: self, basis: 'related-person' as const, relationship: 'sibling' as const, provenance: self.provenance },
+            { person: { ...self, personId: 'sn-1003', agency: 'health' }, basis: 'neighbour' as HouseholdBasis, relationship: 'associate' as const, provenance: self.provenance },
+          ];
+          return new Map([...result, ['sn-1001', bad]]);
+        },
+      })),
+    );
+    const reason = statusOf(report, 'household.members')!.reason;
+    expect(statusOf(report, 'household.members')!.status).toBe('fail');
+    expect(reason).toMatch(/relationship "cousin" is not in HOUSEHOLD_RELATIONSHIPS/);
+    expect(reason).toMatch(/a same-address member must carry the address/);
+    expect(reason).toMatch(/the person asked about is listed as their own household member/);
+    expect(reason).toMatch(/agency is not "school-nursing"/);
+    expect(reason).toMatch(/basis "neighbour" is not one of same-address, related-person/);
+  });
+
+  it('fails householdOf that errors on an unknown person, or misses a fixture member', async () => {
+    const report = await checkHousehold(
+      exampleWithHousehold((cap) => ({
+        async householdOf(ids, ctx) {
+          if (ids.includes('sn-9999')) throw new ConnectorError('UPSTREAM_ERROR', 'HTTP 404');
+          const result = await cap.householdOf(ids, ctx);
+          return new Map([...result].map(([k, v]) => [k, k === 'sn-1002' ? [] : v]));
+        },
+      })),
+    );
+    expect(statusOf(report, 'household.unknown-person')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/rejected with ConnectorError UPSTREAM_ERROR/) });
+    expect(statusOf(report, 'household.fixture')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/household of "sn-1002": 1 of 1 expected member\(s\) not returned \("sn-1001"\)/) });
+  });
+
+  it('fails fetchPersons that answers ids not asked for or the unknown id', async () => {
+    const report = await checkHousehold(
+      exampleWithHousehold((cap) => ({
+        async fetchPersons(ids, ctx) {
+          const result = await cap.fetchPersons([...ids, 'sn-1003'], ctx);
+          const any = result.get('sn-1001');
+          if (any && ids.includes('sn-9999')) result.set('sn-9999', { ...any, personId: 'sn-9999' });
+          return result;
+        },
+      })),
+    );
+    const reason = statusOf(report, 'persons.fetch')!.reason;
+    expect(reason).toMatch(/the unknown id "sn-9999" is present/);
+    expect(reason).toMatch(/a key "sn-1003" that was not asked for/);
+  });
+
+  it('fails personsAtAddress that answers an empty query with everyone, or refuses it without rejectedInput', async () => {
+    const everyone = await checkHousehold(exampleWithHousehold((cap) => ({ personsAtAddress: async (_q, ctx) => [...(await cap.fetchPersons(Object.keys(HOMES), ctx)).values()] })));
+    expect(statusOf(everyone, 'address.empty-query')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/personsAtAddress\(\{\}\) answered 3 person\(s\); throw ConnectorError BAD_QUERY/) });
+
+    const noFlag = await checkHousehold(
+      exampleWithHousehold((cap) => ({
+        async personsAtAddress(query, ctx) {
+          if (!query.uprn?.trim() && !query.line1?.trim()) throw new ConnectorError('BAD_QUERY', 'empty');
+          return cap.personsAtAddress(query, ctx);
+        },
+      })),
+    );
+    expect(statusOf(noFlag, 'address.empty-query')!.reason).toMatch(/without rejectedInput/);
+  });
+
+  it('fails personsAtAddress that does not find a resident at their recorded address', async () => {
+    const report = await checkHousehold(exampleWithHousehold((cap) => ({ personsAtAddress: async (query, ctx) => (await cap.personsAtAddress(query, ctx)).filter((p) => p.personId !== 'sn-1001') })));
+    expect(statusOf(report, 'address.search')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/by UPRN did not find "sn-1001"/) });
   });
 });

@@ -2,7 +2,7 @@
  * The housing connector's vocabulary: identifier system, policy categories and tiers
  * (POLICY-GUIDANCE.md "Categories and tiers").
  */
-import type { CategoryManifest, RecordField, Tier } from '../sdk/index.js';
+import type { CategoryManifest, HouseholdRelationship, RecordField, Tier } from '../sdk/index.js';
 
 export const AGENCY = 'housing';
 
@@ -47,3 +47,15 @@ export const HOUSING_CATEGORIES: CategoryManifest[] = [
       'Council tenancy; homelessness applications (H-CLIC) and temporary accommodation (a refuge without its address); anti-social behaviour cases; rent arrears and possession proceedings. Household records apply to every member.',
   },
 ];
+
+/**
+ * Household (the optional capability): how housing records that persons belong together. The
+ * members of one household record are related persons: on a tenancy each is a `tenancy-member`,
+ * on a homelessness application (a household that is not a council tenant) a `household-member`.
+ * The housing system's own term (`member_role`) is kept as the agency relationship.
+ */
+export const MEMBER_ROLES = ['Lead tenant', 'Joint tenant', 'Household member', 'Main applicant'] as const;
+
+export function householdRelationship(onTenancy: boolean): HouseholdRelationship {
+  return onTenancy ? 'tenancy-member' : 'household-member';
+}

@@ -8,16 +8,19 @@
 import { z } from 'zod';
 import {
   ConnectorError,
+  type Address,
+  type AddressQuery,
   type AgencyContact,
   type CallContext,
   type Connector,
   type ConnectorHealth,
   type ConnectorManifest,
+  type HouseholdMember,
   type PersonQuery,
   type SourcePerson,
   type SourceRecord,
 } from '../sdk/index.js';
-import { AGENCY, HOUSING_CATEGORIES, SYSTEMS } from './codes.js';
+import { AGENCY, HOUSING_CATEGORIES, SYSTEMS, householdRelationship } from './codes.js';
 import {
   arrearsRecord,
   asbRecord,
@@ -29,7 +32,7 @@ import {
   type MappingContext,
 } from './mapping.js';
 import { runQuery, type HousingQuery } from './query.js';
-import { AsbRow, HomelessnessRow, MemberRow, PlacementRow, PossessionRow, RentRow, SQL, TenancyRow } from './sql.js';
+import { AsbRow, HomelessnessRow, MemberRow, PersonRefRow, PlacementRow, PossessionRow, RelatedRow, RentRow, SameAddressRow, SQL, TenancyRow } from './sql.js';
 
 export interface HousingConnectorOptions {
   /** Runs SQL against the housing database (see `queryFromClient` for PGlite and `pg`). */
@@ -40,6 +43,8 @@ export interface HousingConnectorOptions {
   contact?: AgencyContact;
   /** A person search matching more household members than this is refused as too broad. Default 50. */
   maxPersonMatches?: number;
+  /** An address search finding more persons than this is refused as too broad. Default 50. */
+  maxAddressMatches?: number;
 }
 
 const DEFAULT_CONTACT: AgencyContact = {
@@ -54,6 +59,20 @@ const PARTIAL_DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
 function trimmed(value: string | undefined): string | undefined {
   const t = value?.trim();
   return t ? t : undefined;
+}
+
+/** A UPRN: up to 12 digits. */
+const UPRN = /^\d{1,12}$/;
+const MAX_ADDRESS_TEXT = 200;
+
+/** A first address line as the SQL compares it (sql.ts LINE1_KEY): lower case, words split by single spaces. */
+export function line1Key(value: string): string {
+  return value.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+}
+
+/** A postcode as the SQL compares it (sql.ts POSTCODE_KEY): upper case, no spaces. */
+export function postcodeKey(value: string): string {
+  return value.replace(/\s+/g, '').toUpperCase();
 }
 
 /** Lower case, with the LIKE wildcards escaped (the queries use ESCAPE '\'). */
@@ -71,6 +90,8 @@ export function createHousingConnector(options: HousingConnectorOptions): Connec
   if (typeof options.query !== 'function') throw new TypeError('createHousingConnector: query must be a function');
   const maxPersonMatches = options.maxPersonMatches ?? 50;
   if (!Number.isInteger(maxPersonMatches) || maxPersonMatches < 1) throw new RangeError('createHousingConnector: maxPersonMatches must be a positive integer');
+  const maxAddressMatches = options.maxAddressMatches ?? 50;
+  if (!Number.isInteger(maxAddressMatches) || maxAddressMatches < 1) throw new RangeError('createHousingConnector: maxAddressMatches must be a positive integer');
   const contact = options.contact ?? DEFAULT_CONTACT;
   const mapping: MappingContext = { system: options.system ?? 'urn:mash-gateway:housing', fallbackContact: contact };
   const { query } = options;
@@ -100,8 +121,105 @@ export function createHousingConnector(options: HousingConnectorOptions): Connec
     return Promise.all(pending);
   }
 
+  /** Persons by housing person reference: their member rows, with tenancies and cases for addresses. */
+  async function loadPersons(refs: readonly string[], signal: AbortSignal): Promise<Map<string, SourcePerson>> {
+    const found = new Map<string, SourcePerson>();
+    if (refs.length === 0) return found;
+    const members = rowsOf(MemberRow, await runQuery(query, 'household member', SQL.membersByRef, [refs], signal), 'household member');
+    if (members.length === 0) return found;
+    const ids = members.map((m) => m.person_ref);
+    const [tenancies = [], cases = []] = await together(signal, (s) => [
+      runQuery(query, 'tenancy', SQL.tenancies, [ids], s),
+      runQuery(query, 'homelessness case', SQL.homelessnessCases, [ids], s),
+    ]);
+    const context = { tenancies: rowsOf(TenancyRow, tenancies, 'tenancy'), cases: rowsOf(HomelessnessRow, cases, 'homelessness case') };
+    for (const m of members) found.set(m.person_ref, toSourcePerson(m, context, mapping));
+    return found;
+  }
+
+  /** The valid, distinct person references among ids (anything else is no one housing holds). */
+  function personRefs(personIds: readonly string[]): string[] {
+    return [...new Set(personIds)].filter((id) => typeof id === 'string' && PERSON_REF.test(id));
+  }
+
   return {
     manifest,
+
+    async householdOf(personIds: readonly string[], ctx: CallContext): Promise<Map<string, HouseholdMember[]>> {
+      if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'housing household lookup was aborted before it started');
+      const refs = personRefs(personIds);
+      const result = new Map<string, HouseholdMember[]>(refs.map((id) => [id, []]));
+      if (refs.length === 0) return result;
+      const [related = [], sameAddress = []] = await together(ctx.signal, (signal) => [
+        runQuery(query, 'household members', SQL.householdRelated, [refs], signal),
+        runQuery(query, 'same address', SQL.householdSameAddress, [refs], signal),
+      ]);
+      const relatedRows = rowsOf(RelatedRow, related, 'household members');
+      const addressRows = rowsOf(SameAddressRow, sameAddress, 'same address');
+      const persons = await loadPersons([...new Set([...relatedRows.map((r) => r.member_ref), ...addressRows.map((r) => r.member_ref)])], ctx.signal);
+      for (const row of relatedRows) {
+        const person = persons.get(row.member_ref);
+        if (!person) continue;
+        const source = row.on_tenancy ? `tenancies/${row.household_ref}` : `homelessness_cases/${row.household_ref}`;
+        result.get(row.of_ref)?.push({
+          person,
+          basis: 'related-person',
+          relationship: householdRelationship(row.on_tenancy),
+          agencyRelationship: row.member_role,
+          provenance: { system: mapping.system, recordId: source, asOf: row.as_of },
+        });
+      }
+      for (const row of addressRows) {
+        const person = persons.get(row.member_ref);
+        const members = result.get(row.of_ref);
+        // One entry per member: a related person is not listed again for the address.
+        if (!person || !members || members.some((m) => m.person.personId === row.member_ref)) continue;
+        const address: Address = {
+          line1: row.line1,
+          ...(row.line2 ? { line2: row.line2 } : {}),
+          ...(row.town ? { city: row.town } : {}),
+          ...(row.postcode ? { postalCode: row.postcode } : {}),
+          ...(row.uprn ? { uprn: row.uprn } : {}),
+          ...(row.since ? { from: row.since } : {}),
+        };
+        members.push({
+          person,
+          basis: 'same-address',
+          relationship: 'household-member',
+          agencyRelationship: 'Recorded at the same address',
+          address,
+          provenance: { system: mapping.system, recordId: row.source, asOf: row.as_of },
+        });
+      }
+      return result;
+    },
+
+    async personsAtAddress(address: AddressQuery, ctx: CallContext): Promise<SourcePerson[]> {
+      const uprn = trimmed(address.uprn);
+      const line1 = trimmed(address.line1);
+      const postalCode = trimmed(address.postalCode);
+      for (const value of [uprn, line1, postalCode]) {
+        if (value !== undefined && value.length > MAX_ADDRESS_TEXT) throw new ConnectorError('BAD_QUERY', 'housing address search: a value is too long', { rejectedInput: true });
+      }
+      if (uprn !== undefined && !UPRN.test(uprn)) throw new ConnectorError('BAD_QUERY', 'housing address search: a UPRN is up to 12 digits', { rejectedInput: true });
+      const line = line1 !== undefined ? line1Key(line1) : '';
+      const postcode = postalCode !== undefined ? postcodeKey(postalCode) : '';
+      const byLine = line !== '' && postcode !== '';
+      if (uprn === undefined && !byLine) {
+        throw new ConnectorError('BAD_QUERY', 'housing address search needs a UPRN, or a first line with a postcode', { rejectedInput: true });
+      }
+      if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'housing address search was aborted before it started');
+      const params = [uprn ?? null, byLine ? line : null, byLine ? postcode : null, maxAddressMatches + 1];
+      const rows = rowsOf(PersonRefRow, await runQuery(query, 'address', SQL.personsAtAddress, params, ctx.signal), 'address');
+      if (rows.length > maxAddressMatches) throw new ConnectorError('BAD_QUERY', 'housing address search found too many people at the address');
+      const persons = await loadPersons(rows.map((r) => r.person_ref), ctx.signal);
+      return rows.map((r) => persons.get(r.person_ref)).filter((p): p is SourcePerson => p !== undefined);
+    },
+
+    async fetchPersons(personIds: readonly string[], ctx: CallContext): Promise<Map<string, SourcePerson>> {
+      if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'housing person fetch was aborted before it started');
+      return loadPersons(personRefs(personIds), ctx.signal);
+    },
 
     async searchPersons(q: PersonQuery, ctx: CallContext): Promise<SourcePerson[]> {
       const refs = [...new Set((q.identifiers ?? []).filter((i) => i.system === SYSTEMS.housingPerson).map((i) => i.value.trim()).filter((v) => PERSON_REF.test(v)))];

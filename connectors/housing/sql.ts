@@ -13,6 +13,43 @@ const officer = (t: string): string => `${t}.officer_name, ${t}.officer_role, ${
 const MEMBER_COLUMNS = `m.person_ref, m.household_ref, m.member_no, m.relationship, m.given_names, m.family_name,
   m.birth_date::text AS birth_date, m.sex, ${ts('m.updated_at', 'updated_at')}`;
 
+/** Still a member today: not left, or leaving later. */
+const STILL_MEMBER = (m: string): string => `(${m}.left_on IS NULL OR ${m}.left_on > current_date)`;
+
+/** A first address line as compared: lower case, runs of anything but letters and digits as one space. */
+const LINE1_KEY = (column: string): string => `btrim(regexp_replace(lower(${column}), '[^a-z0-9]+', ' ', 'g'))`;
+/** A postcode as compared: upper case without spaces. */
+const POSTCODE_KEY = (column: string): string => `upper(regexp_replace(${column}, '\\s+', '', 'g'))`;
+
+/**
+ * Every current member's current address, with the record that gives it: the tenancy while it
+ * runs; for a household known only through homelessness applications, the latest application's
+ * home while it is open (still there, threatened), or the home it moved on to when the council
+ * recorded one (otherwise housing does not know where they live now).
+ */
+const CURRENT_ADDRESS = `current_address AS (
+  SELECT m.person_ref, m.household_ref, 'tenancies/' || t.tenancy_ref AS source, t.uprn, t.address_line1 AS line1, t.address_line2 AS line2,
+    t.town, t.postcode, t.start_date::text AS since, ${ts('t.updated_at', 'as_of')},
+    ${LINE1_KEY('t.address_line1')} AS line1_key, ${POSTCODE_KEY('t.postcode')} AS postcode_key
+  FROM household_members m JOIN tenancies t ON t.tenancy_ref = m.household_ref
+  WHERE ${STILL_MEMBER('m')} AND (t.end_date IS NULL OR t.end_date > current_date)
+  UNION ALL
+  SELECT m.person_ref, m.household_ref, 'homelessness_cases/' || c.case_ref,
+    CASE WHEN c.status = 'open' THEN c.uprn ELSE c.moved_on_uprn END,
+    CASE WHEN c.status = 'open' THEN c.address_line1 ELSE c.moved_on_address_line1 END,
+    CASE WHEN c.status = 'open' THEN c.address_line2 ELSE c.moved_on_address_line2 END,
+    CASE WHEN c.status = 'open' THEN c.town ELSE c.moved_on_town END,
+    CASE WHEN c.status = 'open' THEN c.postcode ELSE c.moved_on_postcode END,
+    CASE WHEN c.status = 'open' THEN NULL ELSE c.closed_date::text END,
+    ${ts('c.updated_at', 'as_of')},
+    ${LINE1_KEY("CASE WHEN c.status = 'open' THEN c.address_line1 ELSE c.moved_on_address_line1 END")},
+    ${POSTCODE_KEY("CASE WHEN c.status = 'open' THEN c.postcode ELSE c.moved_on_postcode END")}
+  FROM household_members m
+  JOIN LATERAL (SELECT * FROM homelessness_cases x WHERE x.household_ref = m.household_ref ORDER BY x.approach_date DESC, x.case_ref DESC LIMIT 1) c ON true
+  WHERE ${STILL_MEMBER('m')} AND NOT EXISTS (SELECT 1 FROM tenancies t WHERE t.tenancy_ref = m.household_ref)
+    AND (c.status = 'open' OR c.moved_on_address_line1 IS NOT NULL)
+)`;
+
 export const SQL = {
   membersByRef: `SELECT ${MEMBER_COLUMNS}
 FROM household_members m
@@ -76,6 +113,52 @@ FROM household_members m JOIN possession_actions p ON p.tenancy_ref = m.househol
 LEFT JOIN rent_accounts r ON r.tenancy_ref = p.tenancy_ref
 LEFT JOIN tenancies t ON t.tenancy_ref = p.tenancy_ref
 WHERE m.person_ref = ANY($1::text[])`,
+
+  /**
+   * Household: for each person asked about ($1, person refs) who is still a member of a household
+   * record that is current (a tenancy not ended, or a homelessness application household), the
+   * other current members of that record.
+   */
+  householdRelated: `SELECT a.person_ref AS of_ref, m.person_ref AS member_ref, m.member_role, m.household_ref,
+  (t.tenancy_ref IS NOT NULL) AS on_tenancy, ${ts('m.updated_at', 'as_of')}
+FROM household_members a
+JOIN household_members m ON m.household_ref = a.household_ref AND m.person_ref <> a.person_ref
+LEFT JOIN tenancies t ON t.tenancy_ref = a.household_ref
+WHERE a.person_ref = ANY($1::text[]) AND ${STILL_MEMBER('a')} AND ${STILL_MEMBER('m')}
+  AND (t.tenancy_ref IS NULL OR t.end_date IS NULL OR t.end_date > current_date)
+ORDER BY a.person_ref, m.member_no`,
+
+  /**
+   * Household: for each person asked about ($1), the members of other household records at the
+   * same current address: the same UPRN where both records have one, else the same first line and
+   * postcode as compared (LINE1_KEY, POSTCODE_KEY). Two joins, each on equal keys.
+   */
+  householdSameAddress: `WITH ${CURRENT_ADDRESS},
+asked AS (SELECT * FROM current_address WHERE person_ref = ANY($1::text[])),
+matched AS (
+  SELECT a.person_ref AS of_ref, o.person_ref AS member_ref, o.household_ref, o.source, o.uprn, o.line1, o.line2, o.town, o.postcode, o.since, o.as_of
+  FROM asked a JOIN current_address o ON o.uprn = a.uprn
+  UNION
+  SELECT a.person_ref, o.person_ref, o.household_ref, o.source, o.uprn, o.line1, o.line2, o.town, o.postcode, o.since, o.as_of
+  FROM asked a JOIN current_address o ON o.line1_key = a.line1_key AND o.postcode_key = a.postcode_key
+  WHERE a.uprn IS NULL OR o.uprn IS NULL
+)
+SELECT x.* FROM matched x
+WHERE x.member_ref <> x.of_ref
+  AND NOT EXISTS (SELECT 1 FROM household_members s WHERE s.person_ref = x.of_ref AND s.household_ref = x.household_ref)
+ORDER BY x.of_ref, x.member_ref`,
+
+  /**
+   * Persons at an address: $1 a UPRN, $2 a first line as compared (LINE1_KEY) with $3 a postcode as
+   * compared (POSTCODE_KEY), each null when not given; the UPRN decides where a record has one,
+   * the first line and postcode where it has none. $4 the row limit.
+   */
+  personsAtAddress: `WITH ${CURRENT_ADDRESS}
+SELECT DISTINCT o.person_ref FROM current_address o
+WHERE ($1::text IS NOT NULL AND o.uprn = $1::text)
+   OR ($2::text IS NOT NULL AND $3::text IS NOT NULL AND o.line1_key = $2::text AND o.postcode_key = $3::text AND ($1::text IS NULL OR o.uprn IS NULL))
+ORDER BY o.person_ref
+LIMIT $4`,
 } as const;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -212,3 +295,30 @@ export const PossessionRow = z.object({
   updated_at: time,
 });
 export type PossessionRow = z.infer<typeof PossessionRow>;
+
+export const RelatedRow = z.object({
+  of_ref: text,
+  member_ref: text,
+  member_role: text,
+  household_ref: text,
+  on_tenancy: z.boolean(),
+  as_of: time,
+});
+export type RelatedRow = z.infer<typeof RelatedRow>;
+
+export const SameAddressRow = z.object({
+  of_ref: text,
+  member_ref: text,
+  household_ref: text,
+  source: text,
+  uprn: optText,
+  line1: text,
+  line2: optText,
+  town: optText,
+  postcode: optText,
+  since: optDate,
+  as_of: time,
+});
+export type SameAddressRow = z.infer<typeof SameAddressRow>;
+
+export const PersonRefRow = z.object({ person_ref: text });

@@ -8,6 +8,7 @@ export {
   type HousingSystem,
   type HousingSystemOptions,
   type HousingRecordedQuery,
+  type HousingLoadTarget,
 } from './system.js';
 export { HOUSING_SCHEMA } from './schema.js';
 export {
@@ -26,6 +27,7 @@ export {
   type PossessionAction as HousingPossessionAction,
   type PossessionStep as HousingPossessionStep,
   type Relationship as HousingRelationship,
+  type MemberRole as HousingMemberRole,
   type RentAccount as HousingRentAccount,
   type TaType as HousingTaType,
   type TemporaryAccommodation as HousingTemporaryAccommodation,

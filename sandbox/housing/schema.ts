@@ -31,6 +31,7 @@ CREATE TABLE household_members (
   household_ref  text NOT NULL,
   member_no      integer NOT NULL,
   relationship   text NOT NULL,              -- L lead tenant (CORE person 1), P partner, C child, X other
+  member_role    text NOT NULL,              -- Lead tenant | Joint tenant | Household member | Main applicant
   given_names    text NOT NULL,              -- space separated, first name first
   family_name    text NOT NULL,
   birth_date     date,
@@ -42,6 +43,7 @@ CREATE TABLE household_members (
 );
 CREATE INDEX household_members_household ON household_members (household_ref);
 CREATE INDEX household_members_family ON household_members (lower(family_name) text_pattern_ops);
+CREATE INDEX tenancies_uprn ON tenancies (uprn);
 
 -- H-CLIC shaped: one case per approach to the housing options service.
 CREATE TABLE homelessness_cases (

@@ -106,8 +106,17 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 type Row = ReadonlyArray<string | number | boolean | null | undefined>;
 
+/**
+ * What the loader needs of a database: PGlite, or a `pg` client or pool wrapped as
+ * `{ exec: (sql) => client.query(sql), query: (sql, params) => client.query(sql, params) }`.
+ */
+export interface HousingLoadTarget {
+  exec(sql: string): Promise<unknown>;
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
 /** Multi-row INSERTs in chunks (PostgreSQL allows 65,535 parameters a statement). */
-async function insertRows(db: PGlite, table: string, columns: readonly string[], rows: readonly Row[]): Promise<void> {
+async function insertRows(db: HousingLoadTarget, table: string, columns: readonly string[], rows: readonly Row[]): Promise<void> {
   const perStatement = Math.max(1, Math.floor(60_000 / columns.length));
   for (let i = 0; i < rows.length; i += perStatement) {
     const chunk = rows.slice(i, i + perStatement);
@@ -124,7 +133,7 @@ async function insertRows(db: PGlite, table: string, columns: readonly string[],
 }
 
 /** Loads a housing view into an empty database with the housing schema. */
-export async function loadHousingView(db: PGlite, view: HousingView): Promise<void> {
+export async function loadHousingView(db: HousingLoadTarget, view: HousingView): Promise<void> {
   await db.exec(HOUSING_SCHEMA);
   const officer = (o: { name: string; role: string; phone: string; email: string }): Row => [o.name, o.role, o.phone, o.email];
   const officerColumns = ['officer_name', 'officer_role', 'officer_phone', 'officer_email'];
@@ -140,8 +149,10 @@ export async function loadHousingView(db: PGlite, view: HousingView): Promise<vo
   await insertRows(
     db,
     'household_members',
-    ['person_ref', 'household_ref', 'member_no', 'relationship', 'given_names', 'family_name', 'birth_date', 'sex', 'joined', 'updated_at'],
-    view.members.map((m) => [m.personRef, m.householdRef, m.memberNo, m.relationship, m.givenNames.join(' '), m.familyName, m.birthDate, m.sex, m.joined, m.updatedAt]),
+    ['person_ref', 'household_ref', 'member_no', 'relationship', 'member_role', 'given_names', 'family_name', 'birth_date', 'sex', 'joined', 'left_on', 'updated_at'],
+    view.members.map((m) => [
+      m.personRef, m.householdRef, m.memberNo, m.relationship, m.role, m.givenNames.join(' '), m.familyName, m.birthDate, m.sex, m.joined, m.leftOn, m.updatedAt,
+    ]),
   );
   await insertRows(
     db,

@@ -39,6 +39,13 @@ export type HousingContact = ServiceContact & { email: string };
 
 /** CORE lettings relationship to the lead tenant; `L` marks the lead tenant (CORE person 1). */
 export type Relationship = 'L' | 'P' | 'C' | 'X';
+/**
+ * The member's part in the household record, in the housing system's own words: on a tenancy the
+ * lead tenant, a joint tenant (an adult who signed the tenancy agreement too) or a household
+ * member (named on the tenancy, not a tenant); on a homelessness application the main applicant
+ * or a household member.
+ */
+export type MemberRole = 'Lead tenant' | 'Joint tenant' | 'Household member' | 'Main applicant';
 export type TenancyType = 'secure' | 'introductory' | 'flexible';
 
 export interface Tenancy {
@@ -60,11 +67,14 @@ export interface HouseholdMember {
   householdRef: string;
   memberNo: number;
   relationship: Relationship;
+  role: MemberRole;
   givenNames: string[];
   familyName: string;
   birthDate?: string;
   sex: 'F' | 'M';
   joined: string;
+  /** When the member left the household record (absent: still a member). */
+  leftOn?: string;
   personId: string;
   updatedAt: string;
 }
@@ -331,6 +341,7 @@ class HousingViewBuilder {
       if (i === 0) relationship = 'L';
       else if (person.role === 'adult') relationship = 'P';
       else if (lead && (person.parentIds.includes(lead.id) || household.memberIds.some((id) => person.parentIds.includes(id)))) relationship = 'C';
+      const role = this.memberRole(householdRef, personRef, relationship, exact);
       let given = [...person.given];
       let family = person.family;
       let birthDate = person.birthDate;
@@ -350,6 +361,7 @@ class HousingViewBuilder {
         householdRef,
         memberNo,
         relationship,
+        role,
         givenNames: given,
         familyName: family,
         birthDate,
@@ -365,6 +377,18 @@ class HousingViewBuilder {
       refs.push(personRef);
     });
     return refs;
+  }
+
+  /**
+   * The member's part in the record. Drawn from its own stream (not the household's), so adding
+   * it left every other value of the view as it was. A partner signs a joint tenancy about half
+   * the time (always in the featured household).
+   */
+  private memberRole(householdRef: string, personRef: string, relationship: Relationship, exact: boolean): MemberRole {
+    const tenancy = householdRef.startsWith('T');
+    if (relationship === 'L') return tenancy ? 'Lead tenant' : 'Main applicant';
+    if (tenancy && relationship === 'P' && (exact || Rng.derive(this.county.seed, 'housing-tenure', personRef).chance(0.5))) return 'Joint tenant';
+    return 'Household member';
   }
 
   private nextTenancyRef(rng: Rng): string {

@@ -23,6 +23,8 @@ import {
 } from '../../connectors/sdk/index.js';
 import { generateCounty, type County } from '../../sandbox/county/index.js';
 import { startHealthServer } from '../../sandbox/health/index.js';
+import { createHousingConnector } from '../../connectors/housing/index.js';
+import { startHousingSystem } from '../../sandbox/housing/index.js';
 
 /**
  * Every agency's connector passes the conformance kit against its simulated system, inside
@@ -69,11 +71,49 @@ function overHttp(agency: string, start: (options: { county: County }) => Promis
   };
 }
 
+/** An agency whose simulator is a SQL database with the sandbox's fault switches (housing, social care). */
+function sqlFaults(system: { setFaults(faults: { errorRate?: number; malformed?: boolean; hang?: boolean; unreachable?: boolean }): void }): ConformanceFault[] {
+  return [
+    { name: 'SQL error', expect: 'UPSTREAM_ERROR', apply: () => system.setFaults({ errorRate: 1 }), clear: () => system.setFaults({}) },
+    { name: 'rows of the wrong shape', expect: 'MALFORMED_RESPONSE', apply: () => system.setFaults({ malformed: true }), clear: () => system.setFaults({}) },
+    { name: 'database hangs', expect: 'TIMEOUT', apply: () => system.setFaults({ hang: true }), clear: () => system.setFaults({}) },
+    { name: 'connection lost', expect: 'UNREACHABLE', apply: () => system.setFaults({ unreachable: true }), clear: () => system.setFaults({}) },
+  ];
+}
+
+/**
+ * The household fixture from the county truth: for each featured household member the agency
+ * holds, the agency ids of the other members it holds (`idsOf`: true person id -> agency ids).
+ */
+function featuredHouseholdFixture(county: County, idsOf: (personId: string) => readonly string[]): Record<string, string[]> {
+  const members = county.householdsById.get(county.featured.householdId)!.memberIds;
+  const fixture: Record<string, string[]> = {};
+  for (const id of members) {
+    for (const own of idsOf(id)) {
+      const others = members.filter((m) => m !== id).flatMap((m) => idsOf(m));
+      if (others.length > 0) fixture[own] = others;
+    }
+  }
+  return fixture;
+}
+
 const AGENCIES: AgencyUnderTest[] = [
   overHttp('health', startHealthServer, (baseUrl) => createHealthConnector({ baseUrl })),
   // overHttp('police', startPoliceServer, (baseUrl) => createPoliceConnector({ baseUrl })),
   // { agency: 'education', start: async (county) => { ...; return { connector, close, samples? }; } },
-  // { agency: 'housing', start: ... },
+  {
+    agency: 'housing',
+    async start(county) {
+      const system = await startHousingSystem({ county });
+      const view = county.views.housing;
+      return {
+        connector: createHousingConnector({ query: system.query }),
+        close: () => system.close(),
+        faults: sqlFaults(system),
+        samples: { household: featuredHouseholdFixture(county, (personId) => view.personRefsByPersonId.get(personId) ?? []), unknownPersonId: 'T999999/1' },
+      };
+    },
+  },
   // { agency: 'social-care', start: ... },
 ];
 
@@ -122,6 +162,13 @@ describe.each(AGENCIES)('the $agency connector against its simulator', ({ start 
     const report = await checkConnector(system.connector, { samples, faults: system.faults ?? [], timeoutMs: 1000 });
     expect(failures(report), formatConformanceReport(report)).toEqual([]);
     expect(report.checks.map((c) => c.id)).toEqual(expect.arrayContaining(['fetch.batch', 'records.shape', 'timeout.aborted', 'errors.mapped']));
+    if (samples.household !== undefined) {
+      // The household checks ran, and the featured household was checked against the truth.
+      expect(Object.keys(samples.household).length).toBeGreaterThan(0);
+      for (const id of ['household.members', 'household.fixture', 'persons.fetch', 'address.empty-query', 'address.search']) {
+        expect(statusOf(report, id)?.status, id).toBe('pass');
+      }
+    }
   });
 });
 

@@ -10,6 +10,8 @@ export const SYSTEMS = {
   nhsNumber: 'https://fhir.nhs.uk/Id/nhs-number',
   addressKey: 'https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-AddressKey',
   actCode: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
+  /** HL7 v3 RoleCode: the relationship codes of RelatedPerson.relationship (MTH, FTH, SIB, ...). */
+  roleCode: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode',
   participationType: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType',
   patientFlagCategory: 'https://fhir.nhs.uk/England/CodeSystem/PatientFlagCategory',
   flagNotes: 'https://fhir.nhs.uk/England/StructureDefinition/Extension-FlagNotes',

@@ -1,7 +1,8 @@
 /**
  * The health connector: a county health system's FHIR R4 endpoint (UK Core shaped) as a
  * `Connector`. Person search by NHS number or demographics; record fetch in one search per
- * resource type for a whole batch of persons.
+ * resource type for a whole batch of persons; the household capability (household.ts) from
+ * RelatedPerson records and Patients at the same address.
  */
 import {
   ConnectorError,
@@ -17,6 +18,7 @@ import {
   type SourceRecord,
 } from '../sdk/index.js';
 import { HEALTH_CATEGORIES, SYSTEMS } from './codes.js';
+import { healthHousehold, RELATED_PERSON_PREFIX } from './household.js';
 import { FhirClient, type SearchOptions } from './http.js';
 import {
   AGENCY,
@@ -41,6 +43,8 @@ export interface HealthConnectorOptions {
   pageSize?: number;
   /** A person search matching more patients than this is refused as too broad. Default 50. */
   maxPersonMatches?: number;
+  /** An address with more current residents than this (a care home, a hostel) is not a household. Default 30. */
+  maxAddressMatches?: number;
 }
 
 const DEFAULT_CONTACT: AgencyContact = {
@@ -95,6 +99,7 @@ export function createHealthConnector(options: HealthConnectorOptions): Connecto
 
   return {
     manifest,
+    ...healthHousehold({ client, mappingContext, maxAddressMatches: options.maxAddressMatches ?? 30 }),
 
     async searchPersons(query: PersonQuery, ctx: CallContext): Promise<SourcePerson[]> {
       const nhsNumbers = (query.identifiers ?? [])
@@ -143,9 +148,11 @@ export function createHealthConnector(options: HealthConnectorOptions): Connecto
     },
 
     async fetchRecords(personIds: readonly string[], ctx: CallContext): Promise<Map<string, SourceRecord[]>> {
-      const ids = [...new Set(personIds)];
+      const all = [...new Set(personIds)];
+      // A household member known only as a RelatedPerson has no records of its own.
+      const ids = all.filter((id) => !(id.startsWith(RELATED_PERSON_PREFIX) && FHIR_ID.test(id.slice(RELATED_PERSON_PREFIX.length))));
       if (ids.some((id) => !FHIR_ID.test(id))) throw new ConnectorError('BAD_QUERY', 'health record fetch: person ids must be FHIR ids');
-      const result = new Map<string, SourceRecord[]>(ids.map((id) => [id, []]));
+      const result = new Map<string, SourceRecord[]>(all.map((id) => [id, []]));
       if (ids.length === 0) return result;
 
       // One search per resource type for the whole batch. When one fails, cancel the others:

@@ -47,10 +47,10 @@ export interface MappingContext {
 
 type Fields = Partial<Record<RecordField, string>>;
 
-const NAME_USES: ReadonlySet<string> = new Set<NameUse>(['usual', 'official', 'temp', 'nickname', 'anonymous', 'old', 'maiden']);
-const GENDER: Readonly<Record<string, GenderCode>> = { male: '1', female: '2', other: '9', unknown: '0' };
+export const NAME_USES: ReadonlySet<string> = new Set<NameUse>(['usual', 'official', 'temp', 'nickname', 'anonymous', 'old', 'maiden']);
+export const GENDER: Readonly<Record<string, GenderCode>> = { male: '1', female: '2', other: '9', unknown: '0' };
 
-function provenance(ctx: MappingContext, recordId: string, lastUpdated: string | undefined): Provenance {
+export function provenance(ctx: MappingContext, recordId: string, lastUpdated: string | undefined): Provenance {
   return { system: ctx.system, recordId, asOf: lastUpdated ?? ctx.fetchedAt };
 }
 
@@ -155,7 +155,7 @@ function uprnOf(address: FhirAddress): string | undefined {
   return undefined;
 }
 
-function toAddress(a: FhirAddress): Address {
+export function toAddress(a: FhirAddress): Address {
   const out: Address = {};
   const [line1, line2] = a.line ?? [];
   if (line1) out.line1 = line1;
@@ -169,7 +169,7 @@ function toAddress(a: FhirAddress): Address {
   return out;
 }
 
-function birthDateAccuracy(birthDate: string): string {
+export function birthDateAccuracy(birthDate: string): string {
   // MAIS person standard: one letter each for year, month, day (A accurate, U unknown).
   return birthDate.length === 10 ? 'AAA' : birthDate.length === 7 ? 'AAU' : 'AUU';
 }

@@ -84,6 +84,20 @@ export const PatientSchema = z.looseObject({
   generalPractitioner: z.array(Reference).optional(),
 });
 
+/** A person the patient's record lists (parent, sibling, next of kin): not a Patient. */
+export const RelatedPersonSchema = z.looseObject({
+  resourceType: z.literal('RelatedPerson'),
+  ...resourceBase,
+  active: z.boolean().optional(),
+  patient: Reference,
+  identifier: z.array(Identifier).optional(),
+  relationship: z.array(CodeableConcept).optional(),
+  name: z.array(HumanName).optional(),
+  gender: z.enum(['male', 'female', 'other', 'unknown']).optional(),
+  birthDate: z.string().regex(FHIR_DATE).optional(),
+  address: z.array(Address).optional(),
+});
+
 export const EncounterSchema = z.looseObject({
   resourceType: z.literal('Encounter'),
   ...resourceBase,
@@ -164,6 +178,7 @@ export const BundleSchema = z.looseObject({
 
 export const RESOURCE_SCHEMAS = {
   Patient: PatientSchema,
+  RelatedPerson: RelatedPersonSchema,
   Encounter: EncounterSchema,
   Flag: FlagSchema,
   EpisodeOfCare: EpisodeOfCareSchema,
@@ -172,6 +187,7 @@ export const RESOURCE_SCHEMAS = {
 
 export type SearchableType = keyof typeof RESOURCE_SCHEMAS;
 export type Patient = z.infer<typeof PatientSchema>;
+export type RelatedPerson = z.infer<typeof RelatedPersonSchema>;
 export type Encounter = z.infer<typeof EncounterSchema>;
 export type Flag = z.infer<typeof FlagSchema>;
 export type EpisodeOfCare = z.infer<typeof EpisodeOfCareSchema>;

@@ -37,7 +37,10 @@ export {
   type CpisFlag,
   type MissedAppointment,
   type HealthOrganisation,
+  type HealthRelatedPerson,
+  type RelatedPersonCode,
   type EncounterService,
   type EpisodeService,
   type AppointmentService,
 } from './views/health.js';
+export { householdRelations, relationOf, type HouseholdRelation, type RelatedMember } from './relations.js';

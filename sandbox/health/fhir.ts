@@ -14,7 +14,10 @@ import {
   type HealthEpisode,
   type HealthOrganisation,
   type HealthPatient,
+  type HealthRelatedPerson,
   type MissedAppointment,
+  type PlaceAddress,
+  type RelatedPersonCode,
 } from '../county/index.js';
 import type { ServiceContact } from '../county/model.js';
 
@@ -30,6 +33,7 @@ export const SYSTEMS = {
   addressKeyType: 'https://fhir.hl7.org.uk/CodeSystem/UKCore-AddressKeyType',
   localPatientNumber: 'https://health.marlshire.example/Id/local-patient-number',
   actCode: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
+  roleCode: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode',
   participationType: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType',
   confidentiality: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality',
   dataOperation: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation',
@@ -52,6 +56,7 @@ export const PROFILES = {
   episodeOfCare: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-EpisodeOfCare',
   programmeFlag: 'https://fhir.nhs.uk/England/StructureDefinition/ProgrammeFlag',
   appointment: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-Appointment',
+  relatedPerson: 'https://fhir.hl7.org.uk/StructureDefinition/UKCore-RelatedPerson',
 } as const;
 
 const SERVICE_DISPLAY: Readonly<Record<string, string>> = {
@@ -197,6 +202,59 @@ export function patientResource(patient: HealthPatient, ctx: RenderContext): Fhi
           ],
         }
       : {}),
+  };
+}
+
+const ROLE_DISPLAY: Readonly<Record<RelatedPersonCode, string>> = {
+  MTH: 'mother',
+  FTH: 'father',
+  STPMTH: 'stepmother',
+  STPFTH: 'stepfather',
+  SIB: 'sibling',
+  HSIB: 'half-sibling',
+  STPSIB: 'step sibling',
+  DOMPART: 'domestic partner',
+  DAUC: 'daughter',
+  SONC: 'son',
+  STPDAU: 'stepdaughter',
+  STPSON: 'stepson',
+};
+
+/** A UK Core address with its UPRN (AddressKey extension). */
+function fhirAddress(address: PlaceAddress, use: string, period?: { start?: string; end?: string }): Record<string, unknown> {
+  return {
+    extension: [
+      {
+        url: SYSTEMS.addressKey,
+        extension: [
+          { url: 'type', valueCoding: { system: SYSTEMS.addressKeyType, code: 'UPRN', display: 'Unique Property Reference Number' } },
+          { url: 'value', valueString: address.uprn },
+        ],
+      },
+    ],
+    use,
+    type: 'both',
+    line: [address.line1, ...(address.line2 ? [address.line2] : [])],
+    city: address.city,
+    postalCode: address.postcode,
+    ...(period && (period.start || period.end) ? { period } : {}),
+  };
+}
+
+/** A RelatedPerson: who the patient's record lists, with the HL7 v3 RoleCode relationship. */
+export function relatedPersonResource(related: HealthRelatedPerson): FhirResource {
+  return {
+    resourceType: 'RelatedPerson',
+    id: related.id,
+    meta: meta(related.lastUpdated, PROFILES.relatedPerson),
+    active: true,
+    patient: { reference: `Patient/${related.patientId}` },
+    ...(related.nhsNumber ? { identifier: [{ system: SYSTEMS.nhsNumber, value: related.nhsNumber }] } : {}),
+    relationship: [{ coding: [{ system: SYSTEMS.roleCode, code: related.code, display: ROLE_DISPLAY[related.code] }] }],
+    name: [{ use: 'official', family: related.family, given: related.given }],
+    gender: related.gender,
+    birthDate: related.birthDate,
+    address: [fhirAddress(related.address, 'home')],
   };
 }
 

@@ -2,7 +2,7 @@
  * The county health system's FHIR R4 endpoint, on node:http. JSON only
  * (`application/fhir+json`). Supports:
  *   GET  /fhir/metadata                         CapabilityStatement
- *   GET  /fhir/Patient/{id}                     read
+ *   GET  /fhir/Patient/{id}                     read (also RelatedPerson/{id})
  *   GET  /fhir/{type}?params                    search (Bundle searchset, paged by _count/_offset)
  *   POST /fhir/{type}/_search                   search with a form-encoded body (long id lists)
  *   GET  /fhir?_getpages={token}&_offset=..     further pages of a POSTed search
@@ -17,7 +17,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { County } from '../county/index.js';
 import { hashKey, Rng } from '../county/prng.js';
 import type { FhirResource } from './fhir.js';
-import { HealthStore, RESOURCE_TYPES, SEARCH_PARAMS, SearchError, type ResourceType } from './store.js';
+import { HealthStore, RESOURCE_TYPES, SEARCH_PARAMS, STRING_PARAMS, SearchError, type ResourceType } from './store.js';
 
 export interface Faults {
   /** Delay before every answer. */
@@ -142,10 +142,11 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
         mode: 'server',
         resource: RESOURCE_TYPES.map((type) => ({
           type,
-          interaction: [...(type === 'Patient' ? [{ code: 'read' }] : []), { code: 'search-type' }],
+          interaction: [...(type === 'Patient' || type === 'RelatedPerson' ? [{ code: 'read' }] : []), { code: 'search-type' }],
           searchParam: SEARCH_PARAMS[type].map((name) => ({
             name,
-            type: name === 'birthdate' ? 'date' : ['subject', 'patient', 'actor'].includes(name) ? 'reference' : ['family', 'given', 'address-postalcode'].includes(name) ? 'string' : 'token',
+            type: name === 'birthdate' ? 'date' : ['subject', 'patient', 'actor'].includes(name) ? 'reference' : STRING_PARAMS.includes(name) ? 'string' : 'token',
+            ...(name === 'address-uprn' ? { documentation: 'UPRN of any address (UK Core AddressKey extension), exact' } : {}),
           })),
         })),
       },

@@ -3,30 +3,39 @@
  * search parameters the server supports. Searches are pure functions of the parameters, so the
  * server is a thin HTTP layer over `search` and `read`.
  */
-import type { County, HealthPatient } from '../county/index.js';
+import type { County, HealthPatient, HealthRelatedPerson } from '../county/index.js';
 import {
   appointmentResource,
   encounterResource,
   episodeResource,
   flagResource,
   patientResource,
+  relatedPersonResource,
   SYSTEMS,
   type FhirResource,
   type RenderContext,
 } from './fhir.js';
 
-export const RESOURCE_TYPES = ['Patient', 'Encounter', 'Flag', 'EpisodeOfCare', 'Appointment'] as const;
+export const RESOURCE_TYPES = ['Patient', 'RelatedPerson', 'Encounter', 'Flag', 'EpisodeOfCare', 'Appointment'] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
 /** Search parameters by resource type; `_count`, `_offset` and `_format` are allowed everywhere. */
 export const SEARCH_PARAMS: Readonly<Record<ResourceType, readonly string[]>> = {
-  Patient: ['_id', 'identifier', 'family', 'given', 'birthdate', 'gender', 'address-postalcode'],
+  Patient: ['_id', 'identifier', 'family', 'given', 'birthdate', 'gender', 'address-postalcode', 'address', 'address-uprn'],
+  RelatedPerson: ['_id', 'patient', 'identifier'],
   Encounter: ['subject', 'patient', 'status', 'class'],
   Flag: ['subject', 'patient', 'status'],
   EpisodeOfCare: ['patient', 'status'],
   Appointment: ['patient', 'actor', 'status'],
 };
 const STRING_MODIFIERS = new Set(['', 'exact', 'contains']);
+/** String parameters (the only ones that take :exact and :contains). */
+export const STRING_PARAMS: readonly string[] = ['family', 'given', 'address-postalcode', 'address'];
+/**
+ * `address-uprn` is this server's own SearchParameter (as NHS systems define local ones): the
+ * UPRN in a Patient address's UK Core AddressKey extension, exact match.
+ */
+const UPRN = /^\d{1,12}$/;
 
 /** A client error: the server answers 400 with an OperationOutcome carrying this text. */
 export class SearchError extends Error {
@@ -110,6 +119,9 @@ interface PatientIndexEntry {
   families: string[];
   givens: string[];
   postcodes: string[];
+  /** Every string part of every address (lines, city, postcode), for the `address` parameter. */
+  addressParts: string[];
+  uprns: string[];
 }
 
 export class HealthStore {
@@ -118,7 +130,11 @@ export class HealthStore {
   private readonly patientsById = new Map<string, PatientIndexEntry>();
   private readonly patientsByNhs = new Map<string, PatientIndexEntry[]>();
   private readonly patientsByLocalNumber = new Map<string, PatientIndexEntry>();
-  private readonly byPatient: { [K in Exclude<ResourceType, 'Patient'>]: Map<string, Array<{ status: string; cls?: string; render: () => FhirResource }>> } = {
+  private readonly patientsByUprn = new Map<string, PatientIndexEntry[]>();
+  private readonly relatedById = new Map<string, HealthRelatedPerson>();
+  private readonly relatedByPatient = new Map<string, HealthRelatedPerson[]>();
+  private readonly relatedByNhs = new Map<string, HealthRelatedPerson[]>();
+  private readonly byPatient: { [K in Exclude<ResourceType, 'Patient' | 'RelatedPerson'>]: Map<string, Array<{ status: string; cls?: string; render: () => FhirResource }>> } = {
     Encounter: new Map(),
     Flag: new Map(),
     EpisodeOfCare: new Map(),
@@ -139,7 +155,14 @@ export class HealthStore {
         families: [normalise(patient.family)],
         givens: patient.given.map(normalise),
         postcodes: patient.addresses.map((a) => a.address.postcode.replace(/\s+/g, '').toLowerCase()),
+        addressParts: patient.addresses.flatMap((a) => [a.address.line1, a.address.line2, a.address.city, a.address.postcode].filter((x): x is string => !!x)),
+        uprns: patient.addresses.map((a) => a.address.uprn),
       };
+      for (const uprn of new Set(entry.uprns)) {
+        const list = this.patientsByUprn.get(uprn) ?? [];
+        list.push(entry);
+        this.patientsByUprn.set(uprn, list);
+      }
       this.patientsById.set(patient.id, entry);
       this.patientsByLocalNumber.set(patient.localNumber, entry);
       if (patient.nhsNumber) {
@@ -149,12 +172,17 @@ export class HealthStore {
       }
       return entry;
     });
-    const add = (type: Exclude<ResourceType, 'Patient'>, patientId: string, status: string, render: () => FhirResource, cls?: string): void => {
+    const add = (type: Exclude<ResourceType, 'Patient' | 'RelatedPerson'>, patientId: string, status: string, render: () => FhirResource, cls?: string): void => {
       const map = this.byPatient[type];
       const list = map.get(patientId) ?? [];
       list.push({ status, render, ...(cls ? { cls } : {}) });
       map.set(patientId, list);
     };
+    for (const r of view.relatedPersons) {
+      this.relatedById.set(r.id, r);
+      pushTo(this.relatedByPatient, r.patientId, r);
+      if (r.nhsNumber) pushTo(this.relatedByNhs, r.nhsNumber, r);
+    }
     for (const e of view.encounters) add('Encounter', e.patientId, 'finished', () => encounterResource(e, this.ctx), e.service === 'sexual-health' ? 'AMB' : 'EMER');
     for (const f of view.flags) add('Flag', f.patientId, f.status, () => flagResource(f, this.ctx));
     for (const ep of view.episodes) add('EpisodeOfCare', ep.patientId, ep.status, () => episodeResource(ep, this.ctx));
@@ -162,7 +190,12 @@ export class HealthStore {
   }
 
   read(type: string, id: string): FhirResource {
-    if (type !== 'Patient') throw new SearchError(`Read is supported for Patient only`, 'not-supported');
+    if (type === 'RelatedPerson') {
+      const related = this.relatedById.get(id);
+      if (!related) throw new SearchError(`RelatedPerson/${id} is not known`, 'not-found');
+      return relatedPersonResource(related);
+    }
+    if (type !== 'Patient') throw new SearchError(`Read is supported for Patient and RelatedPerson only`, 'not-supported');
     const entry = this.patientsById.get(id);
     if (!entry) throw new SearchError(`Patient/${id} is not known`, 'not-found');
     return patientResource(entry.patient, this.ctx);
@@ -177,7 +210,7 @@ export class HealthStore {
     for (const [name, value] of params) {
       const [base, modifier = ''] = name.split(':') as [string, string?];
       if (!allowed.includes(base)) throw new SearchError(`Unknown search parameter '${base}' for ${type}`, 'not-supported');
-      if (modifier && !(STRING_MODIFIERS.has(modifier) && ['family', 'given', 'address-postalcode'].includes(base))) {
+      if (modifier && !(STRING_MODIFIERS.has(modifier) && STRING_PARAMS.includes(base))) {
         throw new SearchError(`Modifier ':${modifier}' is not supported on '${base}'`, 'not-supported');
       }
       if (value === '') throw new SearchError(`Search parameter '${base}' has an empty value`);
@@ -185,6 +218,10 @@ export class HealthStore {
     if (type === 'Patient') {
       const matches = this.searchPatients(params);
       return { total: matches.length, resources: matches.slice(offset, offset + count).map((e) => patientResource(e.patient, this.ctx)) };
+    }
+    if (type === 'RelatedPerson') {
+      const matches = this.searchRelatedPersons(params);
+      return { total: matches.length, resources: matches.slice(offset, offset + count).map(relatedPersonResource) };
     }
     return this.searchByPatient(type, params, offset, count);
   }
@@ -242,6 +279,21 @@ export class HealthStore {
           predicates.push((e) => alternatives.includes(e.patient.gender));
           break;
         }
+        case 'address': {
+          const tests = alternatives.map((v) => stringMatch(modifier, v));
+          predicates.push((e) => e.addressParts.some((part) => tests.some((t) => (modifier === 'exact' ? t(part) : t(part) || t(part.replace(/\s+/g, ''))))));
+          break;
+        }
+        case 'address-uprn': {
+          const found: PatientIndexEntry[] = [];
+          for (const raw of alternatives) {
+            const uprn = raw.trim();
+            if (!UPRN.test(uprn)) throw new SearchError('address-uprn values must be UPRNs (up to 12 digits)');
+            found.push(...(this.patientsByUprn.get(uprn) ?? []));
+          }
+          narrow([...new Set(found)]);
+          break;
+        }
         case 'address-postalcode': {
           const wanted = alternatives.map((v) => v.replace(/\s+/g, '').toLowerCase());
           predicates.push((e) =>
@@ -260,8 +312,35 @@ export class HealthStore {
     return (candidates ?? this.patients).filter((e) => predicates.every((p) => p(e)));
   }
 
+  /** RelatedPersons by id, by the patient whose record lists them, or by their NHS number. */
+  private searchRelatedPersons(params: ReadonlyArray<readonly [string, string]>): HealthRelatedPerson[] {
+    let candidates: HealthRelatedPerson[] | undefined;
+    const narrow = (list: HealthRelatedPerson[]): void => {
+      candidates = candidates === undefined ? list : candidates.filter((r) => list.includes(r));
+    };
+    for (const [name, value] of params) {
+      const alternatives = value.split(',');
+      if (name === '_id') narrow(alternatives.map((id) => this.relatedById.get(id.trim())).filter((r): r is HealthRelatedPerson => r !== undefined));
+      else if (name === 'patient') narrow([...referenceIds(value)].flatMap((id) => this.relatedByPatient.get(id) ?? []));
+      else if (name === 'identifier') {
+        const found: HealthRelatedPerson[] = [];
+        for (const token of alternatives) {
+          const bar = token.indexOf('|');
+          const system = bar >= 0 ? token.slice(0, bar) : undefined;
+          const code = bar >= 0 ? token.slice(bar + 1) : token;
+          if (!code) throw new SearchError('Identifier searches need a value (system|value)');
+          if (system === undefined || system === '' || system === SYSTEMS.nhsNumber) found.push(...(this.relatedByNhs.get(code) ?? []));
+        }
+        narrow(found);
+      }
+    }
+    // As for Patient: a RelatedPerson search names whom it is about.
+    if (candidates === undefined) throw new SearchError('RelatedPerson searches need a patient, _id or identifier');
+    return candidates;
+  }
+
   private searchByPatient(
-    type: Exclude<ResourceType, 'Patient'>,
+    type: Exclude<ResourceType, 'Patient' | 'RelatedPerson'>,
     params: ReadonlyArray<readonly [string, string]>,
     offset: number,
     count: number,
@@ -292,4 +371,10 @@ export class HealthStore {
     }
     return { total: matches.length, resources: matches.slice(offset, offset + count).map((render) => render()) };
   }
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }

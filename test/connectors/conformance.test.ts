@@ -52,7 +52,12 @@ interface HttpSimulator {
 }
 
 /** An agency whose simulator is an HTTP server with the sandbox's fault switches (health, police): 5xx, malformed, hang. */
-function overHttp(agency: string, start: (options: { county: County }) => Promise<HttpSimulator>, connect: (baseUrl: string) => Connector): AgencyUnderTest {
+function overHttp(
+  agency: string,
+  start: (options: { county: County }) => Promise<HttpSimulator>,
+  connect: (baseUrl: string) => Connector,
+  household?: (county: County) => Record<string, string[]>,
+): AgencyUnderTest {
   return {
     agency,
     async start(county) {
@@ -60,6 +65,7 @@ function overHttp(agency: string, start: (options: { county: County }) => Promis
       return {
         connector: connect(server.baseUrl),
         close: () => server.close(),
+        ...(household ? { samples: { household: household(county) } } : {}),
         faults: [
           { name: 'HTTP 500', expect: 'UPSTREAM_ERROR', apply: () => server.setFaults({ errorRate: 1 }), clear: () => server.setFaults({}) },
           { name: 'malformed payload', expect: 'MALFORMED_RESPONSE', apply: () => server.setFaults({ malformed: true }), clear: () => server.setFaults({}) },
@@ -98,7 +104,12 @@ function featuredHouseholdFixture(county: County, idsOf: (personId: string) => r
 }
 
 const AGENCIES: AgencyUnderTest[] = [
-  overHttp('health', startHealthServer, (baseUrl) => createHealthConnector({ baseUrl })),
+  overHttp('health', startHealthServer, (baseUrl) => createHealthConnector({ baseUrl }), (c) =>
+    featuredHouseholdFixture(c, (personId) => {
+      const patientId = c.views.health.patientIdByPersonId.get(personId);
+      return patientId ? [patientId] : [];
+    }),
+  ),
   // overHttp('police', startPoliceServer, (baseUrl) => createPoliceConnector({ baseUrl })),
   // { agency: 'education', start: async (county) => { ...; return { connector, close, samples? }; } },
   {

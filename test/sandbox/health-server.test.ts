@@ -34,7 +34,7 @@ describe('health FHIR server', () => {
     expect(status).toBe(200);
     expect(type).toMatch(/^application\/fhir\+json/);
     expect(body).toMatchObject({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1', kind: 'instance' });
-    expect(body.rest[0].resource.map((r: Json) => r.type)).toEqual(['Patient', 'Encounter', 'Flag', 'EpisodeOfCare', 'Appointment']);
+    expect(body.rest[0].resource.map((r: Json) => r.type)).toEqual(['Patient', 'RelatedPerson', 'Encounter', 'Flag', 'EpisodeOfCare', 'Appointment']);
   });
 
   it('finds a patient by NHS number identifier as a searchset Bundle', async () => {
@@ -126,12 +126,92 @@ describe('health FHIR server', () => {
     expect(body.resourceType).toBe('OperationOutcome');
   });
 
+  it.each([
+    ['a RelatedPerson search with no patient, _id or identifier', '/RelatedPerson'],
+    ['an unknown RelatedPerson search parameter', '/RelatedPerson?relationship=MTH'],
+    ['a malformed RelatedPerson patient reference', '/RelatedPerson?patient=Encounter/x/y'],
+    ['an address-uprn that is not a UPRN', '/Patient?address-uprn=10001234567A'],
+    ['a modifier on address-uprn', '/Patient?address-uprn:contains=1000'],
+    ['an empty address', '/Patient?address='],
+  ])('refuses %s with 400 and an OperationOutcome', async (_label, path) => {
+    const { status, body } = await get(path);
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ resourceType: 'OperationOutcome', issue: [expect.objectContaining({ severity: 'error', diagnostics: expect.any(String) })] });
+  });
+
   it('records the requests it receives', async () => {
     server.clearRequests();
     await get(`/Flag?subject=Patient/${childPatientId}`);
     expect(server.requests()).toEqual([
       { method: 'GET', path: '/fhir/Flag', resourceType: 'Flag', params: [['subject', `Patient/${childPatientId}`]] },
     ]);
+  });
+});
+
+describe('health FHIR server: RelatedPerson and address search', () => {
+  const view = county.views.health;
+  const home = county.addressesById.get(county.householdsById.get(child.householdId)!.addressId)!;
+  const featuredPatients = [child, county.featured.parent, county.featured.partner, county.featured.sibling].map((p) => view.patientIdByPersonId.get(p.id)!);
+
+  it('serves the RelatedPersons on a patient’s record with HL7 v3 RoleCode relationships and the related person’s NHS number', async () => {
+    const { status, body } = await get(`/RelatedPerson?patient=Patient/${childPatientId}`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ resourceType: 'Bundle', type: 'searchset', total: 3 });
+    const codes = body.entry.map((e: Json) => e.resource.relationship[0].coding[0]);
+    expect(codes.every((c: Json) => c.system === 'http://terminology.hl7.org/CodeSystem/v3-RoleCode')).toBe(true);
+    expect(codes.map((c: Json) => c.code).sort()).toEqual(['HSIB', 'MTH', county.featured.partner.sex === 'male' ? 'STPFTH' : 'STPMTH'].sort());
+    const mother = body.entry.map((e: Json) => e.resource).find((r: Json) => r.relationship[0].coding[0].code === 'MTH');
+    expect(mother).toMatchObject({ patient: { reference: `Patient/${childPatientId}` }, identifier: [{ system: NHS, value: county.featured.parent.nhsNumber }], name: [{ family: county.featured.parent.family }], birthDate: county.featured.parent.birthDate });
+    expect(mother.address[0].extension[0].extension).toContainEqual({ url: 'value', valueString: home.uprn });
+    expect((await get(`/RelatedPerson/${mother.id}`)).body.id).toBe(mother.id);
+    expect((await get('/RelatedPerson/no-such-related-person')).status).toBe(404);
+  });
+
+  it('derives RelatedPersons from the county truth: parents, step-parents, siblings, partners, children', () => {
+    for (const rp of view.relatedPersons.slice(0, 300)) {
+      const person = county.personsById.get(view.truth.get(rp.patientId)!)!;
+      const other = county.personsById.get(rp.personId)!;
+      expect(other.householdId).toBe(person.householdId);
+      if (['MTH', 'FTH'].includes(rp.code)) expect(person.parentIds).toContain(other.id);
+      if (['DAUC', 'SONC'].includes(rp.code)) expect(person.childIds).toContain(other.id);
+      if (rp.code === 'SIB') expect(other.parentIds.slice().sort()).toEqual(person.parentIds.slice().sort());
+    }
+    const withoutNhs = view.relatedPersons.filter((r) => r.nhsNumber === undefined).length;
+    expect(withoutNhs / view.relatedPersons.length).toBeGreaterThan(0.1);
+    expect(withoutNhs / view.relatedPersons.length).toBeLessThan(0.3);
+  });
+
+  it('finds RelatedPersons by identifier and by _id, and pages them with _count and next links', async () => {
+    const byNhs = await get(`/RelatedPerson?identifier=${encodeURIComponent(`${NHS}|${county.featured.parent.nhsNumber}`)}`);
+    expect(byNhs.body.entry.every((e: Json) => e.resource.identifier[0].value === county.featured.parent.nhsNumber)).toBe(true);
+    expect(byNhs.body.total).toBeGreaterThan(0);
+    const many = view.patients.slice(0, 40).map((p) => `Patient/${p.id}`).join(',');
+    const first = await get(`/RelatedPerson?patient=${many}&_count=5`);
+    const total = view.relatedPersons.filter((r) => view.patients.slice(0, 40).some((p) => p.id === r.patientId)).length;
+    expect(first.body.total).toBe(total);
+    expect(first.body.entry).toHaveLength(5);
+    const seen: string[] = first.body.entry.map((e: Json) => e.resource.id);
+    let next = first.body.link.find((l: Json) => l.relation === 'next')?.url as string | undefined;
+    while (next) {
+      const page = (await (await fetch(next)).json()) as Json;
+      seen.push(...page.entry.map((e: Json) => e.resource.id));
+      next = page.link.find((l: Json) => l.relation === 'next')?.url;
+    }
+    expect(new Set(seen).size).toBe(total);
+    const byId = await get(`/RelatedPerson?_id=${seen.slice(0, 3).join(',')}`);
+    expect(byId.body.entry.map((e: Json) => e.resource.id).sort()).toEqual(seen.slice(0, 3).sort());
+  });
+
+  it('finds patients by address UPRN, and by postcode with a first line (case-insensitive, starts-with)', async () => {
+    const byUprn = await get(`/Patient?address-uprn=${home.uprn}`);
+    expect(byUprn.body.entry.map((e: Json) => e.resource.id)).toEqual(expect.arrayContaining(featuredPatients));
+    const byLine = await get(`/Patient?address-postalcode=${encodeURIComponent(home.postcode)}&address=${encodeURIComponent(home.line1.toLowerCase())}`);
+    expect(byLine.body.entry.map((e: Json) => e.resource.id)).toEqual(expect.arrayContaining(featuredPatients));
+    const elsewhere = await get(`/Patient?address-postalcode=${encodeURIComponent(home.postcode)}&address=zzz-no-such-street`);
+    expect(elsewhere.body.total).toBe(0);
+    const metadata = await get('/metadata');
+    const patient = metadata.body.rest[0].resource.find((r: Json) => r.type === 'Patient');
+    expect(patient.searchParam).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'address', type: 'string' }), expect.objectContaining({ name: 'address-uprn', type: 'token' })]));
   });
 });
 

@@ -16,10 +16,13 @@ import { ADULT_FEMALE_GIVEN, ADULT_MALE_GIVEN, SURNAMES } from '../names.js';
 import { NO_NOISE, type NoiseRates, nickname, swapDayMonth, typo } from '../noise.js';
 import { dramaPhone } from '../places.js';
 import { Rng } from '../prng.js';
+import { householdRelations } from '../relations.js';
 
 export interface HealthViewOptions extends NoiseRates {
   /** Years of event history (A&E, sexual health, was-not-brought) to generate. */
   lookbackYears: number;
+  /** Probability a RelatedPerson was recorded by name only, without the related person's NHS number. */
+  relatedNameOnly: number;
 }
 
 /** Health defaults: some missing NHS numbers and stale addresses; names and dates as recorded. */
@@ -28,6 +31,7 @@ export const DEFAULT_HEALTH_VIEW_OPTIONS: HealthViewOptions = {
   missingNhsNumber: 0.04,
   staleAddress: 0.5,
   lookbackYears: 3,
+  relatedNameOnly: 0.2,
 };
 
 export type EncounterService = 'emergency-department' | 'urgent-treatment-centre' | 'sexual-health';
@@ -133,6 +137,35 @@ export interface MissedAppointment {
   lastUpdated: string;
 }
 
+/**
+ * HL7 v3 RoleCode relationship codes the GP records on a RelatedPerson: MTH/FTH mother/father,
+ * STPMTH/STPFTH step-parent, SIB/HSIB/STPSIB sibling, DOMPART domestic partner, DAUC/SONC
+ * daughter/son, STPDAU/STPSON step-child.
+ */
+export type RelatedPersonCode = 'MTH' | 'FTH' | 'STPMTH' | 'STPFTH' | 'SIB' | 'HSIB' | 'STPSIB' | 'DOMPART' | 'DAUC' | 'SONC' | 'STPDAU' | 'STPSON';
+
+/**
+ * A person the GP record lists as related to a patient (next of kin, parent, sibling): a FHIR
+ * RelatedPerson. Not a Patient: it carries the related person's NHS number when the practice
+ * recorded it, else only their name, birth date and address as given.
+ */
+export interface HealthRelatedPerson {
+  id: string;
+  /** The patient whose record lists this person. */
+  patientId: string;
+  /** Ground truth: who the related person really is (never served). */
+  personId: string;
+  code: RelatedPersonCode;
+  nhsNumber?: string;
+  family: string;
+  given: string[];
+  birthDate: string;
+  gender: 'male' | 'female';
+  /** The address recorded for them (the patient's home address when recorded). */
+  address: PlaceAddress;
+  lastUpdated: string;
+}
+
 export interface HealthView {
   options: HealthViewOptions;
   organisations: readonly HealthOrganisation[];
@@ -141,6 +174,8 @@ export interface HealthView {
   episodes: readonly HealthEpisode[];
   flags: readonly CpisFlag[];
   missedAppointments: readonly MissedAppointment[];
+  /** RelatedPerson records: each patient's household members (parents, step-parents, siblings, partner, children). */
+  relatedPersons: readonly HealthRelatedPerson[];
   patientIdByPersonId: ReadonlyMap<string, string>;
   /** Patient id -> person id (ground truth). */
   truth: ReadonlyMap<string, string>;
@@ -316,6 +351,8 @@ class HealthViewBuilder {
   private readonly episodes: HealthEpisode[] = [];
   private readonly flags: CpisFlag[] = [];
   private readonly missed: MissedAppointment[] = [];
+  private readonly related: HealthRelatedPerson[] = [];
+  private readonly patientByPersonId = new Map<string, HealthPatient>();
   private readonly patientIdByPersonId = new Map<string, string>();
   private readonly truth = new Map<string, string>();
   private readonly staffCache = new Map<string, ServiceContact>();
@@ -340,6 +377,10 @@ class HealthViewBuilder {
       if (featured) this.featuredRecords(rng, person, patient);
       else this.randomRecords(rng, person, patient);
     });
+    // Related persons on their own stream, so adding them changed nothing else in the view.
+    this.county.persons.forEach((person, index) => {
+      this.relatedPersonsOf(Rng.derive(this.county.seed, 'health-related', index), person, featuredIds.has(person.id));
+    });
     return {
       options: this.opts,
       organisations: Object.values(this.orgs),
@@ -348,12 +389,53 @@ class HealthViewBuilder {
       episodes: this.episodes,
       flags: this.flags,
       missedAppointments: this.missed,
+      relatedPersons: this.related,
       patientIdByPersonId: this.patientIdByPersonId,
       truth: this.truth,
     };
   }
 
   // ---- people --------------------------------------------------------------------------------
+
+  /**
+   * The RelatedPersons on a patient's record: every other member of their household, coded from
+   * the truth. The featured household's are exact (with NHS numbers); others are recorded by
+   * name only at `relatedNameOnly`.
+   */
+  private relatedPersonsOf(rng: Rng, person: Person, exact: boolean): void {
+    const patient = this.patientByPersonId.get(person.id);
+    if (!patient) return;
+    const home = patient.addresses.find((a) => a.use === 'home')?.address;
+    for (const { other, relation } of householdRelations(this.county, person)) {
+      const female = other.sex === 'female';
+      const code: RelatedPersonCode = {
+        parent: female ? 'MTH' : 'FTH',
+        'step-parent': female ? 'STPMTH' : 'STPFTH',
+        sibling: 'SIB',
+        'half-sibling': 'HSIB',
+        'step-sibling': 'STPSIB',
+        partner: 'DOMPART',
+        child: female ? 'DAUC' : 'SONC',
+        'step-child': female ? 'STPDAU' : 'STPSON',
+      }[relation] as RelatedPersonCode;
+      const nameOnly = !exact && rng.chance(this.opts.relatedNameOnly);
+      const otherHousehold = this.county.householdsById.get(other.householdId);
+      const address = home ?? (this.county.addressesById.get(otherHousehold?.addressId ?? '') as PlaceAddress);
+      this.related.push({
+        id: rng.uuid(),
+        patientId: patient.id,
+        personId: other.id,
+        code,
+        ...(nameOnly ? {} : { nhsNumber: other.nhsNumber }),
+        family: other.family,
+        given: [...other.given],
+        birthDate: other.birthDate,
+        gender: other.sex,
+        address,
+        lastUpdated: patient.lastUpdated,
+      });
+    }
+  }
 
   private patientFor(rng: Rng, person: Person, exact: boolean): HealthPatient {
     const household = this.county.householdsById.get(person.householdId);
@@ -410,6 +492,7 @@ class HealthViewBuilder {
     };
     this.patients.push(patient);
     this.patientIdByPersonId.set(person.id, patient.id);
+    this.patientByPersonId.set(person.id, patient);
     this.truth.set(patient.id, person.id);
     return patient;
   }

@@ -4,7 +4,7 @@
  * adoption (a looked-after episode or child in need episode that ended in adoption) is classed
  * with the sealed adoption record, never with the open status.
  */
-import type { CategoryManifest, RecordField, Tier } from '../sdk/index.js';
+import type { CategoryManifest, HouseholdRelationship, RecordField, Tier } from '../sdk/index.js';
 
 export const AGENCY = 'social-care';
 
@@ -133,4 +133,75 @@ export function yes(value: string | null | undefined): boolean | undefined {
   if (v.startsWith('y')) return true;
   if (v.startsWith('n')) return false;
   return undefined;
+}
+
+/**
+ * Household (the optional capability): the relationship terms case management systems record on a
+ * person's relationships tab ("the related person is the person's ..."), mapped to the SDK
+ * vocabulary; the system's own term is kept as the agency relationship. Compared without case.
+ * `null`: never returned, because the term itself would reveal an adoption, which is sealed
+ * (`social-care.adoption`, T4) and must not leak through identity-level household data.
+ */
+export const FAMILY_RELATIONSHIPS: Readonly<Record<string, HouseholdRelationship | null>> = {
+  mother: 'parent',
+  father: 'parent',
+  parent: 'parent',
+  'birth mother': 'parent',
+  'birth father': 'parent',
+  'step-mother': 'step-parent',
+  'step-father': 'step-parent',
+  'step-parent': 'step-parent',
+  "mother's partner": 'partner-of-parent',
+  "father's partner": 'partner-of-parent',
+  "parent's partner": 'partner-of-parent',
+  sister: 'sibling',
+  brother: 'sibling',
+  sibling: 'sibling',
+  'half-sister': 'sibling',
+  'half-brother': 'sibling',
+  'half-sibling': 'sibling',
+  'step-sister': 'sibling',
+  'step-brother': 'sibling',
+  'step-sibling': 'sibling',
+  son: 'child',
+  daughter: 'child',
+  child: 'child',
+  'step-son': 'child',
+  'step-daughter': 'child',
+  'step-child': 'child',
+  "partner's child": 'household-member',
+  partner: 'partner',
+  husband: 'partner',
+  wife: 'partner',
+  'civil partner': 'partner',
+  grandmother: 'other-relative',
+  grandfather: 'other-relative',
+  grandparent: 'other-relative',
+  aunt: 'other-relative',
+  uncle: 'other-relative',
+  cousin: 'other-relative',
+  'other relative': 'other-relative',
+  'kinship carer': 'carer',
+  'foster carer': 'carer',
+  'special guardian': 'carer',
+  carer: 'carer',
+  lodger: 'household-member',
+  'household member': 'household-member',
+  friend: 'associate',
+  'family friend': 'associate',
+  'adoptive mother': null,
+  'adoptive father': null,
+  'adoptive parent': null,
+  'adopted child': null,
+  'adopted son': null,
+  'adopted daughter': null,
+};
+
+/** The SDK relationship for a recorded term: `undefined` to leave the relationship out (sealed). */
+export function familyRelationship(term: string): HouseholdRelationship | undefined {
+  const key = term.trim().toLowerCase().replace(/\s+/g, ' ');
+  if (/\badopt/.test(key)) return undefined;
+  const mapped = FAMILY_RELATIONSHIPS[key];
+  if (mapped === null) return undefined;
+  return mapped ?? 'unknown';
 }

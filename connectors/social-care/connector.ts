@@ -7,16 +7,19 @@
  */
 import {
   ConnectorError,
+  type Address,
+  type AddressQuery,
   type AgencyContact,
   type CallContext,
   type Connector,
   type ConnectorHealth,
   type ConnectorManifest,
+  type HouseholdMember,
   type PersonQuery,
   type SourcePerson,
   type SourceRecord,
 } from '../sdk/index.js';
-import { AGENCY, SOCIAL_CARE_CATEGORIES, SYSTEMS } from './codes.js';
+import { AGENCY, SOCIAL_CARE_CATEGORIES, SYSTEMS, familyRelationship } from './codes.js';
 import {
   adoptionRecord,
   assessmentRecord,
@@ -40,9 +43,12 @@ import {
   CpPlanRow,
   GenderHistoryRow,
   LookedAfterRow,
+  PersonIdRow,
   PersonRow,
   ReferralRow,
+  RelationshipRow,
   SQL,
+  SameAddressRow,
   Section47Row,
   select,
   squashName,
@@ -63,6 +69,8 @@ export interface SocialCareConnectorOptions {
   contact?: AgencyContact;
   /** A person search matching more persons than this is refused as too broad. Default 50. */
   maxPersonMatches?: number;
+  /** An address search finding more persons than this is refused as too broad. Default 50. */
+  maxAddressMatches?: number;
   /** Called by the connector's `close()`, e.g. `() => pool.end()` for a `pg` pool the gateway made. */
   close?: () => Promise<void>;
 }
@@ -71,6 +79,13 @@ const DEFAULT_CONTACT: AgencyContact = { name: "Children's Services Front Door (
 const PERSON_ID = /^[A-Za-z0-9][A-Za-z0-9\-_.]{0,63}$/;
 const FULL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const PARTIAL_DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
+const UPRN = /^\d{1,12}$/;
+const MAX_ADDRESS_TEXT = 200;
+
+/** A first address line as the SQL compares it: lower case, words split by single spaces. */
+const line1Key = (value: string): string => value.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+/** A postcode as the SQL compares it: upper case, no spaces. */
+const postcodeKey = (value: string): string => value.replace(/\s+/g, '').toUpperCase();
 
 /** NHS number: 10 digits with a Modulus 11 check digit (STANDARDS.md). */
 function isValidNhsNumber(value: string): boolean {
@@ -98,6 +113,8 @@ export function createSocialCareConnector(options: SocialCareConnectorOptions): 
   const query = options.query;
   const maxPersonMatches = options.maxPersonMatches ?? 50;
   if (!Number.isInteger(maxPersonMatches) || maxPersonMatches < 1) throw new RangeError('createSocialCareConnector: maxPersonMatches must be a positive integer');
+  const maxAddressMatches = options.maxAddressMatches ?? 50;
+  if (!Number.isInteger(maxAddressMatches) || maxAddressMatches < 1) throw new RangeError('createSocialCareConnector: maxAddressMatches must be a positive integer');
   const contact = options.contact ?? DEFAULT_CONTACT;
   const personIdSystem = options.personIdSystem ?? SYSTEMS.socialCarePersonId;
   const ctxMap: MappingContext = { system: options.system ?? 'urn:mash-gateway:social-care:annex-a-sql', personIdSystem, contact };
@@ -135,8 +152,109 @@ export function createSocialCareConnector(options: SocialCareConnectorOptions): 
     );
   }
 
+  /** Persons by id (any number): the person rows, then addresses and allocations. Unknown ids are absent. */
+  async function personsById(ids: readonly string[], signal: AbortSignal): Promise<Map<string, SourcePerson>> {
+    const wanted = [...new Set(ids)].filter((id) => typeof id === 'string' && PERSON_ID.test(id));
+    const found = new Map<string, SourcePerson>();
+    if (wanted.length === 0) return found;
+    const rows = await select(query, 'person', SQL.personsById, [wanted, wanted.length], PersonRow, signal);
+    if (rows.length === 0) return found;
+    const idList = rows.map((r) => r.person_id);
+    const [addresses, allocations] = await Promise.all([
+      select(query, 'address', SQL.addresses, [idList], AddressRow, signal),
+      select(query, 'allocation', SQL.allocations, [idList], AllocationRow, signal),
+    ]);
+    const allocationOf = new Map<string, AllocationRowT>();
+    for (const a of allocations) if (!allocationOf.has(a.person_id)) allocationOf.set(a.person_id, a);
+    for (const r of rows) {
+      found.set(r.person_id, toSourcePerson(r, addresses.filter((a) => a.person_id === r.person_id), allocationOf.get(r.person_id), ctxMap));
+    }
+    return found;
+  }
+
   return {
     manifest,
+
+    async householdOf(personIds: readonly string[], ctx: CallContext): Promise<Map<string, HouseholdMember[]>> {
+      if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'social care household lookup was aborted before it started');
+      const ids = [...new Set(personIds)].filter((id) => typeof id === 'string' && PERSON_ID.test(id));
+      const result = new Map<string, HouseholdMember[]>(ids.map((id) => [id, []]));
+      if (ids.length === 0) return result;
+      const [relationships, sameAddress] = await Promise.all([
+        select(query, 'relationship', SQL.relationships, [ids], RelationshipRow, ctx.signal),
+        select(query, 'same address', SQL.sameAddress, [ids], SameAddressRow, ctx.signal),
+      ]);
+      const related = relationships.flatMap((r) => {
+        const relationship = familyRelationship(r.relationship);
+        return relationship ? [{ row: r, relationship }] : [];
+      });
+      const persons = await personsById([...related.map((r) => r.row.member_id), ...sameAddress.map((r) => r.member_id)], ctx.signal);
+      for (const { row, relationship } of related) {
+        const person = persons.get(row.member_id);
+        const members = result.get(row.of_id);
+        if (!person || !members || members.some((m) => m.person.personId === row.member_id && m.basis === 'related-person')) continue;
+        members.push({
+          person,
+          basis: 'related-person',
+          relationship,
+          agencyRelationship: row.relationship,
+          provenance: { system: ctxMap.system, recordId: `person_relationship/${row.relationship_id}`, asOf: row.last_updated },
+        });
+      }
+      for (const row of sameAddress) {
+        const person = persons.get(row.member_id);
+        const members = result.get(row.of_id);
+        // One entry per member: a related person is not listed again for the address.
+        if (!person || !members || members.some((m) => m.person.personId === row.member_id)) continue;
+        const address: Address = { line1: row.line1 };
+        if (row.line2) address.line2 = row.line2;
+        if (row.town) address.city = row.town;
+        if (row.postcode) address.postalCode = row.postcode;
+        if (row.uprn) address.uprn = row.uprn;
+        if (row.since) address.from = row.since;
+        members.push({
+          person,
+          basis: 'same-address',
+          relationship: 'household-member',
+          agencyRelationship: 'Recorded at the same address',
+          address,
+          provenance: { system: ctxMap.system, recordId: `person/${row.member_id}`, asOf: row.last_updated },
+        });
+      }
+      return result;
+    },
+
+    async personsAtAddress(address: AddressQuery, ctx: CallContext): Promise<SourcePerson[]> {
+      const uprn = trimmed(address.uprn);
+      const line1 = trimmed(address.line1);
+      const postalCode = trimmed(address.postalCode);
+      for (const value of [uprn, line1, postalCode]) {
+        if (value !== undefined && value.length > MAX_ADDRESS_TEXT) throw new ConnectorError('BAD_QUERY', 'social care address search: a value is too long', { rejectedInput: true });
+      }
+      if (uprn !== undefined && !UPRN.test(uprn)) throw new ConnectorError('BAD_QUERY', 'social care address search: a UPRN is up to 12 digits', { rejectedInput: true });
+      const line = line1 !== undefined ? line1Key(line1) : '';
+      const postcode = postalCode !== undefined ? postcodeKey(postalCode) : '';
+      const byLine = line !== '' && postcode !== '';
+      if (uprn === undefined && !byLine) {
+        throw new ConnectorError('BAD_QUERY', 'social care address search needs a UPRN, or a first line with a postcode', { rejectedInput: true });
+      }
+      const rows = await select(
+        query,
+        'address',
+        SQL.personsAtAddress,
+        [uprn ?? null, byLine ? line : null, byLine ? postcode : null, maxAddressMatches + 1],
+        PersonIdRow,
+        ctx.signal,
+      );
+      if (rows.length > maxAddressMatches) throw new ConnectorError('BAD_QUERY', 'social care address search found too many persons at the address');
+      const persons = await personsById(rows.map((r) => r.person_id), ctx.signal);
+      return rows.map((r) => persons.get(r.person_id)).filter((p): p is SourcePerson => p !== undefined);
+    },
+
+    async fetchPersons(personIds: readonly string[], ctx: CallContext): Promise<Map<string, SourcePerson>> {
+      if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'social care person fetch was aborted before it started');
+      return personsById(personIds, ctx.signal);
+    },
 
     async searchPersons(q: PersonQuery, ctx: CallContext): Promise<SourcePerson[]> {
       const identifiers = q.identifiers ?? [];

@@ -230,7 +230,50 @@ const PERSON_COLUMNS = `p.person_id, p.nhs_number, p.forename, p.middle_names, p
 const squash = (expr: string): string => `regexp_replace(lower(${expr}), '[[:space:]''’-]', '', 'g')`;
 export const squashName = (name: string): string => name.toLowerCase().replace(/[\s'’-]/g, '');
 
+/** A first address line as compared: lower case, runs of anything but letters and digits as one space. */
+const LINE1_KEY = (column: string): string => `btrim(regexp_replace(lower(${column}), '[^a-z0-9]+', ' ', 'g'))`;
+/** A postcode as compared: upper case without spaces. */
+const POSTCODE_KEY = (column: string): string => `upper(regexp_replace(coalesce(${column}, ''), '\\s+', '', 'g'))`;
+
+/** Every address the system holds as current (no end date, or one still to come), with its comparison keys. */
+const CURRENT_ADDRESS = `current_address AS (
+  SELECT a.person_id, a.address_line1 AS line1, a.address_line2 AS line2, a.town, a.postcode, nullif(btrim(a.uprn), '') AS uprn,
+    to_char(a.start_date, 'YYYY-MM-DD') AS since, ${LINE1_KEY('a.address_line1')} AS line1_key, ${POSTCODE_KEY('a.postcode')} AS postcode_key
+  FROM person_address a
+  WHERE a.end_date IS NULL OR a.end_date > current_date
+)`;
+
 export const SQL = {
+  /** Household: the current relationships recorded on each person asked about ($1). */
+  relationships: `SELECT r.relationship_id, r.person_id AS of_id, r.related_person_id AS member_id, r.relationship, ${ts('r.last_updated')}
+    FROM person_relationship r
+    WHERE r.person_id = ANY($1::text[]) AND r.related_person_id <> r.person_id AND (r.end_date IS NULL OR r.end_date > current_date)
+    ORDER BY r.person_id, r.relationship_id`,
+  /**
+   * Household: for each person asked about ($1), other persons with a current address the same as
+   * one of theirs: the same UPRN where both have one, else the same first line and postcode as
+   * compared. Two equality joins.
+   */
+  sameAddress: `WITH ${CURRENT_ADDRESS},
+    asked AS (SELECT * FROM current_address WHERE person_id = ANY($1::text[])),
+    matched AS (
+      SELECT a.person_id AS of_id, o.person_id AS member_id, o.line1, o.line2, o.town, o.postcode, o.uprn, o.since
+      FROM asked a JOIN current_address o ON o.uprn = a.uprn
+      UNION
+      SELECT a.person_id, o.person_id, o.line1, o.line2, o.town, o.postcode, o.uprn, o.since
+      FROM asked a JOIN current_address o ON o.line1_key = a.line1_key AND o.postcode_key = a.postcode_key
+      WHERE (a.uprn IS NULL OR o.uprn IS NULL) AND a.postcode_key <> ''
+    )
+    SELECT m.of_id, m.member_id, m.line1, m.line2, m.town, m.postcode, m.uprn, m.since, ${ts('p.last_updated')}
+    FROM matched m JOIN person p ON p.person_id = m.member_id
+    WHERE m.member_id <> m.of_id
+    ORDER BY m.of_id, m.member_id`,
+  /** Persons at an address: $1 UPRN, $2 first line as compared, $3 postcode as compared (null when not given); $4 limit. */
+  personsAtAddress: `WITH ${CURRENT_ADDRESS}
+    SELECT DISTINCT o.person_id FROM current_address o
+    WHERE ($1::text IS NOT NULL AND o.uprn = $1::text)
+       OR ($2::text IS NOT NULL AND $3::text IS NOT NULL AND o.line1_key = $2::text AND o.postcode_key = $3::text AND ($1::text IS NULL OR o.uprn IS NULL))
+    ORDER BY o.person_id LIMIT $4`,
   personsByNhsNumber: `SELECT ${PERSON_COLUMNS} FROM person p WHERE p.nhs_number = ANY($1::text[]) ORDER BY p.person_id LIMIT $2`,
   personsById: `SELECT ${PERSON_COLUMNS} FROM person p WHERE p.person_id = ANY($1::text[]) ORDER BY p.person_id LIMIT $2`,
   /**
@@ -269,3 +312,17 @@ export const SQL = {
     FROM gender_history x WHERE x.person_id = ANY($1::text[]) ORDER BY x.date_recorded, x.record_id`,
   health: 'SELECT count(*) AS persons FROM person',
 } as const;
+
+export const RelationshipRow = z.looseObject({ relationship_id: text, of_id: text, member_id: text, relationship: text, last_updated: stamp });
+export const SameAddressRow = z.looseObject({
+  of_id: text,
+  member_id: text,
+  line1: text,
+  line2: maybe,
+  town: maybe,
+  postcode: maybe,
+  uprn: maybe,
+  since: maybeDate,
+  last_updated: stamp,
+});
+export const PersonIdRow = z.looseObject({ person_id: text });

@@ -24,6 +24,7 @@ export {
   type SocialCareLookedAfter,
   type SocialCarePerson,
   type SocialCareReferral,
+  type SocialCareRelationship,
   type SocialCareSection47,
   type SocialCareTeam,
   type SocialCareView,

@@ -15,6 +15,7 @@ import type {
   SocialCareLookedAfter,
   SocialCarePerson,
   SocialCareReferral,
+  SocialCareRelationship,
   SocialCareSection47,
   SocialCareView,
 } from '../county/views/social-care.js';
@@ -33,6 +34,7 @@ export const SOCIAL_CARE_TABLES = [
   'looked_after',
   'adoption',
   'gender_history',
+  'person_relationship',
 ] as const;
 export type SocialCareTable = (typeof SOCIAL_CARE_TABLES)[number];
 
@@ -197,6 +199,19 @@ CREATE TABLE gender_history (
   last_updated timestamptz NOT NULL
 );
 CREATE INDEX gender_history_person ON gender_history (person_id);
+-- Family and household composition (the person's relationships): related_person_id is
+-- relationship of person_id ('Mother': the related person is the person's mother), in both directions.
+CREATE TABLE person_relationship (
+  relationship_id text PRIMARY KEY,
+  person_id text NOT NULL REFERENCES person (person_id),
+  related_person_id text NOT NULL REFERENCES person (person_id),
+  relationship text NOT NULL,
+  start_date date,
+  end_date date,
+  last_updated timestamptz NOT NULL
+);
+CREATE INDEX person_relationship_person ON person_relationship (person_id);
+CREATE INDEX person_address_uprn ON person_address (uprn);
 `;
 
 type Row = Record<string, string | number | null>;
@@ -355,6 +370,18 @@ export function socialCareRows(view: SocialCareView): Array<{ table: SocialCareT
         date_placed: opt(a.placed),
         date_adoption_order: opt(a.adoptionOrder),
         last_updated: a.lastUpdated,
+      })),
+    },
+    {
+      table: 'person_relationship',
+      rows: view.relationships.map((r: SocialCareRelationship) => ({
+        relationship_id: r.id,
+        person_id: r.personId,
+        related_person_id: r.relatedPersonId,
+        relationship: r.relationship,
+        start_date: opt(r.start),
+        end_date: opt(r.end),
+        last_updated: r.lastUpdated,
       })),
     },
     {

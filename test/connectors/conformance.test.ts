@@ -25,6 +25,8 @@ import { generateCounty, type County } from '../../sandbox/county/index.js';
 import { startHealthServer } from '../../sandbox/health/index.js';
 import { createHousingConnector } from '../../connectors/housing/index.js';
 import { startHousingSystem } from '../../sandbox/housing/index.js';
+import { createSocialCareConnector } from '../../connectors/social-care/index.js';
+import { startSocialCareDatabase } from '../../sandbox/social-care/index.js';
 
 /**
  * Every agency's connector passes the conformance kit against its simulated system, inside
@@ -125,7 +127,20 @@ const AGENCIES: AgencyUnderTest[] = [
       };
     },
   },
-  // { agency: 'social-care', start: ... },
+  {
+    agency: 'social-care',
+    async start(county) {
+      const db = await startSocialCareDatabase({ county });
+      const view = county.views.socialCare;
+      const id = (personId: string) => view.socialCarePersonIdByPersonId.get(personId);
+      return {
+        connector: createSocialCareConnector({ query: db.query }),
+        close: () => db.close(),
+        faults: sqlFaults(db),
+        samples: { household: featuredHouseholdFixture(county, (personId) => (id(personId) ? [id(personId)!] : [])), unknownPersonId: '9999999' },
+      };
+    },
+  },
 ];
 
 const county = generateCounty({ seed: 1, households: 120 });

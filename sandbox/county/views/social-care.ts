@@ -108,6 +108,21 @@ export interface SocialCareContact {
   lastUpdated: string;
 }
 
+/**
+ * A family relationship as the case management system records it (the person's "relationships"
+ * tab): `relatedPersonId` is `relationship` of `personId` ("Mother" = the related person is the
+ * person's mother). Recorded in both directions, between persons the system holds.
+ */
+export interface SocialCareRelationship {
+  id: string;
+  personId: string;
+  relatedPersonId: string;
+  relationship: string;
+  start?: string;
+  end?: string;
+  lastUpdated: string;
+}
+
 /** Annex A List 3. */
 export interface SocialCareReferral extends Allocation {
   id: string;
@@ -233,6 +248,8 @@ export interface SocialCareView {
   lookedAfter: readonly SocialCareLookedAfter[];
   adoptions: readonly SocialCareAdoption[];
   genderHistory: readonly SocialCareGenderHistory[];
+  /** Family and household composition between the persons held, from the county truth. */
+  relationships: readonly SocialCareRelationship[];
   /** True person id -> social care person id. */
   socialCarePersonIdByPersonId: ReadonlyMap<string, string>;
   /** Social care person id -> true person id (ground truth). */
@@ -385,6 +402,7 @@ class SocialCareViewBuilder {
       this.householdRecords(rng, household, household.id === featured);
     });
     this.sealedRecords();
+    const relationships = this.relationships();
     return {
       options: this.opts,
       localAuthority: this.county.localAuthority.name,
@@ -402,6 +420,7 @@ class SocialCareViewBuilder {
       lookedAfter: this.lookedAfter,
       adoptions: this.adoptions,
       genderHistory: this.genderHistory,
+      relationships,
       socialCarePersonIdByPersonId: new Map([...this.byPersonId].map(([personId, p]) => [personId, p.id])),
       truth: this.truth,
     };
@@ -527,6 +546,62 @@ class SocialCareViewBuilder {
     }
     // Parents and carers are held as related persons of the children.
     if (known) for (const adult of adults) this.personRecord(adult, household, featured);
+  }
+
+  /**
+   * The family relationships between the persons held, household by household, from the truth:
+   * parents (a step-parent when the parent's partner shares their surname, else the mother's or
+   * father's partner), children, partners, and siblings (full, half or step). No random draws, so
+   * the rest of the view is as it was. Social care records no relationship that would reveal an
+   * adoption (those belong with the sealed adoption record).
+   */
+  private relationships(): SocialCareRelationship[] {
+    const out: SocialCareRelationship[] = [];
+    for (const household of this.county.households) {
+      const held = household.memberIds
+        .map((id) => this.county.personsById.get(id) as Person)
+        .filter((p) => this.byPersonId.has(p.id));
+      for (const a of held) {
+        for (const b of held) {
+          if (a === b) continue;
+          const term = this.relationshipTerm(a, b, household);
+          const since = [a.birthDate, b.birthDate, ...(term.sinceMoveIn ? [household.movedIn] : [])].sort().pop() as string;
+          const record = this.byPersonId.get(a.id) as SocialCarePerson;
+          out.push({
+            id: `R${String(out.length + 1).padStart(7, '0')}`,
+            personId: record.id,
+            relatedPersonId: (this.byPersonId.get(b.id) as SocialCarePerson).id,
+            relationship: term.relationship,
+            ...(since <= this.county.asOf ? { start: since } : {}),
+            lastUpdated: record.lastUpdated,
+          });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** What b is to a, in the case management system's words. */
+  private relationshipTerm(a: Person, b: Person, household: Household): { relationship: string; sinceMoveIn: boolean } {
+    const inHousehold = (ids: readonly string[]): string[] => ids.filter((id) => household.memberIds.includes(id));
+    const female = b.sex === 'female';
+    if (a.role === 'adult' && b.role === 'adult') return { relationship: 'Partner', sinceMoveIn: true };
+    if (a.role === 'child' && b.role === 'adult') {
+      if (a.parentIds.includes(b.id)) return { relationship: female ? 'Mother' : 'Father', sinceMoveIn: false };
+      const parent = this.county.personsById.get(inHousehold(a.parentIds)[0] ?? '');
+      if (parent && parent.family === b.family) return { relationship: female ? 'Step-mother' : 'Step-father', sinceMoveIn: true };
+      return { relationship: parent?.sex === 'male' ? "Father's partner" : "Mother's partner", sinceMoveIn: true };
+    }
+    if (a.role === 'adult' && b.role === 'child') {
+      if (b.parentIds.includes(a.id)) return { relationship: female ? 'Daughter' : 'Son', sinceMoveIn: false };
+      const parent = this.county.personsById.get(inHousehold(b.parentIds)[0] ?? '');
+      if (parent && parent.family === a.family) return { relationship: female ? 'Step-daughter' : 'Step-son', sinceMoveIn: true };
+      return { relationship: "Partner's child", sinceMoveIn: true };
+    }
+    const shared = a.parentIds.filter((id) => b.parentIds.includes(id)).length;
+    if (shared > 0 && shared === a.parentIds.length && shared === b.parentIds.length) return { relationship: female ? 'Sister' : 'Brother', sinceMoveIn: false };
+    if (shared > 0) return { relationship: female ? 'Half-sister' : 'Half-brother', sinceMoveIn: false };
+    return { relationship: female ? 'Step-sister' : 'Step-brother', sinceMoveIn: true };
   }
 
   private town(household: Household): string {

@@ -14,6 +14,7 @@ import { loadModelFile } from './identity/default-model.js';
 import { createMatcher } from './identity/search.js';
 import { silentLogger, type Logger } from './log.js';
 import { ensureOwnerOnlyDirectory, tightenOwnerOnly } from './owner-only.js';
+import { createQueueRepository, createQueueService, createReferralIntake } from './workspace/queue/index.js';
 import { openStore, type Store } from './store/index.js';
 
 export interface Gateway {
@@ -106,7 +107,10 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     const audit = createAuditLog(store, { logger, checkpoints: auditSettings.checkpoints });
     const reviews = createReviewRepository(store);
     const shown = createSearchShownRepository(store);
-    const enquiries = createEnquiryService({ repository: createEnquiryRepository(store), reviews, shown, policy, agencies: () => federation.agencies(), knownActors });
+    const enquiryRepository = createEnquiryRepository(store);
+    const intake = createReferralIntake(config.queue);
+    const enquiries = createEnquiryService({ repository: enquiryRepository, reviews, shown, policy, agencies: () => federation.agencies(), knownActors, intake });
+    const queue = createQueueService({ enquiries: enquiryRepository, repository: createQueueRepository(store), knownActors, settings: config.queue });
     // One matcher for the gateway's life: the model and band thresholds are fixed at start.
     // A model file that is missing or malformed stops the start, naming the file and what is wrong.
     let model;
@@ -116,7 +120,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       throw new GatewayError('CONFIG_INVALID', `identity.model: ${(error as Error).message}`);
     }
     const matcher = createMatcher({ bands: config.identity.bands, ...(model ? { model } : {}) });
-    const services = { enquiries, reviews, shown, policy, store, auditSettings, audit, abilities: createAbilityCache(policy), federation, matcher, logger, now };
+    const services = { enquiries, reviews, shown, policy, store, auditSettings, audit, abilities: createAbilityCache(policy), federation, matcher, logger, now, queue };
     const access = createAccess(services);
 
     // PGlite gives its files mode 0666 whatever the umask: take group and other access off

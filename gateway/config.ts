@@ -8,6 +8,7 @@ import { GatewayError } from './errors.js';
 import { DEFAULT_BANDS } from './identity/search.js';
 import type { BandThresholds } from './identity/types.js';
 import { defaultLimits, limitsConfigSchema, type LimitsConfig } from './limits/config.js';
+import { defaultQueueSettings, queueConfigSchema, queueSettings, type QueueSettings } from './workspace/queue/config.js';
 
 /**
  * Configuration: environment variables for where the gateway runs, and one YAML file for what it
@@ -129,6 +130,8 @@ const fileSchema = z
     identity: identitySchema,
     http: httpSchema,
     limits: limitsConfigSchema.optional(),
+    /** The triage queue: RAG timescales, working hours, access grace, extensions (workspace/queue/config.ts). */
+    queue: queueConfigSchema.optional(),
   })
   .strict();
 
@@ -158,6 +161,8 @@ export interface GatewayConfig {
   http: { tls?: { cert: string; key: string }; trustProxy: string[] };
   /** Bounded work per request and per caller (defaults where the file says nothing). */
   limits: LimitsConfig;
+  /** RAG timescales, working hours, the access grace after a deadline, the longest extension. */
+  queue: QueueSettings;
 }
 
 /**
@@ -245,5 +250,6 @@ export function configFromDocument(raw: unknown, configPath: string, env: z.infe
       trustProxy: file.http.trustProxy,
     },
     limits: file.limits ?? defaultLimits(),
+    queue: file.queue ? queueSettings(file.queue) : defaultQueueSettings(),
   };
 }

@@ -11,6 +11,7 @@ import { personRecordFromQuery, personRecordFromSource } from '../identity/sourc
 import { sharesFamilyName } from '../identity/surname.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
+import type { QueueService } from '../workspace/queue/index.js';
 import { auditDecisions, auditSearchDecisions, candidateKey, discloseRecords, discloseSearch, shownPersons, type AgencyDisclosure, type Disclosure, type PersonAnswer, type SearchDisclosure } from './gate.js';
 import { narrowSearchToRoll, requireOnRoll, schoolOf } from './school-roll.js';
 
@@ -36,6 +37,8 @@ export interface AccessServices {
   matcher: IdentityMatcher;
   logger: Logger;
   now: () => Date;
+  /** The triage queue, assignments, deadlines and the referral (gateway/workspace/queue). */
+  queue?: QueueService;
 }
 
 export interface RequestScope {

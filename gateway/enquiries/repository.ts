@@ -19,6 +19,12 @@ export interface NewEnquiry {
   consentRecorded: boolean;
   rag: Rag;
   deadline: Date;
+  computedDeadline: Date;
+  accessEndsAt: Date;
+  receivedAt: Date;
+  concernCategories: string[];
+  /** The referral's source and text, kept apart (enquiry_referral) and read only through the audited Enquiry.referral. */
+  referral: { source: { kind: string; organisation: string | null; referrerName: string | null; referrerRole: string | null } | null; text: string | null } | null;
   openedBy: ActorRef & { name: string; agency: string };
   now: Date;
 }
@@ -57,6 +63,11 @@ export function createEnquiryRepository(store: Store) {
       consentRecorded: row.consent_recorded === true,
       rag: String(row.rag) as Rag,
       deadline: iso(row.deadline),
+      computedDeadline: iso(row.computed_deadline),
+      accessEndsAt: iso(row.access_ends_at),
+      receivedAt: iso(row.received_at),
+      concernCategories: (typeof row.concern_categories === 'string' ? JSON.parse(row.concern_categories) : row.concern_categories ?? []) as string[],
+      assignee: row.assignee_id === null || row.assignee_id === undefined ? null : { issuer: String(row.assignee_issuer), id: String(row.assignee_id), name: textOrNull(row.assignee_name) },
       openedAt: iso(row.opened_at),
       openedBy: String(row.opened_by),
       openedByIssuer: String(row.opened_by_issuer),
@@ -138,10 +149,19 @@ export function createEnquiryRepository(store: Store) {
       const id = randomUUID();
       return store.transaction(async (tx) => {
         await tx.query(
-          `INSERT INTO enquiry (id, referral_reference, purpose, legal_basis, consent_recorded, rag, deadline, opened_at, opened_by, opened_by_issuer, owner_agency, break_glass_justification)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-          [id, input.referralReference, input.purpose, input.legalBasis, input.consentRecorded, input.rag, input.deadline.toISOString(), input.now.toISOString(), input.openedBy.id, input.openedBy.issuer, input.openedBy.agency, input.breakGlassJustification ?? null],
+          `INSERT INTO enquiry (id, referral_reference, purpose, legal_basis, consent_recorded, rag, deadline, opened_at, opened_by, opened_by_issuer, owner_agency, break_glass_justification,
+                                computed_deadline, access_ends_at, received_at, concern_categories)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb)`,
+          [id, input.referralReference, input.purpose, input.legalBasis, input.consentRecorded, input.rag, input.deadline.toISOString(), input.now.toISOString(), input.openedBy.id, input.openedBy.issuer, input.openedBy.agency, input.breakGlassJustification ?? null,
+           input.computedDeadline.toISOString(), input.accessEndsAt.toISOString(), input.receivedAt.toISOString(), JSON.stringify(input.concernCategories)],
         );
+        if (input.referral) {
+          const source = input.referral.source;
+          await tx.query(
+            `INSERT INTO enquiry_referral (enquiry_id, source_kind, source_organisation, referrer_name, referrer_role, referral_text) VALUES ($1, $2, $3, $4, $5, $6)`,
+            [id, source?.kind ?? null, source?.organisation ?? null, source?.referrerName ?? null, source?.referrerRole ?? null, input.referral.text],
+          );
+        }
         if (input.consent) {
           await tx.query(
             `INSERT INTO enquiry_consent (id, enquiry_id, given_by, scope, recorded_at, recorded_by, recorded_by_issuer) VALUES ($1, $2, $3, $4, $5, $6, $7)`,

@@ -1,6 +1,7 @@
 import type { LoadedPolicy } from '../../policies/index.js';
 import type { Actor } from '../auth/index.js';
 import { GatewayError, badInput } from '../errors.js';
+import { createReferralIntake, type ReferralIntakeService, type ReferralSourceInput } from '../workspace/queue/intake.js';
 import type { EnquiryRepository } from './repository.js';
 import type { ReviewRepository, ReviewRequest, ReviewStatus } from './reviews.js';
 import type { SearchShownRepository } from './search-shown.js';
@@ -21,7 +22,16 @@ export interface OpenEnquiryInput {
   /** Break-glass: the written reason an emergency enquiry is opened without a manager. */
   justification?: string | null;
   rag: string;
-  deadline: string;
+  /** When the MASH decision is due; omitted: the RAG timescale from receivedAt (workspace/queue/deadline.ts). */
+  deadline?: string | null;
+  /** When the MASH received the referral; omitted: now. */
+  receivedAt?: string | null;
+  /** Who referred (omitted: not recorded). */
+  source?: ReferralSourceInput | null;
+  /** Ids of the concern-category vocabulary. */
+  concernCategories?: readonly string[] | null;
+  /** What the referrer said (bounded; read only through the audited Enquiry.referral). */
+  referralText?: string | null;
 }
 
 export interface LinkSubjectInput {
@@ -86,8 +96,11 @@ export function createEnquiryService(deps: {
   agencies: () => readonly string[];
   /** Who registered issuers have authenticated: the only actors that may be added as members. */
   knownActors: SeenActorLookup;
+  /** Referral intake and deadlines (the `queue:` configuration); the defaults when not given. */
+  intake?: ReferralIntakeService;
 }) {
   const { repository, policy, reviews } = deps;
+  const intake = deps.intake ?? createReferralIntake();
   const rules = policy.document.crossCutting;
 
   function consentOf(input: ConsentInput | null | undefined): ConsentInput {
@@ -111,7 +124,7 @@ export function createEnquiryService(deps: {
     const enquiry = await memberEnquiry(actor, enquiryId);
     const status = enquiryStatus(enquiry, now);
     if (status !== 'OPEN') {
-      const when = status === 'CLOSED' ? `was closed at ${enquiry.closedAt}` : `passed its deadline at ${enquiry.deadline}`;
+      const when = status === 'CLOSED' ? `was closed at ${enquiry.closedAt}` : `ended its access at ${enquiry.accessEndsAt} (the grace after its deadline ${enquiry.deadline})`;
       throw new GatewayError('FORBIDDEN_ENQUIRY_CLOSED', `Enquiry ${enquiryId} ${when}; agency records can no longer be read under it.`, {
         details: { enquiryId, status },
       });
@@ -169,18 +182,21 @@ export function createEnquiryService(deps: {
       }
       const rag = input.rag.toUpperCase() as Rag;
       if (!RAGS.includes(rag)) throw badInput(`rag must be RED, AMBER or GREEN (got "${input.rag}").`, { field: 'rag' });
-      const deadline = new Date(input.deadline);
-      if (!/^\d{4}-\d{2}-\d{2}T/.test(input.deadline) || Number.isNaN(deadline.getTime())) {
-        throw badInput(`deadline must be an ISO 8601 date-time such as 2026-11-26T17:00:00Z (got "${input.deadline}").`, { field: 'deadline' });
-      }
-      if (deadline.getTime() <= now.getTime()) throw badInput(`deadline ${input.deadline} is in the past; give the RAG decision deadline.`, { field: 'deadline' });
+      // The referral and the deadline: when it was received, who referred, the concern
+      // categories, the text; the deadline from the RAG timescale unless one is given.
+      const referral = intake.plan({ ...input, rag }, { manager: MANAGER_ROLES.some((role) => actor.roles.includes(role)) }, now);
       return repository.create({
         referralReference,
         purpose: input.purpose,
         legalBasis,
         consentRecorded: input.consentRecorded,
         rag,
-        deadline,
+        deadline: referral.deadline,
+        computedDeadline: referral.computedDeadline,
+        accessEndsAt: referral.accessEndsAt,
+        receivedAt: referral.receivedAt,
+        concernCategories: referral.concernCategories,
+        referral: referral.referral,
         openedBy: { issuer: actor.issuer, id: actor.id, name: actor.name, agency: actor.agency },
         breakGlassJustification,
         consent,

@@ -78,7 +78,18 @@ export interface Enquiry {
   legalBasis: string;
   consentRecorded: boolean;
   rag: Rag;
+  /** When the MASH decision is due (the queue shows the enquiry overdue after it). */
   deadline: string;
+  /** The deadline the RAG timescale gives from receipt (a manager's extension is bounded from it). */
+  computedDeadline: string;
+  /** When members' reads end unless the enquiry closes first: a grace after the deadline. */
+  accessEndsAt: string;
+  /** When the MASH received the referral (the RAG timescale runs from it). */
+  receivedAt: string;
+  /** Ids of the referral's concern categories (gateway/workspace/queue/concern-categories.ts). */
+  concernCategories: string[];
+  /** Who is working on the enquiry now (assignEnquiry); null while unassigned. */
+  assignee: (ActorRef & { name: string | null }) | null;
   openedAt: string;
   openedBy: string;
   openedByIssuer: string;
@@ -96,7 +107,14 @@ export interface Enquiry {
   subjects: EnquirySubject[];
 }
 
-export function enquiryStatus(enquiry: Pick<Enquiry, 'closedAt' | 'deadline'>, now: Date): EnquiryStatus {
+/**
+ * OPEN until closure or until access ends (a grace after the deadline): an enquiry past its
+ * deadline is overdue, not closed. EXPIRED once access has ended.
+ */
+export function enquiryStatus(enquiry: Pick<Enquiry, 'closedAt' | 'accessEndsAt'>, now: Date): EnquiryStatus {
   if (enquiry.closedAt !== null) return 'CLOSED';
-  return Date.parse(enquiry.deadline) <= now.getTime() ? 'EXPIRED' : 'OPEN';
+  return Date.parse(enquiry.accessEndsAt) <= now.getTime() ? 'EXPIRED' : 'OPEN';
 }
+
+/** Whether the MASH decision is overdue (the deadline has passed on an enquiry not closed). */
+export const isOverdue = (enquiry: Pick<Enquiry, 'closedAt' | 'deadline'>, now: Date): boolean => enquiry.closedAt === null && Date.parse(enquiry.deadline) <= now.getTime();

@@ -27,6 +27,8 @@ export interface ArgumentClass {
   description: string;
   max: number;
   allowed: RegExp;
+  /** false: what the caller typed is never quoted back (nor into the audit reason): referral text, notes. */
+  quote?: false;
 }
 
 /** Printable text on one line: no C0/C1 control characters, no line or paragraph separators. */
@@ -67,6 +69,14 @@ export const ARGUMENT_CLASSES: Readonly<Record<string, ArgumentClass>> = {
   decision: FREE_TEXT,
   relevance: FREE_TEXT,
   scope: FREE_TEXT,
+  // Referral intake and the triage queue: the referral text and handover notes are never quoted.
+  referralText: { ...FREE_TEXT, max: 100_000, quote: false },
+  note: { ...FREE_TEXT, quote: false },
+  organisation: { ...NAME, max: 200 },
+  referrerName: { ...NAME, max: 200 },
+  referrerRole: { ...NAME, max: 200 },
+  concernCategories: KEYWORD,
+  team: KEYWORD,
 };
 
 export const defaultArgumentClass = (maxLength: number): ArgumentClass => ({ description: 'one line of text (no control characters)', max: maxLength, allowed: ONE_LINE });
@@ -80,11 +90,12 @@ export function excerpt(value: string, length = 20): string {
 
 /** The problem with one string value, or undefined. `path` names it for the caller (e.g. query.family). */
 export function stringProblem(path: string, value: string, cls: ArgumentClass): string | undefined {
+  const quoted = cls.quote === false ? '' : ` (starting ${excerpt(value)})`;
   if (value.length > cls.max) {
-    return `${path} is too long: at most ${cls.max} characters, got ${value.length} (starting ${excerpt(value)}). Shorten it.`;
+    return `${path} is too long: at most ${cls.max} characters, got ${value.length}${quoted}. Shorten it.`;
   }
   if (!cls.allowed.test(value)) {
-    return `${path} must be ${cls.description}; got ${excerpt(value)}. Remove the characters that do not belong.`;
+    return `${path} must be ${cls.description}${cls.quote === false ? '' : `; got ${excerpt(value)}`}. Remove the characters that do not belong.`;
   }
   return undefined;
 }

@@ -49,10 +49,17 @@ describe('scope of access', () => {
     await expectRefusedAndAudited(await t.graphql(PROFILE, { enquiryId, subjectId }, token), 'FORBIDDEN_ENQUIRY_CLOSED', 'profile');
   });
 
-  it('refuses a read after the enquiry’s deadline has passed', async () => {
+  it('reads an overdue enquiry during the grace after its deadline, and refuses reads once access ends', async () => {
     const { enquiryId, subjectId } = await linkedSubject();
-    clock += 2 * 3600_000;
+    const ENQUIRY = `query($id: ID!) { enquiry(id: $id) { status overdue deadline accessEndsAt } }`;
+    clock += 2 * 3600_000; // the deadline (one hour after opening) has passed
     try {
+      const overdue = (await t.graphql(ENQUIRY, { id: enquiryId }, token)).body.data.enquiry;
+      expect(overdue).toMatchObject({ status: 'OPEN', overdue: true });
+      expect(Date.parse(overdue.accessEndsAt)).toBeGreaterThan(Date.parse(overdue.deadline));
+      expect((await t.graphql(PROFILE, { enquiryId, subjectId }, token)).body.errors).toBeUndefined();
+      clock = Date.parse(overdue.accessEndsAt);
+      expect((await t.graphql(ENQUIRY, { id: enquiryId }, token)).body.data.enquiry.status).toBe('EXPIRED');
       await expectRefusedAndAudited(await t.graphql(PROFILE, { enquiryId, subjectId }, token), 'FORBIDDEN_ENQUIRY_CLOSED', 'profile');
     } finally {
       clock = Date.now();
@@ -60,8 +67,9 @@ describe('scope of access', () => {
   });
 
   it('refuses every read when the policy is not in effect', async () => {
-    const { enquiryId, subjectId } = await linkedSubject({ deadline: '2028-06-01T00:00:00Z' });
-    clock = Date.parse('2027-11-10T12:00:00Z'); // the enquiry is still open; the policy has ended
+    clock = Date.parse('2027-10-29T10:00:00Z'); // a Friday, the policy's last working day
+    const { enquiryId, subjectId } = await linkedSubject({ deadline: undefined });
+    clock = Date.parse('2027-11-01T12:00:00Z'); // the enquiry is still open (overdue, within its grace); the policy has ended
     try {
       const response = await t.graphql(PROFILE, { enquiryId, subjectId }, token);
       expect(response.body.errors[0].message).toMatch(/in effect from 2026-11-01 to 2027-10-31/);

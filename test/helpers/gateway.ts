@@ -118,7 +118,7 @@ export function enquiryInput(overrides: Record<string, unknown> = {}) {
     purpose: 's47',
     consentRecorded: false,
     rag: 'RED',
-    deadline: new Date(Date.now() + 24 * 3600 * 1000).toISOString(),
+    // No deadline: the RAG timescale's (a researcher may not set a later one).
     ...overrides,
   };
 }

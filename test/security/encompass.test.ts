@@ -220,7 +220,7 @@ describe('Operation Encompass against the sandbox', () => {
   `;
 
   async function openEncompass(token: string): Promise<string> {
-    const opened = await t.graphql(OPEN_ENQUIRY, { input: enquiryInput({ purpose: 'operation-encompass', deadline: new Date(MONDAY.getTime() + 8 * 3600_000).toISOString() }) }, token);
+    const opened = await t.graphql(OPEN_ENQUIRY, { input: enquiryInput({ purpose: 'operation-encompass', deadline: new Date(MONDAY.getTime() + 4 * 3600_000).toISOString() }) }, token);
     expect(opened.body.errors).toBeUndefined();
     return opened.body.data.openEnquiry.id as string;
   }

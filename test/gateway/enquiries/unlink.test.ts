@@ -36,7 +36,7 @@ describe.each(storeKinds())('unlinking a subject on $name', (kind) => {
     const repository = createEnquiryRepository(store);
     const shown = createSearchShownRepository(store);
     enquiries = createEnquiryService({ repository, reviews: createReviewRepository(store), shown, policy, agencies: () => ['health', 'police', 'education'], knownActors: createKnownActors(store) });
-    const opened = await enquiries.open(researcher, { referralReference: 'REF-1', purpose: 's47', consentRecorded: false, rag: 'RED', deadline: '2026-11-27T17:00:00Z' }, at(0));
+    const opened = await enquiries.open(researcher, { referralReference: 'REF-1', purpose: 's47', consentRecorded: false, rag: 'RED' }, at(0));
     enquiryId = opened.id;
     await shown.record(enquiryId, shownBySearch, { auditEventId: SEARCH_EVENT, actorId: researcher.id }, at(0));
     subjectId = (await enquiries.linkSubject(researcher, { enquiryId, agency: 'health', personId: 'pat-1', label: 'Child 1' }, at(1))).subject.id;

@@ -2,7 +2,8 @@
  * The police connector: a force's records API in the POLE model (REST/JSON, shaped as in
  * sandbox/police/README.md) as a `Connector`. Person search by police person id, PNC id or
  * demographics; record fetch in one search per resource (events, warning markers, intelligence)
- * for a whole batch of persons.
+ * for a whole batch of persons; the household capability (household.ts) from person links and
+ * persons at the same address.
  */
 import {
   ConnectorError,
@@ -18,6 +19,7 @@ import {
   type SourceRecord,
 } from '../sdk/index.js';
 import { AGENCY, POLICE_CATEGORIES, SYSTEMS } from './codes.js';
+import { policeHousehold } from './household.js';
 import { PoliceApiClient, type RequestOptions } from './http.js';
 import { eventRecords, intelligenceRecord, markerRecord, toSourcePerson, type MappingContext } from './mapping.js';
 import { EventSchema, IntelligenceSchema, MarkerSchema, PersonSchema, POLICE_ID, StatusSchema } from './schema.js';
@@ -35,6 +37,8 @@ export interface PoliceConnectorOptions {
   pageSize?: number;
   /** A person search matching more persons than this is refused as too broad. Default 50. */
   maxPersonMatches?: number;
+  /** An address with more current residents than this (a hostel) is not a household. Default 30. */
+  maxAddressMatches?: number;
 }
 
 const DEFAULT_CONTACT: AgencyContact = { name: 'MASH Police Desk', organisation: 'Police Public Protection Unit' };
@@ -89,6 +93,7 @@ export function createPoliceConnector(options: PoliceConnectorOptions): Connecto
 
   return {
     manifest,
+    ...policeHousehold({ client, mappingContext, maxAddressMatches: options.maxAddressMatches ?? 30 }),
 
     async searchPersons(query: PersonQuery, ctx: CallContext): Promise<SourcePerson[]> {
       const identifiers = query.identifiers ?? [];

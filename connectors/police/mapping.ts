@@ -30,7 +30,7 @@ export interface MappingContext {
 
 type Fields = Partial<Record<RecordField, string>>;
 
-function provenance(ctx: MappingContext, recordId: string, lastUpdated: string | undefined): Provenance {
+export function provenance(ctx: MappingContext, recordId: string, lastUpdated: string | undefined): Provenance {
   return { system: ctx.system, recordId, asOf: lastUpdated ?? ctx.fetchedAt };
 }
 
@@ -56,7 +56,7 @@ function record(kind: SourceRecord['kind'], category: PoliceCategory, personId: 
 const NAME_USE: Readonly<Record<string, PersonName['use']>> = { primary: 'usual', alias: 'anonymous', nickname: 'nickname', maiden: 'maiden', previous: 'old' };
 const GENDER: Readonly<Record<string, GenderCode>> = { M: '1', F: '2', U: '0' };
 
-function toAddress(a: PoliceApiPerson['addresses'][number], locations: ReadonlyMap<string, PoliceApiLocation>): Address | undefined {
+export function toAddress(a: PoliceApiPerson['addresses'][number], locations: ReadonlyMap<string, PoliceApiLocation>): Address | undefined {
   const l = locations.get(a.locationId);
   if (!l) return undefined;
   const out: Address = {};

@@ -102,9 +102,21 @@ export const ListEnvelopeSchema = z.looseObject({
   page: PageSchema,
 });
 
+/** A person link, from `personId`'s side (`parent-of`: they are a parent of `linkedPersonId`). */
+export const LinkSchema = z.looseObject({
+  id,
+  personId: id,
+  linkedPersonId: id,
+  type: str,
+  eventId: str.optional(),
+  recordedAt: date.optional(),
+  lastUpdated: dateTime.optional(),
+});
+
 export const StatusSchema = z.looseObject({ status: str, system: str.optional(), version: str.optional() });
 
 export type PoliceApiPerson = z.infer<typeof PersonSchema>;
+export type PoliceApiLink = z.infer<typeof LinkSchema>;
 export type PoliceApiEvent = z.infer<typeof EventSchema>;
 export type PoliceApiLocation = z.infer<typeof LocationSchema>;
 export type PoliceApiMarker = z.infer<typeof MarkerSchema>;

@@ -16,6 +16,8 @@ export {
   type PoliceEventType,
   type PoliceInvolvement,
   type PoliceLocation,
+  type PoliceLink,
+  type PoliceLinkType,
   type PoliceName,
   type PoliceNameType,
   type PoliceOfficer,

@@ -6,7 +6,9 @@
  *   GET  /api/v1/status                      service status
  *   GET  /api/v1/persons/{id}                a person, with their locations
  *   GET  /api/v1/locations/{id}              a location
- *   POST /api/v1/persons/search              by ids / PNC ids, or name + date(s) of birth (+ postcode)
+ *   POST /api/v1/persons/search              by ids / PNC ids, or name + date(s) of birth (+ postcode),
+ *                                            or address (uprn, or line1 + postcode)
+ *   POST /api/v1/person-links/search         links (parent-of, sibling-of, ...) from any of `personIds`
  *   POST /api/v1/events/search               events involving any of `personIds` (+ locations)
  *   POST /api/v1/warning-markers/search      markers on any of `personIds`
  *   POST /api/v1/intelligence/search         intelligence reports on any of `personIds`
@@ -18,7 +20,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import type { County } from '../county/index.js';
 import { hashKey, Rng } from '../county/prng.js';
-import { PoliceApiError, PoliceStore, type Json, type Page } from './store.js';
+import { LINK_TYPES, PoliceApiError, PoliceStore, type Json, type Page } from './store.js';
 
 export interface PoliceFaults {
   /** Delay before every answer. */
@@ -182,7 +184,7 @@ export async function startPoliceServer(options: PoliceServerOptions): Promise<P
   const search = (resource: string, body: Body): Json => {
     switch (resource) {
       case 'persons': {
-        onlyKeys(body, ['ids', 'pncIds', 'surname', 'forename', 'dateOfBirth', 'postcode', 'offset', 'limit']);
+        onlyKeys(body, ['ids', 'pncIds', 'surname', 'forename', 'dateOfBirth', 'postcode', 'uprn', 'line1', 'offset', 'limit']);
         const dob = body.dateOfBirth;
         const dates = typeof dob === 'string' ? [dob] : stringList(body, 'dateOfBirth');
         const ids = stringList(body, 'ids');
@@ -190,6 +192,8 @@ export async function startPoliceServer(options: PoliceServerOptions): Promise<P
         const surname = optionalString(body, 'surname');
         const forename = optionalString(body, 'forename');
         const postcode = optionalString(body, 'postcode');
+        const uprn = optionalString(body, 'uprn');
+        const line1 = optionalString(body, 'line1');
         const page = pageOf(body, defaultPageSize);
         const result = store.searchPersons(
           {
@@ -199,6 +203,8 @@ export async function startPoliceServer(options: PoliceServerOptions): Promise<P
             ...(forename !== undefined ? { forename } : {}),
             ...(dates ? { dateOfBirth: dates } : {}),
             ...(postcode !== undefined ? { postcode } : {}),
+            ...(uprn !== undefined ? { uprn } : {}),
+            ...(line1 !== undefined ? { line1 } : {}),
           },
           page,
         );
@@ -220,6 +226,15 @@ export async function startPoliceServer(options: PoliceServerOptions): Promise<P
           included: { locations: store.includedLocations(result.items.map((e) => e.locationId)) },
           page: pageJson(page, result.total),
         };
+      }
+      case 'person-links': {
+        onlyKeys(body, ['personIds', 'types', 'offset', 'limit']);
+        const personIds = stringList(body, 'personIds', true) as string[];
+        const types = stringList(body, 'types');
+        for (const t of types ?? []) if (!(LINK_TYPES as readonly string[]).includes(t)) throw new PoliceApiError(`Unknown link type '${t}'`);
+        const page = pageOf(body, defaultPageSize);
+        const result = store.linksFor(personIds, types, page);
+        return { data: result.items.map((l) => store.linkJson(l)), page: pageJson(page, result.total) };
       }
       case 'warning-markers':
       case 'intelligence': {

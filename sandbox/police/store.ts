@@ -7,6 +7,7 @@ import type { County } from '../county/index.js';
 import type {
   IntelligenceReport,
   PoliceEvent,
+  PoliceLink,
   PoliceLocation,
   PolicePerson,
   PoliceUnit,
@@ -44,7 +45,12 @@ export interface PersonSearch {
   forename?: string;
   dateOfBirth?: string[];
   postcode?: string;
+  /** Address search: a UPRN, or `line1` with `postcode` (no names, no ids). */
+  uprn?: string;
+  line1?: string;
 }
+
+export const LINK_TYPES = ['parent-of', 'child-of', 'sibling-of', 'partner-of', 'lives-with'] as const;
 
 const PARTIAL_DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
 
@@ -54,6 +60,8 @@ export function normaliseName(text: string): string {
 }
 
 const normalisePostcode = (text: string): string => text.toUpperCase().replace(/\s+/g, '');
+/** A first line for comparison: case, accents, punctuation and spacing ignored. */
+const normaliseLine = (text: string): string => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]/g, '');
 
 function slice<T>(items: T[], page: Page): PageOf<T> {
   return { items: items.slice(page.offset, page.offset + page.limit), total: items.length };
@@ -67,6 +75,7 @@ export class PoliceStore {
   private readonly eventsByPerson = new Map<string, PoliceEvent[]>();
   private readonly markersByPerson = new Map<string, WarningMarker[]>();
   private readonly intelligenceByPerson = new Map<string, IntelligenceReport[]>();
+  private readonly linksByPerson = new Map<string, PoliceLink[]>();
   private readonly eventOrder = new Map<PoliceEvent, number>();
 
   constructor(county: County) {
@@ -82,6 +91,7 @@ export class PoliceStore {
     });
     for (const m of this.view.markers) push(this.markersByPerson, m.policePersonId, m);
     for (const r of this.view.intelligence) push(this.intelligenceByPerson, r.policePersonId, r);
+    for (const l of this.view.links) push(this.linksByPerson, l.policePersonId, l);
   }
 
   // ---- representations -----------------------------------------------------------------------
@@ -163,6 +173,18 @@ export class PoliceStore {
     };
   }
 
+  linkJson(l: PoliceLink): Json {
+    return {
+      id: l.id,
+      personId: l.policePersonId,
+      linkedPersonId: l.linkedPolicePersonId,
+      type: l.type,
+      ...(l.eventId ? { eventId: l.eventId } : {}),
+      recordedAt: l.recordedAt,
+      lastUpdated: l.lastUpdated,
+    };
+  }
+
   /** The locations an answer refers to, side-loaded once each (`included.locations`). */
   includedLocations(ids: Iterable<string>): Json[] {
     const seen = new Set<string>();
@@ -203,6 +225,24 @@ export class PoliceStore {
     for (const d of dates) if (!PARTIAL_DATE.test(d)) throw new PoliceApiError(`dateOfBirth '${d}' is not YYYY[-MM[-DD]]`);
     const postcode = search.postcode?.trim() ? normalisePostcode(search.postcode) : undefined;
     const named = surname !== undefined || forename !== undefined;
+    const uprn = search.uprn?.trim() || undefined;
+    const line1 = search.line1?.trim() ? normaliseLine(search.line1) : undefined;
+    if (uprn !== undefined || line1 !== undefined) {
+      if (byId || named || dates.length > 0) throw new PoliceApiError('Search by address alone: uprn, or line1 with postcode, without names, dates or ids');
+      if (uprn !== undefined && !/^\d{1,12}$/.test(uprn)) throw new PoliceApiError(`uprn must be up to 12 digits`);
+      if (uprn === undefined && (line1 === undefined || line1 === '' || postcode === undefined)) throw new PoliceApiError('An address search needs a uprn, or line1 with postcode');
+      // Where police last recorded them living: current home addresses only.
+      const matches = this.view.persons.filter((p) =>
+        p.addresses.some((a) => {
+          if (a.type !== 'home' || a.to !== undefined) return false;
+          const l = this.locations.get(a.locationId);
+          if (!l || l.kind !== 'dwelling') return false;
+          if (uprn !== undefined) return l.uprn === uprn && (postcode === undefined || (l.postcode !== undefined && normalisePostcode(l.postcode) === postcode));
+          return l.line1 !== undefined && l.postcode !== undefined && normaliseLine(l.line1) === line1 && normalisePostcode(l.postcode) === postcode;
+        }),
+      );
+      return slice(matches, page);
+    }
     if (!byId && !(named && (dates.length > 0 || (surname !== undefined && forename !== undefined)))) {
       throw new PoliceApiError('A person search needs ids, or a name with a date of birth, or a surname and forename');
     }
@@ -239,6 +279,12 @@ export class PoliceStore {
     const found = new Set<PoliceEvent>();
     for (const id of personIds) for (const e of this.eventsByPerson.get(id) ?? []) if (!types || types.includes(e.type)) found.add(e);
     const items = [...found].sort((a, b) => (this.eventOrder.get(a) as number) - (this.eventOrder.get(b) as number));
+    return slice(items, page);
+  }
+
+  /** Links recorded from any of the persons' side, in recorded order. */
+  linksFor(personIds: readonly string[], types: readonly string[] | undefined, page: Page): PageOf<PoliceLink> {
+    const items = [...new Set(personIds)].flatMap((id) => (this.linksByPerson.get(id) ?? []).filter((l) => !types || types.includes(l.type)));
     return slice(items, page);
   }
 

@@ -139,6 +139,13 @@ describe('police records API', () => {
     ['an event search without persons', '/events/search', {}],
     ['an unknown event type', '/events/search', { personIds: [childId], types: ['parking-ticket'] }],
     ['a negative offset', '/warning-markers/search', { personIds: [childId], offset: -1 }],
+    ['a person-links search without persons', '/person-links/search', {}],
+    ['an unknown link type', '/person-links/search', { personIds: [childId], types: ['cousin-of'] }],
+    ['an unknown person-links field', '/person-links/search', { personIds: [childId], depth: 2 }],
+    ['an address search mixed with a name', '/persons/search', { uprn: '100000000001', surname: 'Smith' }],
+    ['an address search mixed with ids', '/persons/search', { line1: '1 High Street', postcode: 'MB1 1AA', ids: [childId] }],
+    ['a first line without a postcode', '/persons/search', { line1: '1 High Street' }],
+    ['a UPRN that is not a UPRN', '/persons/search', { uprn: '1000-0000' }],
   ])('refuses %s with 400 and a problem document', async (_label, path, body) => {
     const { status, type, body: problem } = await post(path, body);
     expect(status).toBe(400);
@@ -153,6 +160,73 @@ describe('police records API', () => {
   it('records each request with its body, for tests', async () => {
     await post('/events/search', { personIds: [childId] });
     expect(server.requests()).toEqual([{ method: 'POST', path: '/api/v1/events/search', resource: 'events', body: { personIds: [childId] } }]);
+  });
+});
+
+describe('police records API: person links and address search', () => {
+  const parentId = view.policePersonIdByPersonId.get(county.featured.parent.id)!;
+  const siblingId = view.policePersonIdByPersonId.get(county.featured.sibling.id)!;
+  const home = county.addressesById.get(county.householdsById.get(child.householdId)!.addressId)!;
+
+  it('serves the links from a person’s side, each with its type and the occurrence it came from', async () => {
+    const { status, body } = await post('/person-links/search', { personIds: [childId] });
+    expect(status).toBe(200);
+    const byLinked = new Map(body.data.map((l: Json) => [l.linkedPersonId, l]));
+    expect(byLinked.get(parentId)).toMatchObject({ personId: childId, type: 'child-of', eventId: expect.stringMatching(/^MH-/), recordedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
+    expect(byLinked.get(partnerId)).toMatchObject({ type: 'lives-with' });
+    expect(byLinked.get(siblingId)).toMatchObject({ type: 'sibling-of' });
+    const reverse = await post('/person-links/search', { personIds: [parentId], types: ['parent-of'] });
+    expect(reverse.body.data.map((l: Json) => l.linkedPersonId)).toEqual(expect.arrayContaining([childId, siblingId]));
+    expect(reverse.body.data.every((l: Json) => l.type === 'parent-of')).toBe(true);
+  });
+
+  it('pages links with offset and limit', async () => {
+    const ids = view.persons.map((p) => p.id);
+    const all = await post('/person-links/search', { personIds: ids, limit: 1000 });
+    expect(all.body.page.total).toBe(view.links.length);
+    const seen: string[] = [];
+    let offset: number | undefined = 0;
+    while (offset !== undefined) {
+      const page: Json = await post('/person-links/search', { personIds: ids, offset, limit: 9 });
+      expect(page.body.data.length).toBeLessThanOrEqual(9);
+      seen.push(...page.body.data.map((l: Json) => l.id));
+      offset = page.body.page.nextOffset;
+    }
+    expect(seen).toEqual(all.body.data.map((l: Json) => l.id));
+  });
+
+  it('derives links from the truth: within one household, both directions, parents and children even when never met together', () => {
+    const byPair = new Map(view.links.map((l) => [`${l.policePersonId}|${l.linkedPolicePersonId}`, l]));
+    for (const link of view.links) {
+      const a = county.personsById.get(view.truth.get(link.policePersonId)!)!;
+      const b = county.personsById.get(view.truth.get(link.linkedPolicePersonId)!)!;
+      expect(a.householdId).toBe(b.householdId);
+      expect(byPair.has(`${link.linkedPolicePersonId}|${link.policePersonId}`)).toBe(true);
+      if (link.type === 'parent-of') expect(a.childIds).toContain(b.id);
+      if (link.type === 'child-of') expect(a.parentIds).toContain(b.id);
+      if (link.eventId) expect(view.events.find((e) => e.id === link.eventId)!.involvements.map((i) => i.policePersonId)).toEqual(expect.arrayContaining([link.policePersonId, link.linkedPolicePersonId]));
+    }
+    for (const nominal of view.persons) {
+      for (const childPersonId of county.personsById.get(nominal.personId)!.childIds) {
+        const childNominal = view.policePersonIdByPersonId.get(childPersonId);
+        if (childNominal) expect(byPair.get(`${nominal.id}|${childNominal}`)?.type).toBe('parent-of');
+      }
+    }
+  });
+
+  it('finds who police record living at an address, by UPRN or by first line and postcode, current homes only', async () => {
+    const byUprn = await post('/persons/search', { uprn: home.uprn });
+    expect(byUprn.status).toBe(200);
+    const ids = byUprn.body.data.map((p: Json) => p.id);
+    expect(ids).toContain(childId);
+    const byLine = await post('/persons/search', { line1: home.line1.toLowerCase().replace(/ /g, '  '), postcode: home.postcode.replace(' ', '') });
+    expect(byLine.body.data.map((p: Json) => p.id)).toEqual(ids);
+    for (const p of byUprn.body.data) {
+      const location = byUprn.body.included.locations.find((l: Json) => l.uprn === home.uprn);
+      expect(p.addresses.some((a: Json) => a.locationId === location.id && a.type === 'home' && a.to === undefined)).toBe(true);
+    }
+    const paged = await post('/persons/search', { uprn: home.uprn, limit: 1 });
+    expect(paged.body.page).toMatchObject({ total: ids.length, limit: 1 });
   });
 });
 

@@ -16,6 +16,7 @@ import { ADULT_FEMALE_GIVEN, ADULT_MALE_GIVEN, SURNAMES } from '../names.js';
 import { nickname, swapDayMonth, typo } from '../noise.js';
 import { dramaPhone } from '../places.js';
 import { Rng } from '../prng.js';
+import { relationOf, type HouseholdRelation } from '../relations.js';
 
 export interface PoliceViewOptions {
   /** Probability a recorded name (given or family) carries a one-character typo. */
@@ -169,6 +170,25 @@ export interface PoliceUnit {
   email: string;
 }
 
+/**
+ * A POLE person-to-person link, from `policePersonId`'s side: `parent-of` means they are a
+ * parent of the linked person. Step relations are recorded as `lives-with`.
+ */
+export type PoliceLinkType = 'parent-of' | 'child-of' | 'sibling-of' | 'partner-of' | 'lives-with';
+
+export interface PoliceLink {
+  /** e.g. `LNK0000123`. */
+  id: string;
+  policePersonId: string;
+  linkedPolicePersonId: string;
+  type: PoliceLinkType;
+  /** The occurrence (event) where police recorded them together; absent for a parent/child link made from the nominal record. */
+  eventId?: string;
+  /** ISO date the link was recorded. */
+  recordedAt: string;
+  lastUpdated: string;
+}
+
 export interface PoliceView {
   options: PoliceViewOptions;
   forceName: string;
@@ -179,6 +199,8 @@ export interface PoliceView {
   events: readonly PoliceEvent[];
   markers: readonly WarningMarker[];
   intelligence: readonly IntelligenceReport[];
+  /** Person links: household members met at the same occurrence, and parent/child links between nominals. */
+  links: readonly PoliceLink[];
   /** True person id -> nominal id, for the people police hold. */
   policePersonIdByPersonId: ReadonlyMap<string, string>;
   /** Nominal id -> true person id (ground truth). */
@@ -321,12 +343,61 @@ class PoliceViewBuilder {
       events: this.events,
       markers: this.markers,
       intelligence: this.intelligence,
+      links: this.personLinks(),
       policePersonIdByPersonId: new Map([...this.byPersonId].map(([personId, p]) => [personId, p.id])),
       truth: this.truth,
     };
   }
 
   // ---- POLE entities --------------------------------------------------------------------------
+
+  /**
+   * Person links, derived from the truth without randomness (so nothing else changes): two
+   * members of one household involved in the same occurrence are linked (the first such
+   * occurrence is the link's source), by their true relation; parents and children police hold
+   * are linked even when never met together (from the nominal record, no occurrence). Each link
+   * is stored from both sides.
+   */
+  private personLinks(): PoliceLink[] {
+    const links: PoliceLink[] = [];
+    const linked = new Set<string>();
+    const typeOf = (relation: HouseholdRelation): PoliceLinkType =>
+      relation === 'parent' ? 'child-of' : relation === 'child' ? 'parent-of' : relation === 'partner' ? 'partner-of' : relation.endsWith('sibling') ? 'sibling-of' : 'lives-with';
+    const add = (a: PolicePerson, b: PolicePerson, recordedAt: string, eventId?: string): void => {
+      const key = a.id < b.id ? `${a.id}|${b.id}` : `${b.id}|${a.id}`;
+      if (linked.has(key)) return;
+      const pa = this.county.personsById.get(a.personId);
+      const pb = this.county.personsById.get(b.personId);
+      if (!pa || !pb || pa.householdId !== pb.householdId) return;
+      linked.add(key);
+      const lastUpdated = `${recordedAt}T09:00:00Z`;
+      for (const [from, to, fromPerson, toPerson] of [[a, b, pa, pb], [b, a, pb, pa]] as const) {
+        links.push({
+          id: `LNK${String(links.length + 1).padStart(7, '0')}`,
+          policePersonId: from.id,
+          linkedPolicePersonId: to.id,
+          type: typeOf(relationOf(fromPerson, toPerson)),
+          ...(eventId ? { eventId } : {}),
+          recordedAt,
+          lastUpdated,
+        });
+      }
+    };
+    const nominals = new Map(this.persons.map((p) => [p.id, p]));
+    const events = [...this.events].sort((x, y) => (x.occurredAt < y.occurredAt ? -1 : x.occurredAt > y.occurredAt ? 1 : 0));
+    for (const event of events) {
+      const involved = [...new Set(event.involvements.map((i) => i.policePersonId))].map((id) => nominals.get(id)).filter((p): p is PolicePerson => p !== undefined);
+      for (let i = 0; i < involved.length; i++) for (let j = i + 1; j < involved.length; j++) add(involved[i]!, involved[j]!, event.occurredAt.slice(0, 10), event.id);
+    }
+    for (const nominal of this.persons) {
+      const person = this.county.personsById.get(nominal.personId);
+      for (const childId of person?.childIds ?? []) {
+        const child = this.byPersonId.get(childId);
+        if (child) add(nominal, child, nominal.lastUpdated.slice(0, 10) > child.lastUpdated.slice(0, 10) ? nominal.lastUpdated.slice(0, 10) : child.lastUpdated.slice(0, 10));
+      }
+    }
+    return links;
+  }
 
   private dwelling(address: PlaceAddress): string {
     let id = this.locationByAddressId.get(address.id);

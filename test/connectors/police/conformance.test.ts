@@ -9,6 +9,12 @@ const view = county.views.police;
 const { child, partner } = county.featured;
 const nominalOf = (personId: string): string => view.policePersonIdByPersonId.get(personId)!;
 
+/** Each featured household member police hold -> the nominals of the other members they hold. */
+function featuredHousehold(): Record<string, string[]> {
+  const held = county.householdsById.get(county.featured.householdId)!.memberIds.map((id) => view.policePersonIdByPersonId.get(id)).filter((id): id is string => id !== undefined);
+  return Object.fromEntries(held.map((id) => [id, held.filter((other) => other !== id)]));
+}
+
 let server: PoliceServer;
 
 beforeAll(async () => {
@@ -30,6 +36,7 @@ describe('police connector conformance', () => {
         demographics: { family: child.family, given: child.given[0]!, birthDate: child.birthDate },
         knownPersonIds: [nominalOf(child.id), nominalOf(partner.id)],
         unknownPersonId: 'NOM9999999',
+        household: featuredHousehold(),
       },
       faults: [
         { name: 'HTTP 500', expect: 'UPSTREAM_ERROR', apply: () => server.setFaults({ errorRate: 1 }), clear: () => server.setFaults({}) },
@@ -38,5 +45,6 @@ describe('police connector conformance', () => {
       ],
     });
     expect(report.passed, formatConformanceReport(report)).toBe(true);
+    expect(report.checks.find((c) => c.id === 'household.fixture')!.reason).toMatch(/^(\d+) of \1 expected member\(s\) found/);
   });
 });

@@ -81,8 +81,9 @@ export interface AccessEventInput {
    */
   sharedSurname?: boolean;
   /**
-   * A MASH manager joined (or added someone to) an enquiry they are not a member of, on the
-   * manager's authority rather than a member's: for IG review.
+   * A MASH manager joined (or added someone to, assigned, extended, removed a member of, or read
+   * the referral of) an enquiry they are not a member of, on the manager's authority rather than
+   * a member's: for IG review.
    */
   managerJoin?: boolean;
 }

@@ -15,6 +15,8 @@ import { searchPasses } from '../identity/search-passes.js';
  *   auditAnomalies         20 (a scan of the whole window)
  *   whoAccessed, accessNotifications  10 (a scan of the log)
  *   whoAccessedByIdentifier  agencies + 10 (an identifier lookup at every agency, then a scan)
+ *   enquiryQueue           one point per 25 entries asked for (`first`), plus one per entry when
+ *                          each entry's referral is asked for (each is its own audited read)
  *   any other root field   1; fields below the root cost nothing of their own
  */
 export const SCAN_COST = { auditAnomalies: 20, whoAccessed: 10, accessNotifications: 10 } as const;
@@ -37,6 +39,8 @@ export function searchPassCount(args: SearchArgs): number {
 export function costEstimator(agencyCount: () => number): ComplexityEstimator {
   return ({ type, field, args, childComplexity }) => {
     const root = type.name === 'Query' || type.name === 'Mutation' || type.name === 'Subscription';
+    // A queue entry's referral is a store read and an audit event of its own.
+    if (type.name === 'QueueEntry' && field.name === 'referral') return 1;
     if (!root) return childComplexity;
     const agencies = Math.max(1, agencyCount());
     switch (field.name) {
@@ -50,6 +54,10 @@ export function costEstimator(agencyCount: () => number): ComplexityEstimator {
       case 'accessLog': {
         const first = typeof args.first === 'number' && args.first > 0 ? args.first : 50;
         return Math.ceil(first / PAGE_SIZE_PER_POINT) + childComplexity;
+      }
+      case 'enquiryQueue': {
+        const first = typeof args.first === 'number' && args.first > 0 ? args.first : 50;
+        return Math.ceil(first / PAGE_SIZE_PER_POINT) + first * childComplexity;
       }
       default:
         return (SCAN_COST[field.name as keyof typeof SCAN_COST] ?? 1) + childComplexity;

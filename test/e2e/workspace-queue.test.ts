@@ -136,6 +136,14 @@ describe('referral intake and the triage queue', () => {
     expect(morganRead.body.errors).toBeUndefined();
     const managerEvent = (await events()).find((e) => e.id === morganRead.body.data.enquiryQueue.entries[0].referral.auditEventId)!;
     expect(managerEvent).toMatchObject({ operation: 'readReferral', outcome: 'success', managerJoin: true, actor: { id: 'morgan' } });
+
+    // Each entry's referral is a read of its own: asking for a page of them costs one point per entry.
+    const before = (await events()).filter((e) => e.operation === 'readReferral').length;
+    const bulk = await t.graphql(`query { enquiryQueue(team: "social-care", first: 60) { entries { referral { text } } } }`, {}, tokens.morgan);
+    expect(bulk.body.errors[0].extensions.code).toBe('COST_LIMIT');
+    expect((await events()).filter((e) => e.operation === 'readReferral').length).toBe(before);
+    const cheap = await t.graphql(`query { enquiryQueue(team: "social-care", first: 60) { totalCount entries { enquiryId } } }`, {}, tokens.morgan);
+    expect(cheap.body.errors).toBeUndefined();
   });
 
   it('assigns, hands over, extends and removes, each audited (refusals too), keeping history on the enquiry; a removed member reads nothing', async () => {
@@ -149,12 +157,14 @@ describe('referral intake and the triage queue', () => {
     expect(await lastOf('assignEnquiry')).toMatchObject({ outcome: 'refused', outcomeCode: 'FORBIDDEN', enquiry: { id } });
 
     expect((await assign('morgan', 'sam')).body.data.assignEnquiry.assignee).toEqual({ id: 'sam', name: 'Sam Second' });
-    expect(await lastOf('assignEnquiry')).toMatchObject({ outcome: 'success', reason: `assigned to ${DEMO_ISSUER} sam`, enquiry: { id, purpose: 's47' } });
+    // Morgan is a manager of the team but not a member: the assignment is flagged for IG review.
+    expect(await lastOf('assignEnquiry')).toMatchObject({ outcome: 'success', reason: `assigned to ${DEMO_ISSUER} sam by a manager of the owning team who is not a member`, managerJoin: true, enquiry: { id, purpose: 's47' } });
     const noNote = await assign('sam', 'riley');
     expect(noNote.body.errors[0]).toMatchObject({ extensions: { code: 'BAD_INPUT', field: 'note' } });
     expect((await assign('sam', 'riley', NOTE)).body.errors).toBeUndefined();
     const handover = await lastOf('assignEnquiry');
     expect(handover.reason).toBe(`reassigned from ${DEMO_ISSUER} sam to ${DEMO_ISSUER} riley with a handover note`);
+    expect(handover.managerJoin).toBeUndefined();
 
     const extend = (who: string, deadline: string) =>
       t.graphql(`mutation($id: ID!, $deadline: DateTime!, $reason: String!) { extendDeadline(enquiryId: $id, deadline: $deadline, reason: $reason) { deadline accessEndsAt } }`, { id, deadline, reason: EXTENSION_REASON }, tokens[who]);
@@ -162,7 +172,11 @@ describe('referral intake and the triage queue', () => {
     expect(bySam.body.errors[0].extensions.code).toBe('FORBIDDEN');
     expect(await lastOf('extendDeadline')).toMatchObject({ outcome: 'refused', outcomeCode: 'FORBIDDEN', actor: { id: 'sam' } });
     expect((await extend('morgan', '2026-12-01T13:30:00Z')).body.data.extendDeadline).toEqual({ deadline: '2026-12-01T13:30:00.000Z', accessEndsAt: '2026-12-08T13:30:00.000Z' });
-    expect(await lastOf('extendDeadline')).toMatchObject({ outcome: 'success', reason: 'deadline extended from 2026-11-30T13:30:00.000Z to 2026-12-01T13:30:00.000Z; access ends 2026-12-08T13:30:00.000Z' });
+    expect(await lastOf('extendDeadline')).toMatchObject({
+      outcome: 'success',
+      managerJoin: true,
+      reason: 'deadline extended from 2026-11-30T13:30:00.000Z to 2026-12-01T13:30:00.000Z; access ends 2026-12-08T13:30:00.000Z by a manager of the owning team who is not a member',
+    });
 
     const remove = (who: string, actorId: string) =>
       t.graphql(`mutation($id: ID!, $actorId: ID!, $issuer: String!) { removeEnquiryMember(enquiryId: $id, actorId: $actorId, issuer: $issuer, reason: "Zebedee case handed back") { actorId removedAt } }`, { id, actorId, issuer: DEMO_ISSUER }, tokens[who]);

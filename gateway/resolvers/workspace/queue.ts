@@ -33,6 +33,10 @@ const shapeEnquiryOf = (enquiry: Enquiry, now: Date) => ({
   subjects: enquiry.subjects.map((s) => ({ ...s, relation: s.relation.toUpperCase() })),
 });
 
+/** A manager of the owning team acting on an enquiry they are not a member of: flagged for IG review. */
+const byManager = (flag: boolean) => (flag ? ' by a manager of the owning team who is not a member' : '');
+const managerFlag = (flag: boolean) => (flag ? { managerJoin: true } : {});
+
 const describeReferral = (referral: ReferralRecord | null) =>
   referral === null ? 'no referral source or text recorded' : `referral ${referral.source ? `source (${referral.source.kind})` : 'without a source'} and ${referral.text !== null ? 'text' : 'no text'} read`;
 
@@ -46,8 +50,8 @@ async function readReferral(enquiryId: string, ctx: GatewayContext) {
       event: {
         outcome: 'success' as const,
         enquiry: auditEnquiry(answer.enquiry),
-        reason: `${describeReferral(answer.referral)}${answer.managerNotMember ? ' by a manager of the owning team who is not a member' : ''}`,
-        ...(answer.managerNotMember ? { managerJoin: true } : {}),
+        reason: `${describeReferral(answer.referral)}${byManager(answer.managerNotMember)}`,
+        ...managerFlag(answer.managerNotMember),
       },
     };
   });
@@ -89,19 +93,20 @@ export const queueResolvers = {
       const queue = queueOf(ctx);
       const attempt = { enquiry: { id: named(args.enquiryId) }, reason: `assign to ${named(args.issuer, 300)} ${named(args.actorId)}` };
       const { value } = await audited(ctx.services, ctx, 'assignEnquiry', attempt, async () => {
-        const { enquiry, assignment, reassigned } = await queue.assign(ctx.actor, args.enquiryId, args, ctx.services.now());
+        const { enquiry, assignment, reassigned, managerNotMember } = await queue.assign(ctx.actor, args.enquiryId, args, ctx.services.now());
         const to = `${assignment.assignee.issuer} ${assignment.assignee.id}`;
         // The handover note stays with the assignment; the event says only who handed to whom.
         const reason = reassigned ? `reassigned from ${assignment.previous!.issuer} ${assignment.previous!.id} to ${to} with a handover note` : `assigned to ${to}`;
-        return { value: enquiry, event: { outcome: 'success' as const, enquiry: auditEnquiry(enquiry), reason } };
+        return { value: enquiry, event: { outcome: 'success' as const, enquiry: auditEnquiry(enquiry), reason: `${reason}${byManager(managerNotMember)}`, ...managerFlag(managerNotMember) } };
       });
       return shapeEnquiryOf(value, ctx.services.now());
     },
     extendDeadline: async (_: unknown, args: { enquiryId: string; deadline: string; reason: string }, ctx: GatewayContext) => {
       const queue = queueOf(ctx);
       const { value } = await audited(ctx.services, ctx, 'extendDeadline', { enquiry: { id: named(args.enquiryId) } }, async () => {
-        const { enquiry, change } = await queue.extendDeadline(ctx.actor, args.enquiryId, args, ctx.services.now());
-        return { value: enquiry, event: { outcome: 'success' as const, enquiry: auditEnquiry(enquiry), reason: `deadline extended from ${change.from} to ${change.to}; access ends ${change.accessEndsAt}` } };
+        const { enquiry, change, managerNotMember } = await queue.extendDeadline(ctx.actor, args.enquiryId, args, ctx.services.now());
+        const reason = `deadline extended from ${change.from} to ${change.to}; access ends ${change.accessEndsAt}${byManager(managerNotMember)}`;
+        return { value: enquiry, event: { outcome: 'success' as const, enquiry: auditEnquiry(enquiry), reason, ...managerFlag(managerNotMember) } };
       });
       return shapeEnquiryOf(value, ctx.services.now());
     },
@@ -111,7 +116,8 @@ export const queueResolvers = {
       const { value } = await audited(ctx.services, ctx, 'removeEnquiryMember', attempt, async () => {
         const removal = await queue.removeMember(ctx.actor, args.enquiryId, args, ctx.services.now());
         const self = removal.member.issuer === ctx.actor.issuer && removal.member.id === ctx.actor.id;
-        return { value: removal, event: { outcome: 'success' as const, enquiry: auditEnquiry(removal.enquiry), reason: `removed member ${removal.member.issuer} ${removal.member.id}${self ? ' (themselves)' : ''}` } };
+        const reason = `removed member ${removal.member.issuer} ${removal.member.id}${self ? ' (themselves)' : ''}${byManager(removal.managerNotMember)}`;
+        return { value: removal, event: { outcome: 'success' as const, enquiry: auditEnquiry(removal.enquiry), reason, ...managerFlag(removal.managerNotMember) } };
       });
       return { enquiryId: value.enquiry.id, actorId: value.member.id, issuer: value.member.issuer, removedAt: value.removedAt, reason: value.reason };
     },

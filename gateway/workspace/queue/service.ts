@@ -9,7 +9,9 @@ import type { Assignment, DeadlineChange, QueueRepository, QueueRow } from './re
 /**
  * The triage queue and the work on it: who may see a team's queue, assign and hand over an
  * enquiry, extend its deadline, remove a member, and read the referral. Decisions only; the
- * resolvers audit every call (success and refusal). Every method takes `now`.
+ * resolvers audit every call (success and refusal). Every method takes `now`. A manager of the
+ * owning team acts without being a member; `managerNotMember` says so, and the event is flagged
+ * for IG review (managerJoin), as a manager's join is.
  */
 
 /** Roles that work a team's queue. */
@@ -130,7 +132,7 @@ export function createQueueService(deps: { enquiries: EnquiryRepository; reposit
      * assignee handing over. The assignee is someone of the team who has signed in; they become a
      * member if they are not one. A handover (reassignment) needs a note.
      */
-    async assign(actor: Actor, enquiryId: string, input: { actorId: string; issuer: string; note?: string | null }, now: Date): Promise<{ enquiry: Enquiry; assignment: Assignment; reassigned: boolean }> {
+    async assign(actor: Actor, enquiryId: string, input: { actorId: string; issuer: string; note?: string | null }, now: Date): Promise<{ enquiry: Enquiry; assignment: Assignment; reassigned: boolean; managerNotMember: boolean }> {
       const enquiry = await existing(enquiryId);
       const current = enquiry.assignee;
       const handingOver = current !== null && sameActor(current, actor);
@@ -157,14 +159,14 @@ export function createQueueService(deps: { enquiries: EnquiryRepository; reposit
       if (!done) throw new GatewayError('CONFLICT', `Enquiry ${enquiryId} was assigned or closed by someone else meanwhile; reload it and try again.`, { details: { enquiryId } });
       const updated = (await deps.enquiries.get(enquiryId))!;
       const assignment = (await repository.assignments(enquiryId)).at(-1)!;
-      return { enquiry: updated, assignment, reassigned: current !== null };
+      return { enquiry: updated, assignment, reassigned: current !== null, managerNotMember: !isMember(actor, enquiry) };
     },
 
     /**
      * A manager of the owning team moves the deadline later, with a reason, up to the maximum
      * extension beyond the RAG's own deadline; access then ends the grace after the new one.
      */
-    async extendDeadline(actor: Actor, enquiryId: string, input: { deadline: string; reason: string }, now: Date): Promise<{ enquiry: Enquiry; change: DeadlineChange }> {
+    async extendDeadline(actor: Actor, enquiryId: string, input: { deadline: string; reason: string }, now: Date): Promise<{ enquiry: Enquiry; change: DeadlineChange; managerNotMember: boolean }> {
       const enquiry = await existing(enquiryId);
       if (!isTeamManager(actor, enquiry)) {
         throw new GatewayError('FORBIDDEN', `Only a MASH manager of the owning team (${enquiry.ownerAgency ?? 'unknown'}) may extend the deadline of enquiry ${enquiryId}.`, { details: { enquiryId } });
@@ -183,14 +185,14 @@ export function createQueueService(deps: { enquiries: EnquiryRepository; reposit
         throw new GatewayError('CONFLICT', `The deadline of enquiry ${enquiryId} was changed by someone else meanwhile; reload it and try again.`, { details: { enquiryId } });
       }
       const updated = (await deps.enquiries.get(enquiryId))!;
-      return { enquiry: updated, change: (await repository.deadlineChanges(enquiryId)).at(-1)! };
+      return { enquiry: updated, change: (await repository.deadlineChanges(enquiryId)).at(-1)!, managerNotMember: !isMember(actor, enquiry) };
     },
 
     /**
      * Removes a member: a manager of the owning team, or the member themselves. Never the last
      * member, and never the assignee (reassign first). Their reads are refused from then on.
      */
-    async removeMember(actor: Actor, enquiryId: string, input: { actorId: string; issuer: string; reason: string }, now: Date): Promise<{ enquiry: Enquiry; member: ActorRef; removedAt: string; reason: string }> {
+    async removeMember(actor: Actor, enquiryId: string, input: { actorId: string; issuer: string; reason: string }, now: Date): Promise<{ enquiry: Enquiry; member: ActorRef; removedAt: string; reason: string; managerNotMember: boolean }> {
       const enquiry = await existing(enquiryId);
       const member: ActorRef = { issuer: input.issuer.trim(), id: input.actorId.trim() };
       if (!isTeamManager(actor, enquiry) && !sameActor(actor, member)) {
@@ -202,7 +204,7 @@ export function createQueueService(deps: { enquiries: EnquiryRepository; reposit
       const outcome = await repository.removeMember(enquiryId, member, { by: actor, reason }, now);
       switch (outcome) {
         case 'removed':
-          return { enquiry: (await deps.enquiries.get(enquiryId))!, member, removedAt: now.toISOString(), reason };
+          return { enquiry: (await deps.enquiries.get(enquiryId))!, member, removedAt: now.toISOString(), reason, managerNotMember: !isMember(actor, enquiry) };
         case 'not-member':
           throw new GatewayError('NOT_FOUND', `That actor is not a member of enquiry ${enquiryId}; nothing was changed.`, { details: { enquiryId } });
         case 'last':

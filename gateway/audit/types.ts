@@ -86,6 +86,11 @@ export interface AccessEventInput {
    * a member's: for IG review.
    */
   managerJoin?: boolean;
+  /**
+   * A document that left the gateway (a précis export): which version, in what format, and the
+   * SHA-256 of the exact bytes returned, recorded before they are returned.
+   */
+  document?: { kind: string; version: number; format: string; mediaType: string; fileName: string; bytes: number; sha256: string };
 }
 
 export interface AccessEvent extends AccessEventInput {

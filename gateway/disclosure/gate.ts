@@ -301,7 +301,7 @@ export function discloseRecords(compiled: PolicyAbility, answers: readonly Agenc
   const generic = compiled.sealedMarker;
   const restricted =
     hintable && generic
-      ? brand({ agency: 'information-governance', label: generic.label, reason: generic.reason, contact: generic.contact, count: 1 })
+      ? brand({ agency: RESTRICTED_AGENCY, label: generic.label, reason: generic.reason, contact: generic.contact, count: 1 })
       : undefined;
   return { agencies, decisions, failures, policy: { id: compiled.policyId, version: compiled.policyVersion }, ...(restricted ? { restricted } : {}) };
 }
@@ -556,4 +556,99 @@ export function auditSearchDecisions(disclosure: SearchDisclosure): AuditDecisio
     decisions.push({ agency, category: `${agency}.identity`, decision: 'no-record', fields: [], recordIds: [], markers: 0, reason: left(agency)! });
   }
   return decisions;
+}
+
+// ---- re-checking cited sources (the précis) ---------------------------------------------------
+
+/**
+ * A source a stored statement cites (gateway/workspace/precis): an agency record of an enquiry
+ * subject, the category it was disclosed under and the fields the statement was written from.
+ * `key` is the caller's name for it (the shared entry reference).
+ */
+export interface Citation {
+  readonly key: string;
+  readonly agency: string;
+  readonly recordId: string;
+  readonly category: string;
+  readonly subjectId: string;
+  readonly fields: readonly string[];
+}
+
+/** The agency name of the generic restricted-information marker (discloseRecords' `restricted`). */
+export const RESTRICTED_AGENCY = 'information-governance';
+
+/** What the reader may see now of one enquiry subject: the ability for them, the agencies linked in force, originator reviews. */
+export interface CitationSubject {
+  readonly compiled: PolicyAbility;
+  readonly linkedAgencies: ReadonlySet<string>;
+  readonly reviews: ReviewLookup;
+}
+
+export type CitationCheck = Disclosed<{
+  key: string;
+  agency: string;
+  category: string;
+  subjectId: string;
+  /** True when the reader may see every cited field now. */
+  resolves: boolean;
+  /** The decision the policy makes now for the reader (after originator review). */
+  decision: CategoryDecision['decision'];
+  ruleId: string;
+  reason: string;
+}>;
+
+/** The fields a reader may see of a category now, or why none. */
+function permittedNow(decided: CategoryDecision, review: ReviewState | undefined): { fields: readonly string[]; decision: CategoryDecision['decision']; ruleId: string } {
+  if (decided.decision === 'review') {
+    if (review?.status === 'approved') return { fields: decided.approvedFields, decision: 'disclose', ruleId: `${decided.ruleId}+approved` };
+    if (review?.status === 'refused') return { fields: [], decision: 'withhold', ruleId: `${decided.ruleId}+refused` };
+    return { fields: decided.fields, decision: 'review', ruleId: decided.ruleId };
+  }
+  if (decided.decision === 'disclose' || decided.decision === 'summarise') return { fields: decided.fields, decision: decided.decision, ruleId: decided.ruleId };
+  return { fields: [], decision: decided.decision, ruleId: decided.ruleId };
+}
+
+/**
+ * Re-checks sources a stored statement cites against what the reader may see now, field by field:
+ * a citation resolves only while its subject is in the enquiry with a link in force to the agency,
+ * the category is not sealed or limited by record age (which cannot be re-placed: fail closed),
+ * and the policy for the reader, under the enquiry's purpose and consent as they are now (and the
+ * originator's review), discloses every field the statement was written from. With `marker` set,
+ * the citation is a "holds information" line: it resolves while the category is still shown at
+ * all (disclosed, summarised, withheld with a marker or under review), never when it is denied.
+ * Pure; each check is gate output.
+ */
+export function discloseCitations(subjects: ReadonlyMap<string, CitationSubject>, citations: readonly (Citation & { marker?: boolean })[]): CitationCheck[] {
+  return citations.map((citation) => {
+    const { key, agency, category, subjectId } = citation;
+    const refused = (reason: string, decision: CategoryDecision['decision'] = 'deny', ruleId = 'precis/recheck'): CitationCheck =>
+      brand({ key, agency, category, subjectId, resolves: false, decision, ruleId, reason });
+    const subject = subjects.get(subjectId);
+    if (!subject) return refused('The subject is no longer part of the enquiry.');
+    if (citation.marker === true && agency === RESTRICTED_AGENCY) {
+      // The one generic marker sealed information may produce: shown while the purpose still allows it.
+      const generic = subject.compiled.sealedMarker;
+      return generic && subject.linkedAgencies.size > 0
+        ? brand({ key, agency, category, subjectId, resolves: true, decision: 'withhold', ruleId: 'sealed-marker', reason: generic.reason })
+        : refused('The purpose no longer allows the generic restricted-information marker.');
+    }
+    if (!subject.linkedAgencies.has(agency)) return refused(`No link to ${agency} is in force for the subject (the link was undone).`);
+    // A category of another agency is never accepted as this agency's.
+    if (!category.startsWith(`${agency}.`)) return refused('The category does not belong to the agency.');
+    const decided = decide(subject.compiled, category);
+    if (decided.sealed) return refused('Sealed information (T4) is never disclosed.', 'deny', `${decided.ruleId}+sealed-tier`);
+    if (decided.records) return refused('The category is limited by record age, which a stored statement cannot show: ask again.', 'deny', `${decided.ruleId}+out-of-scope`);
+    const now = permittedNow(decided, subject.reviews(agency, category));
+    if (citation.marker === true) {
+      return now.decision === 'deny'
+        ? refused(decided.reason, now.decision, now.ruleId)
+        : brand({ key, agency, category, subjectId, resolves: true, decision: now.decision, ruleId: now.ruleId, reason: 'The agency still shows that it holds information.' });
+    }
+    const allowed = new Set(now.fields);
+    const missing = citation.fields.filter((f) => !allowed.has(f));
+    if (citation.fields.length === 0 || missing.length > 0) {
+      return refused(missing.length > 0 ? `Not disclosed now: ${missing.join(', ')} (${decided.reason})` : 'No field cited.', now.decision, now.ruleId);
+    }
+    return brand({ key, agency, category, subjectId, resolves: true, decision: now.decision, ruleId: now.ruleId, reason: 'Disclosed now.' });
+  });
 }

@@ -10,6 +10,7 @@ import { searchPasses } from '../identity/search-passes.js';
  *
  *   searchPeople           agencies x search passes (each pass is one person search at every agency)
  *   profile                agencies (one batched record fetch per agency)
+ *   precis                 agencies x PRECIS_SUBJECTS (a profile of each subject the draft reads)
  *   agencies               agencies (a health probe each)
  *   accessLog              one point per 25 events asked for (`first`)
  *   auditAnomalies         20 (a scan of the whole window)
@@ -21,6 +22,8 @@ import { searchPasses } from '../identity/search-passes.js';
  */
 export const SCAN_COST = { auditAnomalies: 20, whoAccessed: 10, accessNotifications: 10 } as const;
 export const PAGE_SIZE_PER_POINT = 25;
+/** Subjects a précis draft is assumed to read (a child and household members): its profiles. */
+export const PRECIS_SUBJECTS = 4;
 
 type SearchArgs = { query?: { nhsNumber?: string | null; family?: string | null; given?: string | null; birthDate?: string | null; postcode?: string | null } };
 
@@ -46,6 +49,8 @@ export function costEstimator(agencyCount: () => number): ComplexityEstimator {
     switch (field.name) {
       case 'searchPeople':
         return agencies * searchPassCount(args as SearchArgs) + childComplexity;
+      case 'precis':
+        return agencies * PRECIS_SUBJECTS + childComplexity;
       case 'profile':
       case 'agencies':
         return agencies + childComplexity;

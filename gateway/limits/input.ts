@@ -77,6 +77,16 @@ export const ARGUMENT_CLASSES: Readonly<Record<string, ArgumentClass>> = {
   referrerRole: { ...NAME, max: 200 },
   concernCategories: KEYWORD,
   team: KEYWORD,
+  // The précis (gateway/workspace/precis): statements, analysis, headings and cited references.
+  text: { ...FREE_TEXT, max: 4000, quote: false },
+  analysis: { ...FREE_TEXT, max: 20_000, quote: false },
+  // Headings and titles may name the child: never quoted either.
+  heading: { ...NAME, max: 200, quote: false },
+  title: { ...NAME, max: 200, quote: false },
+  key: { ...KEYWORD, max: 120 },
+  ref: REFERENCE,
+  auditEventId: REFERENCE,
+  fields: KEYWORD,
 };
 
 export const defaultArgumentClass = (maxLength: number): ArgumentClass => ({ description: 'one line of text (no control characters)', max: maxLength, allowed: ONE_LINE });

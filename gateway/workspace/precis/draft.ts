@@ -1,0 +1,155 @@
+import { isDisclosed, RESTRICTED_AGENCY, type DisclosedRecord, type GateDecision, type ProfileAnswer, type WithheldMarker } from '../../disclosure/index.js';
+import type { Enquiry, EnquirySubject } from '../../enquiries/index.js';
+import { GatewayError } from '../../errors.js';
+import { PRECIS_LIMITS, type PrecisContent, type PrecisSection, type PrecisStatement } from './content.js';
+
+/**
+ * The first draft of a précis, made from the gate's output only (profile answers, each committed
+ * to the audit log before this runs): per subject, per agency, what is known and why it is
+ * relevant, each statement citing its record and the event it was disclosed under; withheld
+ * information as "holds information; contact ..." lines, never its content. Pure.
+ */
+
+/** Why a category matters to a safeguarding decision (WT23: relevant, proportionate). */
+const RELEVANCE: Readonly<Record<string, string>> = {
+  identity: 'Confirms the subject is known to the agency and whom to contact there.',
+  'social-care.status': 'Current or previous social care involvement (child in need, child protection, looked after) bears on the threshold decision.',
+  'police.flags': 'Warning markers and domestic abuse call-outs indicate risk in the household.',
+  'police.detail': 'The incident detail bears on the nature and seriousness of the concern.',
+  'health.summary': 'Unscheduled care, missed appointments and health visiting show unmet need or possible harm.',
+  'health.clinical': 'Clinical detail (mental health, substance use, maternity) bears on parenting capacity and risk.',
+  'education.record': 'Attendance, exclusions and special needs show how the child is doing and who sees them each day.',
+  'housing.record': 'Housing instability, arrears or anti-social behaviour affect the stability of the household.',
+};
+
+export function relevanceOf(category: string, agency: string, purpose: string): string {
+  return RELEVANCE[category] ?? (category.endsWith('.identity') ? RELEVANCE.identity! : `Recorded by ${agency}; disclosed for the ${purpose} purpose.`);
+}
+
+const MAX_TEXT = PRECIS_LIMITS.text;
+/** Room left in a section for the marker and note lines after the records. */
+const MAX_RECORDS_PER_SECTION = PRECIS_LIMITS.statementsPerSection - 20;
+
+const FIELD_LABELS: readonly [string, string][] = [
+  ['status', 'Status'],
+  ['service', 'Service'],
+  ['location', 'Where'],
+  ['outcome', 'Outcome'],
+  ['narrative', 'Detail'],
+];
+
+/** One disclosed record as a sentence or two, from its disclosed fields only. */
+export function recordText(record: DisclosedRecord): string {
+  const f = record.fields;
+  const headline = f.title ?? f.type ?? record.category;
+  const when = f.start && f.end ? `${f.start} to ${f.end}` : f.start ? f.start : f.end ? `until ${f.end}` : '';
+  const parts = [`${headline}${when ? ` (${when})` : ''}.`];
+  for (const [field, label] of FIELD_LABELS) {
+    const value = f[field as keyof typeof f];
+    if (value) parts.push(`${label}: ${value}.`);
+  }
+  const contact = [f.contactName, f.contactRole, f.contactPhone, f.contactEmail].filter(Boolean);
+  if (contact.length > 0) parts.push(`Contact: ${contact.join(', ')}.`);
+  if (record.decision === 'summarise') parts.push('(Summary: the agency shared dates, types and whom to contact.)');
+  const text = parts.join(' ');
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 4)} […]` : text;
+}
+
+function markerText(marker: WithheldMarker): string {
+  const contact = [marker.contact.name, marker.contact.phone, marker.contact.email].filter(Boolean).join(', ');
+  const held = marker.agency === RESTRICTED_AGENCY ? `${marker.label}` : `${marker.agency} holds information (${marker.label})`;
+  const awaiting = marker.awaiting === 'originator-approval' ? ` Awaiting ${marker.agency}'s approval to share it.` : '';
+  return `${held}; contact ${contact || marker.agency}.${awaiting}`;
+}
+
+export function subjectHeading(subject: EnquirySubject, index: number): string {
+  const who = subject.relation === 'child' ? 'Child' : 'Household member (adult)';
+  return `${who} ${index + 1}${subject.label ? `: ${subject.label}` : ''}`;
+}
+
+const byStart = (a: DisclosedRecord, b: DisclosedRecord): number => (a.fields.start ?? '').localeCompare(b.fields.start ?? '') || a.provenance.recordId.localeCompare(b.provenance.recordId);
+
+/** The category a marker stands for: the gate decision of that agency with a marker and that label. */
+function markerCategory(decisions: readonly GateDecision[], marker: WithheldMarker): string | undefined {
+  return decisions.find((d) => d.agency === marker.agency && d.markers > 0 && d.label === marker.label)?.category;
+}
+
+export interface DraftInput {
+  enquiry: Enquiry;
+  /** One profile answer per subject with links in force, in the enquiry's subject order. */
+  answers: readonly ProfileAnswer[];
+}
+
+export function buildDraft({ enquiry, answers }: DraftInput): PrecisContent {
+  let next = 0;
+  const id = () => `s${++next}`;
+  const note = (text: string, relevance: string | null = null): PrecisStatement => ({ id: id(), kind: 'note', text, relevance, references: [], withheld: null });
+
+  const sections: PrecisSection[] = [
+    {
+      key: 'enquiry',
+      heading: 'The enquiry and referral',
+      subjectId: null,
+      agency: null,
+      statements: [
+        note(`Referral ${enquiry.referralReference}, opened ${enquiry.openedAt.slice(0, 10)}; RAG ${enquiry.rag}, decision due by ${enquiry.deadline}.`),
+        note(`Purpose: ${enquiry.purpose}. Legal basis: ${enquiry.legalBasis}.${enquiry.consentRecorded ? ' Consent is recorded.' : ''}`),
+        note(`${enquiry.subjects.length} ${enquiry.subjects.length === 1 ? 'subject' : 'subjects'} in the enquiry; the sections below give what each agency disclosed about each.`),
+      ],
+      analysis: null,
+    },
+  ];
+
+  const answered = new Map(answers.map((a) => [a.subject.id, a]));
+  enquiry.subjects.forEach((subject, index) => {
+    const heading = subjectHeading(subject, index);
+    const answer = answered.get(subject.id);
+    const intro: PrecisStatement[] = [];
+    if (subject.relation === 'adult') intro.push(note(subject.relevance ? `Why this adult is relevant to the child: ${subject.relevance}` : 'No relevance to the child is recorded for this adult yet: their detail is not shared until it is (WT23).'));
+    if (!answer) intro.push(note('No agency record is linked to this subject in force, so nothing was read.'));
+    else if (answer.disclosure.restricted) {
+      const marker = answer.disclosure.restricted;
+      intro.push({ id: id(), kind: 'withheld', text: markerText(marker), relevance: null, references: [], withheld: { agency: RESTRICTED_AGENCY, category: `${RESTRICTED_AGENCY}.restricted`, subjectId: subject.id } });
+    }
+    sections.push({ key: `subject:${subject.id}`, heading, subjectId: subject.id, agency: null, statements: intro, analysis: null });
+    if (!answer) return;
+
+    for (const agency of answer.disclosure.agencies) {
+      if (!isDisclosed(agency)) throw new GatewayError('INTERNAL_ERROR', 'Refused to draft from a value that did not pass the disclosure gate.');
+      const statements: PrecisStatement[] = [];
+      const records = [...agency.records].sort(byStart);
+      for (const record of records.slice(-MAX_RECORDS_PER_SECTION)) {
+        if (!isDisclosed(record)) throw new GatewayError('INTERNAL_ERROR', 'Refused to draft from a value that did not pass the disclosure gate.');
+        statements.push({
+          id: id(),
+          kind: 'known',
+          text: recordText(record),
+          relevance: relevanceOf(record.category, record.agency, enquiry.purpose),
+          references: [
+            {
+              ref: `${record.agency}:${record.provenance.recordId}`,
+              auditEventId: answer.auditEventId,
+              category: record.category,
+              subjectId: subject.id,
+              fields: Object.keys(record.fields).filter((f) => record.fields[f as keyof typeof record.fields] !== undefined),
+            },
+          ],
+          withheld: null,
+        });
+      }
+      for (const marker of agency.withheld) {
+        const category = markerCategory(answer.disclosure.decisions, marker);
+        // A marker whose category cannot be named cannot be re-checked later: left out (fail closed).
+        if (!category) continue;
+        statements.push({ id: id(), kind: 'withheld', text: markerText(marker), relevance: null, references: [], withheld: { agency: marker.agency, category, subjectId: subject.id } });
+      }
+      if (records.length > MAX_RECORDS_PER_SECTION) statements.unshift(note(`${records.length - MAX_RECORDS_PER_SECTION} earlier ${agency.agency} records are not listed here; see the chronology.`));
+      if (agency.status === 'UNAVAILABLE') statements.push(note(`${agency.agency} could not be reached when this draft was made; ask again before the discussion.`));
+      else if (statements.length === 0) statements.push(note(`${agency.agency}: nothing disclosed for this subject.`));
+      sections.push({ key: `subject:${subject.id}:${agency.agency}`, heading: `${heading}: ${agency.agency}`, subjectId: subject.id, agency: agency.agency, statements, analysis: null });
+    }
+  });
+
+  sections.push({ key: 'analysis', heading: 'Analysis and recommendation', subjectId: null, agency: null, statements: [], analysis: null });
+  return { title: `MASH précis: referral ${enquiry.referralReference}`, sections };
+}

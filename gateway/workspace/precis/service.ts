@@ -1,0 +1,402 @@
+import { createHash } from 'node:crypto';
+import type { AuditDecision } from '../../audit/index.js';
+import type { Actor } from '../../auth/index.js';
+import {
+  audited,
+  auditDecisions,
+  auditEnquiry,
+  auditSubject,
+  discloseCitations,
+  type Access,
+  type AccessServices,
+  type CitationCheck,
+  type CitationSubject,
+  type RequestScope,
+} from '../../disclosure/index.js';
+import { decide } from '../../../policies/index.js';
+import { createEnquiryRepository, enquiryStatus, MANAGER_ROLES, sameActor, type Enquiry } from '../../enquiries/index.js';
+import { GatewayError, badInput } from '../../errors.js';
+import { contentHash, parseContent, sectionChanges, splitRef, type PrecisContent, type PrecisSection, type PrecisStatement } from './content.js';
+import { buildDraft } from './draft.js';
+import { MEDIA_TYPES, renderDocx, renderPdf, UNAVAILABLE_TEXT, type ExportFormat, type PrecisDocument } from './render.js';
+import { createPrecisRepository, type PrecisVersionInfo, type StoredPrecisVersion } from './repository.js';
+
+export type PrecisServices = AccessServices & { access: Access };
+
+/** A statement as a reader sees it: `available` false when its sources no longer resolve for them. */
+export interface ShownStatement extends PrecisStatement {
+  available: boolean;
+}
+export interface ShownSection extends Omit<PrecisSection, 'statements'> {
+  statements: ShownStatement[];
+}
+export interface ShownContent {
+  title: string;
+  sections: ShownSection[];
+}
+
+export interface PrecisDraft {
+  enquiry: Enquiry;
+  content: ShownContent;
+  /** The newest saved version (0: none yet): the baseVersion for saving this draft. */
+  latestVersion: number;
+  /** The profile events the draft's statements were disclosed under, one per subject read. */
+  profileEventIds: string[];
+  auditEventId: string;
+}
+
+export interface PrecisRead {
+  version: PrecisVersionInfo;
+  content: ShownContent;
+  /** Statements shown as no longer available to this reader. */
+  unavailable: number;
+  auditEventId: string;
+}
+
+export interface PrecisExport {
+  version: number;
+  format: ExportFormat;
+  mediaType: string;
+  fileName: string;
+  /** The exact bytes, base64. */
+  base64: string;
+  sha256: string;
+  bytes: number;
+  unavailable: number;
+  auditEventId: string;
+}
+
+/** Operations whose events disclose agency records a précis may cite. */
+const CITABLE_OPERATIONS = new Set(['profile', 'precis', 'chronology']);
+
+const shownAll = (content: PrecisContent): ShownContent => ({ ...content, sections: content.sections.map((s) => ({ ...s, statements: s.statements.map((st) => ({ ...st, available: true })) })) });
+
+/**
+ * The précis of an enquiry: a draft made through the one access path, saved versions with
+ * optimistic concurrency, reads and exports that re-check every cited source against what the
+ * reader may see now. Every operation is audited (refusals too); free text the researcher typed
+ * never goes into an audit reason.
+ */
+export function createPrecisService(services: PrecisServices) {
+  const repository = createPrecisRepository(services.store);
+  const enquiryRows = createEnquiryRepository(services.store);
+  const now = () => services.now();
+
+  /**
+   * Who may read saved versions: the enquiry's members, whatever its status; once it is closed
+   * or past its deadline, also a MASH manager of the owning team (the précis is the record behind
+   * the decision), read-only.
+   */
+  async function authoriseReader(actor: Actor, enquiryId: string): Promise<{ enquiry: Enquiry; managerRead: boolean }> {
+    const enquiry = await enquiryRows.get(enquiryId);
+    if (!enquiry) throw new GatewayError('FORBIDDEN_NO_ENQUIRY', `No enquiry ${enquiryId} exists. Open an enquiry for the referral first.`, { details: { enquiryId } });
+    if (enquiry.members.some((m) => sameActor({ issuer: m.issuer, id: m.actorId }, actor))) return { enquiry, managerRead: false };
+    const owningManager = MANAGER_ROLES.some((role) => actor.roles.includes(role)) && enquiry.ownerAgency !== null && enquiry.ownerAgency === actor.agency;
+    if (owningManager && enquiryStatus(enquiry, now()) !== 'OPEN') return { enquiry, managerRead: true };
+    throw new GatewayError('FORBIDDEN_NOT_MEMBER', `You are not a member of enquiry ${enquiryId}. Ask a member to add you.`, { details: { enquiryId } });
+  }
+
+  function requireVersion(version: number, name = 'version', min = 1): number {
+    if (!Number.isSafeInteger(version) || version < min) throw badInput(`${name} must be a whole number of at least ${min} (got ${version}).`, { field: name });
+    return version;
+  }
+
+  async function storedVersion(enquiryId: string, version: number): Promise<StoredPrecisVersion> {
+    const stored = await repository.get(enquiryId, version);
+    if (!stored) throw new GatewayError('NOT_FOUND', `Enquiry ${enquiryId} has no précis version ${version}; list them with precisVersions.`, { details: { enquiryId, version } });
+    return stored;
+  }
+
+  /** The ability, links in force and originator reviews of every subject, for this reader now. */
+  async function citationSubjects(actor: Actor, enquiry: Enquiry): Promise<Map<string, CitationSubject>> {
+    const { effective, id, version } = services.policy.document;
+    const today = now().toISOString().slice(0, 10);
+    if (today < effective.from || (effective.to !== undefined && today > effective.to)) {
+      throw new GatewayError('FORBIDDEN', `Policy ${id} ${version} is not in effect on ${today}: no agency information can be shown until a current policy is loaded.`);
+    }
+    const subjects = new Map<string, CitationSubject>();
+    for (const subject of enquiry.subjects) {
+      const reviews = await services.reviews.statesFor(enquiry.id, subject.id);
+      subjects.set(subject.id, {
+        compiled: services.abilities({ roles: actor.roles, purpose: enquiry.purpose, consent: enquiry.consentRecorded, relation: subject.relation, relevance: subject.relevance !== null }),
+        linkedAgencies: new Set(subject.links.map((l) => l.agency)),
+        reviews: (agency, category) => reviews.get(`${agency}|${category}`),
+      });
+    }
+    return subjects;
+  }
+
+  /**
+   * The rule for re-disclosure: on every read and export, each cited source is re-checked against
+   * what the reader may see now (discloseCitations). A statement is shown only if all its sources
+   * resolve; otherwise its text, relevance and references are replaced by UNAVAILABLE_TEXT.
+   * Contact-log entries cannot be re-checked here yet, so statements citing them are not shown.
+   */
+  async function recheck(actor: Actor, enquiry: Enquiry, content: PrecisContent): Promise<{ shown: ShownContent; checks: CitationCheck[]; unavailable: number; contactRefs: number }> {
+    const subjects = await citationSubjects(actor, enquiry);
+    const citations: Parameters<typeof discloseCitations>[1][number][] = [];
+    let contactRefs = 0;
+    for (const section of content.sections) {
+      for (const statement of section.statements) {
+        statement.references.forEach((reference, i) => {
+          const { source, id } = splitRef(reference.ref);
+          if (source === 'contact') {
+            contactRefs++;
+            return;
+          }
+          citations.push({ key: `${statement.id}#${i}`, agency: source, recordId: id, category: reference.category, subjectId: reference.subjectId, fields: reference.fields });
+        });
+        if (statement.withheld) citations.push({ key: `${statement.id}#withheld`, ...statement.withheld, recordId: '', fields: [], marker: true });
+      }
+    }
+    const checks = discloseCitations(subjects, citations);
+    const failed = new Set(checks.filter((c) => !c.resolves).map((c) => c.key.slice(0, c.key.lastIndexOf('#'))));
+    let unavailable = 0;
+    const shown: ShownContent = {
+      title: content.title,
+      sections: content.sections.map((section) => ({
+        ...section,
+        statements: section.statements.map((statement): ShownStatement => {
+          const resolves = !failed.has(statement.id) && !statement.references.some((r) => splitRef(r.ref).source === 'contact');
+          if (resolves) return { ...statement, available: true };
+          unavailable++;
+          return { id: statement.id, kind: statement.kind, text: UNAVAILABLE_TEXT, relevance: null, references: [], withheld: null, available: false };
+        }),
+      })),
+    };
+    return { shown, checks, unavailable, contactRefs };
+  }
+
+  /** The audit entries of a re-check: per agency and category, the records shown again and those not. */
+  function recheckDecisions(content: PrecisContent, checks: readonly CitationCheck[]): AuditDecision[] {
+    const refs = new Map<string, { recordId: string; fields: string[] }>();
+    for (const section of content.sections) {
+      for (const statement of section.statements) statement.references.forEach((r, i) => refs.set(`${statement.id}#${i}`, { recordId: splitRef(r.ref).id, fields: r.fields }));
+    }
+    const groups = new Map<string, AuditDecision>();
+    for (const check of checks) {
+      const marker = check.key.endsWith('#withheld');
+      const decision: AuditDecision['decision'] = !check.resolves ? 'deny' : marker ? 'withhold' : check.decision === 'review' ? 'summarise' : (check.decision as AuditDecision['decision']);
+      const groupKey = `${check.agency}|${check.category}|${decision}`;
+      const group = groups.get(groupKey) ?? { agency: check.agency, category: check.category, decision, ruleId: check.ruleId, fields: [], recordIds: [], markers: 0, ...(check.resolves ? {} : { reason: `Cited in the précis; not shown again: ${check.reason}` }) };
+      if (marker) {
+        if (check.resolves) group.markers++;
+      } else {
+        const ref = refs.get(check.key);
+        if (ref && !group.recordIds.includes(ref.recordId)) group.recordIds.push(ref.recordId);
+        if (ref && check.resolves) for (const f of ref.fields) if (!group.fields.includes(f)) group.fields.push(f);
+      }
+      groups.set(groupKey, group);
+    }
+    return [...groups.values()];
+  }
+
+  const closedNote = (enquiry: Enquiry, managerRead: boolean): Record<string, unknown> => (managerRead ? { managerJoin: true } : {});
+
+  return {
+    /** A fresh draft from what the gate discloses now: one profile per subject with links in force. */
+    async draft(scope: RequestScope, enquiryId: string): Promise<PrecisDraft> {
+      const { value, eventId } = await audited(services, scope, 'precis', { enquiry: { id: enquiryId } }, async () => {
+        const enquiry = await services.enquiries.authoriseSearch(scope.actor, enquiryId, now());
+        const linked = enquiry.subjects.filter((s) => s.links.length > 0);
+        // Each subject's records pass the one gate and are audited (profile) before they are drafted.
+        const answers = await Promise.all(linked.map((s) => services.access.profile(scope, enquiryId, s.id)));
+        const content = buildDraft({ enquiry, answers });
+        const latestVersion = await repository.latest(enquiryId);
+        const profileEventIds = answers.map((a) => a.auditEventId);
+        const partial = answers.some((a) => a.disclosure.failures.length > 0);
+        return {
+          value: { enquiry, content, latestVersion, profileEventIds },
+          event: {
+            outcome: partial ? 'partial' : 'success',
+            enquiry: auditEnquiry(enquiry),
+            subjects: answers.map((a) => auditSubject(a.subject)),
+            decisions: answers.flatMap((a) => auditDecisions(a.disclosure)),
+            reason: `Précis draft from ${answers.length} profile ${answers.length === 1 ? 'event' : 'events'}: ${profileEventIds.join(', ') || 'none'}; newest saved version ${latestVersion}.`,
+            ...(enquiry.breakGlassJustification !== null ? { breakGlass: true } : {}),
+          },
+        };
+      });
+      return { ...value, content: shownAll(value.content), auditEventId: eventId };
+    },
+
+    /**
+     * Stores a new version if baseVersion is still the newest (else CONFLICT naming the newest,
+     * to read and merge). Members of an open enquiry only. Every cited agency record must be one
+     * the named audit event of this enquiry disclosed, with every cited field.
+     */
+    async save(scope: RequestScope, enquiryId: string, baseVersion: number, input: unknown): Promise<{ version: PrecisVersionInfo; auditEventId: string }> {
+      const { value, eventId } = await audited(services, scope, 'savePrecis', { enquiry: { id: enquiryId } }, async () => {
+        const enquiry = await services.enquiries.authoriseSearch(scope.actor, enquiryId, now());
+        requireVersion(baseVersion, 'baseVersion', 0);
+        const content = parseContent(input);
+        await checkCitations(scope, enquiry, content);
+        const current = await repository.latest(enquiryId);
+        const conflict = async () => {
+          const newest = (await repository.list(enquiryId)).at(-1);
+          return new GatewayError(
+            'CONFLICT',
+            `Version ${baseVersion} is no longer the newest précis of enquiry ${enquiryId}: version ${newest?.version ?? current} was saved at ${newest?.savedAt ?? 'an unknown time'}. Nothing was saved: read version ${newest?.version ?? current} (precisVersion), merge your changes into it and save with baseVersion ${newest?.version ?? current}.`,
+            { details: { enquiryId, baseVersion, currentVersion: newest?.version ?? current } },
+          );
+        };
+        if (baseVersion !== current) throw await conflict();
+        const before = current > 0 ? (await storedVersion(enquiryId, current)).content : null;
+        const changes = sectionChanges(before, content);
+        const sha = contentHash(content);
+        const stored = await repository.save(enquiryId, baseVersion, { content, contentSha256: sha, changes, by: { issuer: scope.actor.issuer, id: scope.actor.id, name: scope.actor.name ?? null } }, now());
+        if (!stored) throw await conflict();
+        const version = (await repository.list(enquiryId)).find((v) => v.version === baseVersion + 1)!;
+        const counts = (['added', 'changed', 'removed'] as const).map((c) => `${changes.filter((x) => x.change === c).length} ${c}`).join(', ');
+        return {
+          value: version,
+          event: { outcome: 'success', enquiry: auditEnquiry(enquiry), reason: `Saved précis version ${version.version} on version ${baseVersion}; content sha256 ${sha}; sections ${counts}.` },
+        };
+      });
+      return { version: value, auditEventId: eventId };
+    },
+
+    async versions(scope: RequestScope, enquiryId: string): Promise<PrecisVersionInfo[]> {
+      const { value } = await audited(services, scope, 'precisVersions', { enquiry: { id: enquiryId } }, async () => {
+        const { enquiry, managerRead } = await authoriseReader(scope.actor, enquiryId);
+        const versions = await repository.list(enquiryId);
+        return { value: versions, event: { outcome: 'success', enquiry: auditEnquiry(enquiry), reason: `Listed ${versions.length} précis versions.`, ...closedNote(enquiry, managerRead) } };
+      });
+      return value;
+    },
+
+    /** One saved version, as this reader may see it now (see recheck). */
+    async read(scope: RequestScope, enquiryId: string, version: number): Promise<PrecisRead> {
+      const { value, eventId } = await audited(services, scope, 'precisVersion', { enquiry: { id: enquiryId } }, async () => {
+        const { enquiry, managerRead } = await authoriseReader(scope.actor, enquiryId);
+        const stored = await storedVersion(enquiryId, requireVersion(version));
+        const { shown, checks, unavailable } = await recheck(scope.actor, enquiry, stored.content);
+        const { content: _content, ...info } = stored;
+        return {
+          value: { version: info, content: shown, unavailable },
+          event: {
+            outcome: 'success',
+            enquiry: auditEnquiry(enquiry),
+            subjects: enquiry.subjects.map(auditSubject),
+            decisions: recheckDecisions(stored.content, checks),
+            reason: `Read précis version ${stored.version} (content sha256 ${stored.contentSha256}); ${unavailable} ${unavailable === 1 ? 'statement' : 'statements'} no longer available to the reader.`,
+            ...closedNote(enquiry, managerRead),
+          },
+        };
+      });
+      return { ...value, auditEventId: eventId };
+    },
+
+    /**
+     * One saved version as a PDF or DOCX file, re-checked for this reader like a read. The event
+     * naming the file's SHA-256 is committed before the bytes are returned; if it cannot be,
+     * nothing is returned (AUDIT_UNAVAILABLE). Allowed after the enquiry closes (read-only).
+     */
+    async export(scope: RequestScope, enquiryId: string, version: number, format: ExportFormat): Promise<PrecisExport> {
+      const { value, eventId } = await audited(services, scope, 'exportPrecis', { enquiry: { id: enquiryId } }, async () => {
+        if (format !== 'PDF' && format !== 'DOCX') throw badInput(`format must be PDF or DOCX (got "${String(format).slice(0, 20)}").`, { field: 'format' });
+        const { enquiry, managerRead } = await authoriseReader(scope.actor, enquiryId);
+        const stored = await storedVersion(enquiryId, requireVersion(version));
+        const { shown, checks, unavailable } = await recheck(scope.actor, enquiry, stored.content);
+        const document: PrecisDocument = {
+          title: shown.title,
+          enquiryId: enquiry.id,
+          referralReference: enquiry.referralReference,
+          purpose: enquiry.purpose,
+          legalBasis: enquiry.legalBasis,
+          version: stored.version,
+          savedAt: stored.savedAt,
+          savedBy: stored.savedByName ?? stored.savedBy,
+          generatedAt: now().toISOString(),
+          generatedBy: `${scope.actor.name ?? scope.actor.id}${scope.actor.agency ? ` (${scope.actor.agency})` : ''}`,
+          closedAt: enquiryStatus(enquiry, now()) === 'OPEN' ? null : (enquiry.closedAt ?? enquiry.deadline),
+          sections: shown.sections.map((s) => ({ heading: s.heading, analysis: s.analysis, statements: s.statements })),
+        };
+        const bytes = format === 'PDF' ? await renderPdf(document) : await renderDocx(document);
+        const sha256 = createHash('sha256').update(bytes).digest('hex');
+        // No personal data in the file name: the enquiry's id and the version only.
+        const fileName = `precis-${enquiry.id.replace(/[^A-Za-z0-9-]/g, '-')}-v${stored.version}.${format.toLowerCase()}`;
+        const mediaType = MEDIA_TYPES[format];
+        return {
+          value: { version: stored.version, format, mediaType, fileName, base64: bytes.toString('base64'), sha256, bytes: bytes.length, unavailable },
+          event: {
+            outcome: 'success',
+            enquiry: auditEnquiry(enquiry),
+            subjects: enquiry.subjects.map(auditSubject),
+            decisions: recheckDecisions(stored.content, checks),
+            document: { kind: 'precis', version: stored.version, format, mediaType, fileName, bytes: bytes.length, sha256 },
+            reason: `Exported précis version ${stored.version} as ${format}, sha256 ${sha256}; ${unavailable} ${unavailable === 1 ? 'statement' : 'statements'} no longer available to the reader.`,
+            ...closedNote(enquiry, managerRead),
+          },
+        };
+      });
+      return { ...value, auditEventId: eventId };
+    },
+  };
+
+  /**
+   * A citation must name what the enquiry actually disclosed: a committed event of this enquiry
+   * (profile, précis or chronology) whose decision for that agency and category disclosed or
+   * summarised the record with every cited field. A guessed or copied reference is refused.
+   */
+  async function checkCitations(scope: RequestScope, enquiry: Enquiry, content: PrecisContent): Promise<void> {
+    const subjects = new Set(enquiry.subjects.map((s) => s.id));
+    const eventIds = new Set<string>();
+    content.sections.forEach((section, s) =>
+      section.statements.forEach((statement, i) => {
+        const at = `content.sections[${s}].statements[${i}]`;
+        if (statement.withheld) {
+          if (!subjects.has(statement.withheld.subjectId)) throw badInput(`${at}.withheld.subjectId: not a subject of enquiry ${enquiry.id}.`, { field: `${at}.withheld.subjectId` });
+        }
+        statement.references.forEach((reference, r) => {
+          const field = `${at}.references[${r}]`;
+          if (!subjects.has(reference.subjectId)) throw badInput(`${field}.subjectId: not a subject of enquiry ${enquiry.id}.`, { field: `${field}.subjectId` });
+          if (splitRef(reference.ref).source === 'contact') throw badInput(`${field}.ref: contact-log entries cannot be cited in the précis yet.`, { field: `${field}.ref` });
+          eventIds.add(reference.auditEventId);
+        });
+      }),
+    );
+    if (eventIds.size === 0) return;
+    const { rows } = await services.store.query<{ id: string; enquiry_id: string | null; operation: string; outcome: string; body: { decisions?: AuditDecision[]; subjects?: { subjectId: string }[] } }>(
+      'SELECT id, enquiry_id, operation, outcome, body FROM audit_event WHERE id = ANY($1::uuid[])',
+      [[...eventIds]],
+    );
+    const events = new Map(rows.map((row) => [String(row.id), row]));
+    // A `review` decision's audit entry names its records but not the fallback fields shown
+    // meanwhile (a summary): those are the policy's fallback fields for the saver now.
+    const abilities = await citationSubjects(scope.actor, enquiry);
+    const fallback = (subjectId: string, category: string): readonly string[] => {
+      const subject = abilities.get(subjectId);
+      return subject ? decide(subject.compiled, category).fields : [];
+    };
+    content.sections.forEach((section, s) =>
+      section.statements.forEach((statement, i) =>
+        statement.references.forEach((reference, r) => {
+          const field = `content.sections[${s}].statements[${i}].references[${r}]`;
+          const event = events.get(reference.auditEventId);
+          const { source, id } = splitRef(reference.ref);
+          const valid =
+            event !== undefined &&
+            event.enquiry_id === enquiry.id &&
+            CITABLE_OPERATIONS.has(event.operation) &&
+            (event.outcome === 'success' || event.outcome === 'partial') &&
+            (event.body.subjects ?? []).some((x) => x.subjectId === reference.subjectId) &&
+            (event.body.decisions ?? []).some(
+              (d) =>
+                d.agency === source &&
+                d.category === reference.category &&
+                d.recordIds.includes(id) &&
+                (d.decision === 'disclose' || d.decision === 'summarise'
+                  ? reference.fields.every((f) => d.fields.includes(f))
+                  : d.decision === 'review' && reference.fields.every((f) => fallback(reference.subjectId, reference.category).includes(f))),
+            );
+          if (!valid) {
+            throw badInput(`${field}: ${reference.ref} was not disclosed with those fields (${reference.fields.join(', ')}) for that subject under audit event ${reference.auditEventId} of this enquiry; cite the record as a draft or the chronology gave it.`, { field });
+          }
+        }),
+      ),
+    );
+  }
+}
+
+export type PrecisService = ReturnType<typeof createPrecisService>;

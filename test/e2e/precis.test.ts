@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readEvents } from '../../gateway/audit/index.js';
+import { createSearchShownRepository } from '../../gateway/enquiries/index.js';
+import { docxParts, pdfPages } from '../helpers/documents.js';
+import { enquiryInput, LINK, OPEN_ENQUIRY, SEARCH, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { police, POLICE_PERSON } from '../helpers/test-police.js';
+
+const REFERENCE = 'ref auditEventId category subjectId fields';
+const CONTENT = `title sections { key heading subjectId agency analysis statements { id kind text relevance available references { ${REFERENCE} } withheld { agency category subjectId } } }`;
+const DRAFT = `query Draft($enquiryId: ID!) { precis(enquiryId: $enquiryId) { enquiryId latestVersion profileEventIds auditEventId content { ${CONTENT} } } }`;
+const SAVE = 'mutation Save($enquiryId: ID!, $baseVersion: Int!, $content: PrecisContentInput!) { savePrecis(enquiryId: $enquiryId, baseVersion: $baseVersion, content: $content) { version savedBy savedByIssuer savedAt contentSha256 changes { key change } } }';
+const VERSION = `query Version($enquiryId: ID!, $version: Int!) { precisVersion(enquiryId: $enquiryId, version: $version) { unavailable auditEventId info { version } content { ${CONTENT} } } }`;
+const EXPORT = 'mutation Export($enquiryId: ID!, $version: Int!, $format: PrecisFormat!) { exportPrecis(enquiryId: $enquiryId, version: $version, format: $format) { version format mediaType fileName base64 sha256 bytes unavailable auditEventId } }';
+
+/** The content as a client sends it back: the fields of the input types only. */
+function asInput(content: any) {
+  return {
+    title: content.title,
+    sections: content.sections.map((s: any) => ({
+      key: s.key,
+      heading: s.heading,
+      subjectId: s.subjectId,
+      agency: s.agency,
+      analysis: s.analysis,
+      statements: s.statements.map((st: any) => ({ id: st.id, kind: st.kind, text: st.text, relevance: st.relevance, references: st.references, withheld: st.withheld })),
+    })),
+  };
+}
+
+describe('the précis over HTTP: draft, save, conflict, export', () => {
+  let t: TestGateway;
+  let researcher: string;
+  let enquiryId: string;
+
+  beforeAll(async () => {
+    t = await startTestGateway({ extraConnectors: [police], households: 20 });
+    researcher = await t.token();
+    const opened = await t.graphql(OPEN_ENQUIRY, { input: enquiryInput({ purpose: 's47' }) }, researcher);
+    enquiryId = opened.body.data.openEnquiry.id;
+    const nhsNumber = t.gateway.sandbox!.county.featured.child.nhsNumber;
+    const search = await t.graphql(SEARCH, { enquiryId, query: { nhsNumber } }, researcher);
+    const personId = search.body.data.searchPeople.agencies.find((a: any) => a.agency === 'health').people[0].personId;
+    const subjectId = (await t.graphql(LINK, { input: { enquiryId, agency: 'health', personId, label: 'Child A' } }, researcher)).body.data.linkSubject.id;
+    // The test force's search finds no one: the search that showed its person is recorded directly.
+    await createSearchShownRepository(t.gateway.store).record(enquiryId, [{ agency: 'police', personId: POLICE_PERSON }], { auditEventId: search.body.data.searchPeople.auditEventId, actorId: 'researcher-1' }, new Date());
+    await t.graphql(LINK, { input: { enquiryId, subjectId, agency: 'police', personId: POLICE_PERSON } }, researcher);
+  });
+  afterAll(async () => t?.close());
+
+  it('drafts, saves, refuses a stale save with the current version, and exports files whose hash is the audited one', async () => {
+    const draft = await t.graphql(DRAFT, { enquiryId }, researcher);
+    expect(draft.body.errors).toBeUndefined();
+    const { content, latestVersion, profileEventIds } = draft.body.data.precis;
+    expect(latestVersion).toBe(0);
+    const statements = content.sections.flatMap((s: any) => s.statements);
+    expect(statements.some((s: any) => s.kind === 'KNOWN' && s.references[0].ref.startsWith('health:') && s.references[0].auditEventId === profileEventIds[0])).toBe(true);
+    expect(statements.some((s: any) => s.kind === 'WITHHELD' && s.withheld.agency === 'police')).toBe(true);
+    expect(draft.text).not.toContain('neighbour reported shouting');
+
+    const saved = await t.graphql(SAVE, { enquiryId, baseVersion: 0, content: asInput(content) }, researcher);
+    expect(saved.body.errors).toBeUndefined();
+    expect(saved.body.data.savePrecis).toMatchObject({ version: 1, savedBy: 'researcher-1', changes: expect.arrayContaining([{ key: 'analysis', change: 'ADDED' }]) });
+    const stale = await t.graphql(SAVE, { enquiryId, baseVersion: 0, content: asInput(content) }, researcher);
+    expect(stale.body.errors[0].extensions).toMatchObject({ code: 'CONFLICT', currentVersion: 1, baseVersion: 0 });
+
+    const tooLong = asInput(content);
+    tooLong.sections[0].statements[0].text = 'x'.repeat(4001);
+    const refused = await t.graphql(SAVE, { enquiryId, baseVersion: 1, content: tooLong }, researcher);
+    expect(refused.body.errors[0].extensions.code).toBe('BAD_INPUT');
+    expect(refused.body.errors[0].message).toMatch(/content\.sections\[0\]\.statements\[0\]\.text is too long/);
+
+    const read = await t.graphql(VERSION, { enquiryId, version: 1 }, researcher);
+    expect(read.body.data.precisVersion).toMatchObject({ unavailable: 0, info: { version: 1 } });
+
+    const pdf = (await t.graphql(EXPORT, { enquiryId, version: 1, format: 'PDF' }, researcher)).body.data.exportPrecis;
+    const docx = (await t.graphql(EXPORT, { enquiryId, version: 1, format: 'DOCX' }, researcher)).body.data.exportPrecis;
+    const pdfBytes = Buffer.from(pdf.base64, 'base64');
+    const docxBytes = Buffer.from(docx.base64, 'base64');
+    expect(pdf.sha256).toBe(createHash('sha256').update(pdfBytes).digest('hex'));
+    expect(docx.sha256).toBe(createHash('sha256').update(docxBytes).digest('hex'));
+    const pdfText = (await pdfPages(pdfBytes)).join(' ');
+    expect(pdfText).toContain('OFFICIAL-SENSITIVE');
+    expect(pdfText).toContain('police:OCC-1');
+    expect(pdfText).not.toContain('neighbour reported shouting');
+    const parts = await docxParts(docxBytes);
+    expect(parts.body).toContain('Child 1: Child A: police');
+    expect(parts.footnotes).toContain('police:OCC-1');
+
+    const events = await readEvents(t.gateway.store, { limit: 10_000 });
+    for (const file of [pdf, docx]) {
+      const event = events.find((e) => e.id === file.auditEventId)!;
+      expect(event.document).toMatchObject({ sha256: file.sha256, version: 1, format: file.format });
+    }
+    expect(events.filter((e) => e.operation === 'savePrecis').map((e) => e.outcome)).toEqual(['success', 'refused', 'refused']);
+    // Operational logs carry no statement text and no record content.
+    expect(t.logLines.join('\n')).not.toContain('Domestic abuse call-out');
+  });
+
+  it('refuses a caller who is not a member, at every operation', async () => {
+    const outsider = await t.token({ sub: 'outsider-1', name: 'Olu Outsider', agency: 'police' });
+    for (const [query, variables] of [
+      [DRAFT, { enquiryId }],
+      [VERSION, { enquiryId, version: 1 }],
+      [EXPORT, { enquiryId, version: 1, format: 'PDF' }],
+      ['query V($enquiryId: ID!) { precisVersions(enquiryId: $enquiryId) { version } }', { enquiryId }],
+    ] as const) {
+      const answer = await t.graphql(query, variables, outsider);
+      expect(answer.body.errors[0].extensions.code).toBe('FORBIDDEN_NOT_MEMBER');
+      expect(answer.body.data).toBeNull();
+    }
+  });
+});

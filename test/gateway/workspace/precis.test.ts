@@ -1,0 +1,436 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Connector, SourceRecord } from '../../../connectors/sdk/index.js';
+import { createAbilityCache, loadPolicyFile } from '../../../policies/index.js';
+import { createAuditLog, readEvents, type AuditLog, type AuditSettings, type RecordedEvent } from '../../../gateway/audit/index.js';
+import { createKnownActors, type Actor } from '../../../gateway/auth/index.js';
+import { createAccess, type RequestScope } from '../../../gateway/disclosure/index.js';
+import { createEnquiryRepository, createEnquiryService, createReviewRepository, createSearchShownRepository, type EnquiryService, type ReviewRepository } from '../../../gateway/enquiries/index.js';
+import { GatewayError } from '../../../gateway/errors.js';
+import { createFederation, type Federation } from '../../../gateway/federation/index.js';
+import { createMatcher } from '../../../gateway/identity/search.js';
+import { silentLogger } from '../../../gateway/log.js';
+import type { Store } from '../../../gateway/store/index.js';
+import { createPrecisService, PRECIS_LIMITS, UNAVAILABLE_TEXT, type PrecisContent, type PrecisService, type ShownContent } from '../../../gateway/workspace/precis/index.js';
+import { docxParts, pdfPages } from '../../helpers/documents.js';
+import { storeKinds } from '../../helpers/stores.js';
+import { police, POLICE_PERSON } from '../../helpers/test-police.js';
+
+const policy = loadPolicyFile();
+const researcher: Actor = { id: 'researcher-1', name: 'Riley Researcher', agency: 'social-care', roles: ['mash-researcher'], issuer: 'test' };
+const colleague: Actor = { id: 'researcher-2', name: 'Casey Colleague', agency: 'social-care', roles: ['mash-researcher'], issuer: 'test' };
+const outsider: Actor = { id: 'researcher-9', name: 'Olu Outsider', agency: 'police', roles: ['mash-researcher'], issuer: 'test' };
+/** The same subject id from another issuer is someone else. */
+const impostor: Actor = { ...researcher, issuer: 'other-issuer' };
+const manager: Actor = { id: 'manager-1', name: 'Morgan Manager', agency: 'social-care', roles: ['mash-manager'], issuer: 'test' };
+const otherManager: Actor = { id: 'manager-2', name: 'Pat Other', agency: 'police', roles: ['mash-manager'], issuer: 'test' };
+
+const HEALTH_PERSON = 'NHS-P1';
+const SEARCH_EVENT = '00000000-0000-4000-8000-000000000001';
+const NARRATIVES = { ae: 'Attended with a scald to the forearm.', camhs: 'Disclosed self-harm at the CAMHS appointment.', sealed: 'SEALED-CLINIC-CONTENT', police: 'Officers attended after a neighbour reported shouting.' };
+
+const healthRecord = (category: string, tier: SourceRecord['tier'], id: string, fields: SourceRecord['fields']): SourceRecord => ({
+  kind: 'event',
+  agency: 'health',
+  category,
+  tier,
+  personId: HEALTH_PERSON,
+  provenance: { system: 'https://health.test/fhir', recordId: id, asOf: '2026-11-01T00:00:00Z' },
+  fields,
+});
+/** A health system holding a summary attendance, a clinical episode and a sealed clinic record for one child. */
+const health: Connector = {
+  manifest: {
+    agency: 'health',
+    name: 'Test health records',
+    version: '1',
+    protocol: 'fhir',
+    identifierSystems: ['https://health.test/id'],
+    categories: [
+      { id: 'health.identity', tier: 'T0', kinds: [], fields: ['names'], description: 'identity' },
+      { id: 'health.summary', tier: 'T1', kinds: ['event'], fields: ['type', 'title', 'start', 'narrative'], description: 'summary' },
+      { id: 'health.clinical', tier: 'T3', kinds: ['event'], fields: ['type', 'title', 'start', 'narrative'], description: 'clinical' },
+      { id: 'health.sexual-health', tier: 'T4', kinds: ['event'], fields: ['type', 'narrative'], description: 'sealed' },
+    ],
+    contact: { name: 'Named nurse for safeguarding', phone: '01632 960200' },
+  },
+  searchPersons: async () => [],
+  fetchRecords: async (ids) =>
+    new Map(
+      ids.map((id) => [
+        id,
+        id === HEALTH_PERSON
+          ? [
+              healthRecord('health.summary', 'T1', 'ENC-1', { type: 'ae-attendance', title: 'A&E attendance', start: '2026-10-03', narrative: NARRATIVES.ae, contactName: 'Dr Ada Example' }),
+              healthRecord('health.clinical', 'T3', 'CAMHS-7', { type: 'camhs', title: 'CAMHS episode', start: '2026-09-14', narrative: NARRATIVES.camhs }),
+              healthRecord('health.sexual-health', 'T4', 'GUM-2', { type: 'gum', narrative: NARRATIVES.sealed }),
+            ]
+          : [],
+      ]),
+    ),
+};
+
+const at = (minutes: number) => new Date(Date.UTC(2026, 11, 3, 9, minutes));
+const allText = (content: ShownContent | PrecisContent): string => JSON.stringify(content);
+
+/** What a client sends back to save: the shown content without the reader's `available` flags. */
+function asInput(content: ShownContent): PrecisContent {
+  return {
+    title: content.title,
+    sections: content.sections.map((s) => ({ ...s, statements: s.statements.map(({ available: _available, ...st }) => st) })),
+  };
+}
+
+async function refusal(promise: Promise<unknown>): Promise<GatewayError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(GatewayError);
+  return error as GatewayError;
+}
+
+describe.each(storeKinds())('the précis on $name', (kind) => {
+  let store: Store;
+  let audit: AuditLog;
+  let federation: Federation;
+  let enquiries: EnquiryService;
+  let reviews: ReviewRepository;
+  let precis: PrecisService;
+  let clock: Date;
+  let services: Parameters<typeof createPrecisService>[0];
+  let request = 0;
+
+  const scope = (actor: Actor): RequestScope => {
+    const requestId = `req-${++request}`;
+    return { requestId, actor, federation: federation.forRequest(requestId) };
+  };
+  /** The audit events about these enquiries (one store serves the whole file). */
+  const events = async (...enquiryIds: string[]): Promise<RecordedEvent[]> => (await readEvents(store, { limit: 10_000 })).filter((e) => e.enquiry !== undefined && enquiryIds.includes(e.enquiry.id));
+
+  beforeAll(async () => {
+    store = await kind.open();
+    audit = createAuditLog(store, { logger: silentLogger });
+    federation = createFederation([health, police], { timeoutMs: 1500, logger: silentLogger });
+    reviews = createReviewRepository(store);
+    const shown = createSearchShownRepository(store);
+    enquiries = createEnquiryService({ repository: createEnquiryRepository(store), reviews, shown, policy, agencies: () => ['health', 'police'], knownActors: createKnownActors(store) });
+    clock = at(0);
+    const base = { enquiries, reviews, shown, policy, store, auditSettings: {} as AuditSettings, audit, abilities: createAbilityCache(policy), federation, matcher: createMatcher(), logger: silentLogger, now: () => clock };
+    services = { ...base, access: createAccess(base) };
+    precis = createPrecisService(services);
+  });
+  beforeEach(() => {
+    clock = at(0);
+  });
+  afterAll(async () => {
+    await audit?.close();
+    await federation?.close();
+    await store?.close();
+  });
+
+  /** An enquiry with one child linked at health and police (and the colleague a member). */
+  async function openEnquiry(input: { purpose: string; consentRecorded?: boolean }) {
+    const consent = input.consentRecorded ? { consent: { givenBy: 'Mother', scope: 'Early help assessment' } } : {};
+    const enquiry = await enquiries.open(researcher, { referralReference: 'REF-PRECIS-1', purpose: input.purpose, consentRecorded: input.consentRecorded ?? false, ...consent, rag: 'RED', deadline: '2026-12-04T17:00:00Z' }, clock);
+    await createSearchShownRepository(store).record(enquiry.id, [{ agency: 'health', personId: HEALTH_PERSON }, { agency: 'police', personId: POLICE_PERSON }], { auditEventId: SEARCH_EVENT, actorId: researcher.id, issuer: researcher.issuer }, clock);
+    const subjectId = (await enquiries.linkSubject(researcher, { enquiryId: enquiry.id, agency: 'health', personId: HEALTH_PERSON, label: 'Child A' }, clock)).subject.id;
+    await enquiries.linkSubject(researcher, { enquiryId: enquiry.id, subjectId, agency: 'police', personId: POLICE_PERSON }, clock);
+    await store.query(`INSERT INTO actor_seen (issuer, subject, name, agency, first_seen, last_seen) VALUES ('test', 'researcher-2', 'Casey Colleague', 'social-care', now(), now()) ON CONFLICT DO NOTHING`);
+    await enquiries.addMember(researcher, enquiry.id, { actorId: colleague.id, issuer: colleague.issuer, reason: 'Second researcher on the strategy discussion' }, clock);
+    return { enquiryId: enquiry.id, subjectId };
+  }
+
+  const statements = (content: ShownContent) => content.sections.flatMap((s) => s.statements);
+  const citing = (content: ShownContent, ref: string) => statements(content).find((s) => s.references.some((r) => r.ref === ref));
+
+  it('drafts per subject and agency from what the gate disclosed, each statement citing its record and the profile event', async () => {
+    const { enquiryId, subjectId } = await openEnquiry({ purpose: 's47' });
+    const draft = await precis.draft(scope(researcher), enquiryId);
+    expect(draft.latestVersion).toBe(0);
+    expect(draft.profileEventIds).toHaveLength(1);
+    expect(draft.content.sections.map((s) => s.key)).toEqual(['enquiry', `subject:${subjectId}`, `subject:${subjectId}:health`, `subject:${subjectId}:police`, 'analysis']);
+
+    const ae = citing(draft.content, 'health:ENC-1')!;
+    expect(ae).toMatchObject({ kind: 'known', available: true });
+    expect(ae.text).toContain('A&E attendance (2026-10-03)');
+    expect(ae.text).toContain(NARRATIVES.ae); // s47: the health summary is disclosed in full
+    expect(ae.relevance).toMatch(/unmet need/);
+    expect(ae.references).toEqual([{ ref: 'health:ENC-1', auditEventId: draft.profileEventIds[0], category: 'health.summary', subjectId, fields: expect.arrayContaining(['type', 'title', 'start', 'narrative', 'contactName']) }]);
+
+    // Police detail awaits the force's approval: summarised meanwhile, with a "holds information" line.
+    const detail = citing(draft.content, 'police:OCC-1-N')!;
+    expect(detail.references[0]!.fields).not.toContain('narrative');
+    const held = statements(draft.content).filter((s) => s.kind === 'withheld');
+    expect(held).toEqual([
+      // s47: the one generic marker sealed information may produce, naming neither agency nor category.
+      expect.objectContaining({ text: expect.stringMatching(/^Restricted information may be held; contact MASH information governance lead/), withheld: { agency: 'information-governance', category: 'information-governance.restricted', subjectId } }),
+      expect.objectContaining({ text: expect.stringMatching(/^police holds information \(Police detail.*\); contact Public Protection Unit, 01632 960100\. Awaiting police's approval/), withheld: { agency: 'police', category: 'police.detail', subjectId }, references: [] }),
+    ]);
+    // A withheld narrative and a sealed record never appear, in any form.
+    expect(allText(draft.content)).not.toContain(NARRATIVES.police);
+    expect(allText(draft.content)).not.toContain(NARRATIVES.sealed);
+    expect(allText(draft.content)).not.toContain('GUM-2');
+
+    const log = await events(enquiryId);
+    const profile = log.find((e) => e.id === draft.profileEventIds[0])!;
+    expect(profile).toMatchObject({ operation: 'profile', outcome: 'success' });
+    const drafted = log.find((e) => e.id === draft.auditEventId)!;
+    expect(drafted).toMatchObject({ operation: 'precis', outcome: 'success', enquiry: { id: enquiryId, purpose: 's47' } });
+    expect(drafted.reason).toContain(draft.profileEventIds[0]);
+    expect(drafted.decisions).toContainEqual(expect.objectContaining({ agency: 'health', category: 'health.sexual-health', decision: 'deny' }));
+    expect(profile.seq).toBeLessThan(drafted.seq);
+  });
+
+  it('saves versions with who, when and which sections changed; a stale base is CONFLICT and nothing is lost', async () => {
+    const { enquiryId } = await openEnquiry({ purpose: 's47' });
+    const draft = await precis.draft(scope(researcher), enquiryId);
+    const first = asInput(draft.content);
+    const v1 = await precis.save(scope(researcher), enquiryId, 0, first);
+    expect(v1.version).toMatchObject({ version: 1, savedBy: 'researcher-1', savedByIssuer: 'test', savedByName: 'Riley Researcher', savedAt: clock.toISOString() });
+    expect(v1.version.changes.map((c) => c.change)).toEqual(first.sections.map(() => 'added'));
+
+    // The colleague edits from version 1 and saves first; the researcher's edit, also from 1, conflicts.
+    clock = at(5);
+    const analysis = 'Repeated A&E attendance with an unexplained injury: recommend a strategy discussion.';
+    const edited = { ...first, sections: first.sections.map((s) => (s.key === 'analysis' ? { ...s, analysis } : s)) };
+    const v2 = await precis.save(scope(colleague), enquiryId, 1, edited);
+    expect(v2.version).toMatchObject({ version: 2, savedBy: 'researcher-2', changes: [{ key: 'analysis', change: 'changed' }] });
+    const stale = await refusal(precis.save(scope(researcher), enquiryId, 1, { ...first, title: 'My own title' }));
+    expect(stale.code).toBe('CONFLICT');
+    expect(stale.details).toMatchObject({ currentVersion: 2, baseVersion: 1 });
+    expect(stale.message).toMatch(/read version 2 \(precisVersion\), merge/);
+
+    const versions = await precis.versions(scope(researcher), enquiryId);
+    expect(versions.map((v) => [v.version, v.savedBy])).toEqual([
+      [1, 'researcher-1'],
+      [2, 'researcher-2'],
+    ]);
+    // Any version can be read; the first is as it was saved.
+    const read1 = await precis.read(scope(researcher), enquiryId, 1);
+    expect(read1.content.sections.find((s) => s.key === 'analysis')!.analysis).toBeNull();
+    const read2 = await precis.read(scope(researcher), enquiryId, 2);
+    expect(read2.content.sections.find((s) => s.key === 'analysis')!.analysis).toBe(analysis);
+    expect(read2.unavailable).toBe(0);
+
+    // Merged onto version 2, the researcher's change is saved as version 3: title changed.
+    const v3 = await precis.save(scope(researcher), enquiryId, 2, { ...edited, title: 'My own title' });
+    expect(v3.version.changes).toEqual([{ key: 'title', change: 'changed' }]);
+
+    // Two saves on the same base at once: exactly one is stored.
+    const race = await Promise.allSettled([precis.save(scope(researcher), enquiryId, 3, edited), precis.save(scope(colleague), enquiryId, 3, first)]);
+    expect(race.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(race.filter((r) => r.status === 'rejected').map((r) => ((r as PromiseRejectedResult).reason as GatewayError).code)).toEqual(['CONFLICT']);
+    expect((await precis.versions(scope(researcher), enquiryId)).map((v) => v.version)).toEqual([1, 2, 3, 4]);
+
+    const saves = (await events(enquiryId)).filter((e) => e.operation === 'savePrecis');
+    expect(saves.map((e) => e.outcome)).toEqual(['success', 'success', 'refused', 'success', expect.any(String), expect.any(String)]);
+    expect(saves.filter((e) => e.outcome === 'refused').every((e) => e.outcomeCode === 'CONFLICT')).toBe(true);
+    // The researcher's free text never goes into the audit log.
+    expect(JSON.stringify(saves)).not.toContain('strategy discussion.');
+    expect(saves[0]!.reason).toMatch(/^Saved précis version 1 on version 0; content sha256 [0-9a-f]{64}; sections \d+ added, 0 changed, 0 removed\.$/);
+  });
+
+  it('refuses non-members, wrong versions, oversized or malformed content and citations the enquiry never disclosed; each refusal audited', async () => {
+    const { enquiryId, subjectId } = await openEnquiry({ purpose: 's47' });
+    const draft = await precis.draft(scope(researcher), enquiryId);
+    const content = asInput(draft.content);
+    await precis.save(scope(researcher), enquiryId, 0, content);
+
+    for (const actor of [outsider, impostor, manager]) {
+      expect((await refusal(precis.draft(scope(actor), enquiryId))).code).toBe('FORBIDDEN_NOT_MEMBER');
+      expect((await refusal(precis.save(scope(actor), enquiryId, 1, content))).code).toBe('FORBIDDEN_NOT_MEMBER');
+      expect((await refusal(precis.versions(scope(actor), enquiryId))).code).toBe('FORBIDDEN_NOT_MEMBER');
+      expect((await refusal(precis.read(scope(actor), enquiryId, 1))).code).toBe('FORBIDDEN_NOT_MEMBER');
+      expect((await refusal(precis.export(scope(actor), enquiryId, 1, 'PDF'))).code).toBe('FORBIDDEN_NOT_MEMBER');
+    }
+    expect((await refusal(precis.read(scope(researcher), 'no-such-enquiry', 1))).code).toBe('FORBIDDEN_NO_ENQUIRY');
+    expect((await refusal(precis.read(scope(researcher), enquiryId, 7))).code).toBe('NOT_FOUND');
+    expect((await refusal(precis.export(scope(researcher), enquiryId, 7, 'DOCX'))).code).toBe('NOT_FOUND');
+    expect((await refusal(precis.read(scope(researcher), enquiryId, 0))).details).toMatchObject({ field: 'version' });
+    expect((await refusal(precis.save(scope(researcher), enquiryId, -1, content))).details).toMatchObject({ field: 'baseVersion' });
+
+    const bad = async (mutate: (c: PrecisContent) => unknown) => refusal(precis.save(scope(researcher), enquiryId, 1, mutate(structuredClone(content))));
+    const section = (c: PrecisContent, key: string) => c.sections.find((s) => s.key === key)!;
+    const health = `subject:${subjectId}:health`;
+    const policeKey = `subject:${subjectId}:police`;
+    const i = content.sections.findIndex((s) => s.key === health);
+
+    let error = await bad((c) => ((section(c, health).statements[0]!.text = 'x'.repeat(PRECIS_LIMITS.text + 1)), c));
+    expect(error).toMatchObject({ code: 'BAD_INPUT', details: { field: `content.sections[${i}].statements[0].text` } });
+    error = await bad((c) => ({ ...c, sections: Array.from({ length: 60 }, (_, n) => ({ key: `k${n}`, heading: 'Notes', subjectId: null, agency: null, statements: [], analysis: 'y'.repeat(PRECIS_LIMITS.analysis) })) }));
+    expect(error).toMatchObject({ code: 'BAD_INPUT', details: { field: 'content' } });
+    expect(error.message).toMatch(/too large/);
+    error = await bad((c) => ({ ...c, sections: [] }));
+    expect(error.details).toMatchObject({ field: 'content.sections' });
+    error = await bad((c) => ((section(c, health).statements[0]!.references = []), c));
+    expect(error.details).toMatchObject({ field: `content.sections[${i}].statements[0].references` });
+    error = await bad((c) => ((c.sections[1]!.key = c.sections[0]!.key), c));
+    expect(error.message).toMatch(/keys must be unique/);
+    // Citing the police narrative, which the profile event did not disclose, is refused.
+    error = await bad((c) => {
+      const st = section(c, policeKey).statements.find((s) => s.references[0]?.ref === 'police:OCC-1-N')!;
+      st.references[0]!.fields.push('narrative');
+      st.text = 'Made-up narrative';
+      return c;
+    });
+    expect(error.code).toBe('BAD_INPUT');
+    expect(error.message).toMatch(/was not disclosed with those fields/);
+    // A record id never disclosed (the sealed one), or an event of another enquiry, is refused.
+    error = await bad((c) => ((section(c, health).statements[0]!.references[0]!.ref = 'health:GUM-2'), c));
+    expect(error.message).toMatch(/health:GUM-2 was not disclosed/);
+    const other = await openEnquiry({ purpose: 's47' });
+    const otherDraft = await precis.draft(scope(researcher), other.enquiryId);
+    error = await bad((c) => ((section(c, health).statements[0]!.references[0]!.auditEventId = otherDraft.profileEventIds[0]!), c));
+    expect(error.message).toMatch(/was not disclosed/);
+    error = await bad((c) => ((section(c, health).statements[0]!.references[0]!.ref = 'contact:abc'), c));
+    expect(error.message).toMatch(/contact-log entries cannot be cited/);
+
+    const refused = (await events(enquiryId, 'no-such-enquiry')).filter((e) => e.outcome === 'refused' && ['precis', 'savePrecis', 'precisVersions', 'precisVersion', 'exportPrecis'].includes(e.operation));
+    // 5 operations x 3 actors, 1 unknown enquiry, 2 unknown versions, 2 bad version numbers, 9 bad contents.
+    expect(refused.length).toBe(15 + 1 + 2 + 2 + 9);
+    expect(new Set(refused.map((e) => e.outcomeCode))).toEqual(new Set(['FORBIDDEN_NOT_MEMBER', 'FORBIDDEN_NO_ENQUIRY', 'NOT_FOUND', 'BAD_INPUT']));
+    expect(JSON.stringify(refused)).not.toContain('Made-up narrative');
+    // Nothing refused was saved.
+    expect((await precis.versions(scope(researcher), enquiryId)).map((v) => v.version)).toEqual([1]);
+  });
+
+  it('re-checks every cited source on read: after consent is withdrawn or a link undone, those statements are no longer available', async () => {
+    const { enquiryId, subjectId } = await openEnquiry({ purpose: 'early-help', consentRecorded: true });
+    const draft = await precis.draft(scope(researcher), enquiryId);
+    // Early help with consent: the health summary in full, clinical detail summarised (no narrative).
+    expect(citing(draft.content, 'health:ENC-1')!.text).toContain(NARRATIVES.ae);
+    expect(citing(draft.content, 'health:CAMHS-7')!.references[0]!.fields).not.toContain('narrative');
+    expect(allText(draft.content)).not.toContain(NARRATIVES.camhs);
+    await precis.save(scope(researcher), enquiryId, 0, asInput(draft.content));
+
+    const before = await precis.read(scope(colleague), enquiryId, 1);
+    expect(before.unavailable).toBe(0);
+    expect(citing(before.content, 'health:ENC-1')!.available).toBe(true);
+
+    clock = at(10);
+    await enquiries.withdrawConsent(researcher, enquiryId, 'Family withdrew agreement', clock);
+    const after = await precis.read(scope(colleague), enquiryId, 1);
+    const healthSection = after.content.sections.find((s) => s.key === `subject:${subjectId}:health`)!;
+    expect(healthSection.statements.filter((s) => s.kind === 'known' && s.available)).toEqual([]);
+    const gone = healthSection.statements.filter((s) => !s.available);
+    expect(gone.length).toBeGreaterThanOrEqual(2);
+    expect(gone.every((s) => s.text === UNAVAILABLE_TEXT && s.references.length === 0 && s.relevance === null)).toBe(true);
+    expect(allText(after.content)).not.toContain(NARRATIVES.ae);
+    expect(allText(after.content)).not.toContain('health:ENC-1');
+    expect(after.unavailable).toBe(gone.length + after.content.sections.flatMap((s) => s.statements).filter((s) => !s.available && !healthSection.statements.includes(s)).length);
+
+    // The export for the same reader leaves them out too.
+    const pdf = await precis.export(scope(colleague), enquiryId, 1, 'PDF');
+    const text = (await pdfPages(Buffer.from(pdf.base64, 'base64'))).join(' ');
+    expect(text).toContain(UNAVAILABLE_TEXT);
+    expect(text).not.toContain('ENC-1');
+    expect(text).not.toContain('scald');
+
+    const readEvent = (await events(enquiryId)).find((e) => e.id === after.auditEventId)!;
+    expect(readEvent).toMatchObject({ operation: 'precisVersion', outcome: 'success' });
+    expect(readEvent.decisions).toContainEqual(expect.objectContaining({ agency: 'health', category: 'health.summary', decision: 'deny', recordIds: ['ENC-1'], reason: expect.stringMatching(/^Cited in the précis; not shown again/) }));
+
+    // Undoing the police link: the police statements are no longer shown either.
+    await enquiries.unlinkSubject(researcher, { enquiryId, subjectId, agency: 'police', personId: POLICE_PERSON, reason: 'Different person: wrong date of birth' }, clock);
+    const unlinked = await precis.read(scope(researcher), enquiryId, 1);
+    expect(unlinked.content.sections.find((s) => s.key === `subject:${subjectId}:police`)!.statements.every((s) => !s.available)).toBe(true);
+  });
+
+  it('shows released detail once the originator approves, and re-checks it for each reader', async () => {
+    const { enquiryId, subjectId } = await openEnquiry({ purpose: 's47' });
+    await precis.draft(scope(researcher), enquiryId);
+    const request = (await reviews.listForAgency('police', 'pending')).find((r) => r.enquiryId === enquiryId);
+    const reviewer: Actor = { id: 'ppu-1', name: 'Pat Reviewer', agency: 'police', roles: ['agency-reviewer'], issuer: 'test' };
+    await enquiries.decideReview(reviewer, request!.id, true, 'Relevant to the strategy discussion', clock);
+    const draft = await precis.draft(scope(researcher), enquiryId);
+    expect(citing(draft.content, 'police:OCC-1-N')!.text).toContain(NARRATIVES.police);
+    expect(statements(draft.content).some((s) => s.kind === 'withheld' && s.withheld?.category === 'police.detail')).toBe(false);
+    await precis.save(scope(researcher), enquiryId, 0, asInput(draft.content));
+    const read = await precis.read(scope(colleague), enquiryId, 1);
+    expect(citing(read.content, 'police:OCC-1-N')!.available).toBe(true);
+    expect(read.content.sections.find((s) => s.key === `subject:${subjectId}:police`)!.statements.every((s) => s.available)).toBe(true);
+  });
+
+  it('exports PDF and DOCX files that open, with marking, references and page numbers; the audited hash is the hash of the bytes returned', async () => {
+    const { enquiryId } = await openEnquiry({ purpose: 's47' });
+    const draft = await precis.draft(scope(researcher), enquiryId);
+    const content = asInput(draft.content);
+    content.sections.find((s) => s.key === 'analysis')!.analysis = 'Pattern of injury and domestic abuse call-outs.\nRecommend strategy discussion.';
+    await precis.save(scope(researcher), enquiryId, 0, content);
+
+    const pdf = await precis.export(scope(researcher), enquiryId, 1, 'PDF');
+    const pdfBytes = Buffer.from(pdf.base64, 'base64');
+    expect(pdf).toMatchObject({ version: 1, format: 'PDF', mediaType: 'application/pdf', fileName: `precis-${enquiryId}-v1.pdf`, bytes: pdfBytes.length });
+    expect(pdf.sha256).toBe(createHash('sha256').update(pdfBytes).digest('hex'));
+    const pages = await pdfPages(pdfBytes);
+    const pdfText = pages.join(' ');
+    for (const page of pages) expect(page.match(/OFFICIAL-SENSITIVE/g)?.length).toBe(2);
+    pages.forEach((page, n) => expect(page).toContain(`Page ${n + 1} of ${pages.length}`));
+    for (const expected of ['MASH précis: referral REF-PRECIS-1', 'Enquiry reference: REF-PRECIS-1', 'Purpose: s47', 'https://www.legislation.gov.uk/ukpga/1989/41/section/47', 'Generated:', 'Riley Researcher (social-care)', 'The enquiry and referral', 'Child 1: Child A: health', 'Child 1: Child A: police', 'Analysis and recommendation', 'Recommend strategy discussion.', 'health:ENC-1, health.summary: disclosed under audit event', 'police:OCC-1, police.flags', 'police holds information']) {
+      expect(pdfText).toContain(expected);
+    }
+    expect(pdfText).not.toContain(NARRATIVES.police);
+    expect(pdfText).not.toContain(NARRATIVES.sealed);
+
+    const docx = await precis.export(scope(researcher), enquiryId, 1, 'DOCX');
+    const docxBytes = Buffer.from(docx.base64, 'base64');
+    expect(docx).toMatchObject({ format: 'DOCX', mediaType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', fileName: `precis-${enquiryId}-v1.docx` });
+    expect(docx.sha256).toBe(createHash('sha256').update(docxBytes).digest('hex'));
+    const parts = await docxParts(docxBytes);
+    for (const expected of ['MASH précis: referral REF-PRECIS-1', 'Purpose: s47', 'Child 1: Child A: health', 'A&E attendance (2026-10-03)', 'police holds information', 'Recommend strategy discussion.']) expect(parts.body).toContain(expected);
+    expect(parts.footnotes).toContain(`health:ENC-1, health.summary: disclosed under audit event ${draft.profileEventIds[0]}`);
+    expect(parts.headers.join(' ')).toContain('OFFICIAL-SENSITIVE');
+    expect(parts.footers.join(' ')).toContain('OFFICIAL-SENSITIVE');
+    expect(parts.footers.join(' ')).toMatch(/PAGE.*NUMPAGES/s);
+    expect(parts.documentXml).toContain('w:footnoteReference');
+    expect(parts.body + parts.footnotes).not.toContain(NARRATIVES.police);
+
+    const log = await events(enquiryId);
+    for (const file of [pdf, docx]) {
+      const event = log.find((e) => e.id === file.auditEventId)!;
+      expect(event).toMatchObject({ operation: 'exportPrecis', outcome: 'success', document: { kind: 'precis', version: 1, format: file.format, sha256: file.sha256, bytes: file.bytes, fileName: file.fileName } });
+      expect(event.reason).toContain(file.sha256);
+      expect(event.decisions).toContainEqual(expect.objectContaining({ agency: 'health', category: 'health.summary', decision: 'disclose', recordIds: ['ENC-1'] }));
+    }
+    // The file name carries no personal data (no label, no referral text).
+    expect(pdf.fileName).not.toMatch(/Child|REF-/);
+  });
+
+  it('returns nothing when the export cannot be audited', async () => {
+    const { enquiryId } = await openEnquiry({ purpose: 's47' });
+    const draft = await precis.draft(scope(researcher), enquiryId);
+    await precis.save(scope(researcher), enquiryId, 0, asInput(draft.content));
+    const failing: AuditLog = { ...audit, append: (event) => (event.operation === 'exportPrecis' ? Promise.reject(new GatewayError('AUDIT_UNAVAILABLE', 'The audit log cannot record this access.')) : audit.append(event)) };
+    const broken = createPrecisService({ ...services, audit: failing });
+    const error = await refusal(broken.export(scope(researcher), enquiryId, 1, 'PDF'));
+    expect(error.code).toBe('AUDIT_UNAVAILABLE');
+    expect((await events(enquiryId)).some((e) => e.operation === 'exportPrecis')).toBe(false);
+  });
+
+  it('after closure: read-only export for members and managers of the owning team, audited; no drafts or saves', async () => {
+    const { enquiryId } = await openEnquiry({ purpose: 's47' });
+    const draft = await precis.draft(scope(researcher), enquiryId);
+    await precis.save(scope(researcher), enquiryId, 0, asInput(draft.content));
+    // Before closure a manager who is not a member joins first, like any reader.
+    expect((await refusal(precis.export(scope(manager), enquiryId, 1, 'PDF'))).code).toBe('FORBIDDEN_NOT_MEMBER');
+    clock = at(30);
+    await enquiries.close(researcher, enquiryId, 'Strategy discussion held; s47 enquiry to proceed', clock);
+
+    const member = await precis.export(scope(researcher), enquiryId, 1, 'PDF');
+    const text = (await pdfPages(Buffer.from(member.base64, 'base64'))).join(' ');
+    expect(text).toContain('Enquiry closed:');
+    expect(text).toContain('read-only record of the decision');
+    const byManager = await precis.export(scope(manager), enquiryId, 1, 'DOCX');
+    expect(byManager.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect((await precis.versions(scope(manager), enquiryId)).map((v) => v.version)).toEqual([1]);
+    expect((await refusal(precis.export(scope(otherManager), enquiryId, 1, 'PDF'))).code).toBe('FORBIDDEN_NOT_MEMBER');
+    expect((await refusal(precis.export(scope(outsider), enquiryId, 1, 'PDF'))).code).toBe('FORBIDDEN_NOT_MEMBER');
+    expect((await refusal(precis.save(scope(researcher), enquiryId, 1, asInput(draft.content)))).code).toBe('FORBIDDEN_ENQUIRY_CLOSED');
+    expect((await refusal(precis.draft(scope(researcher), enquiryId))).code).toBe('FORBIDDEN_ENQUIRY_CLOSED');
+
+    const log = await events(enquiryId);
+    expect(log.find((e) => e.id === byManager.auditEventId)).toMatchObject({ operation: 'exportPrecis', outcome: 'success', managerJoin: true, actor: { id: 'manager-1' } });
+    expect(log.find((e) => e.id === member.auditEventId)!.managerJoin).toBeUndefined();
+  });
+});

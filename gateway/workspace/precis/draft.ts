@@ -1,6 +1,7 @@
 import { isDisclosed, RESTRICTED_AGENCY, type DisclosedRecord, type GateDecision, type ProfileAnswer, type WithheldMarker } from '../../disclosure/index.js';
 import type { Enquiry, EnquirySubject } from '../../enquiries/index.js';
 import { GatewayError } from '../../errors.js';
+import { concernCategory, type ReferralRecord } from '../queue/index.js';
 import { PRECIS_LIMITS, type PrecisContent, type PrecisSection, type PrecisStatement } from './content.js';
 
 /**
@@ -51,8 +52,7 @@ export function recordText(record: DisclosedRecord): string {
   const contact = [f.contactName, f.contactRole, f.contactPhone, f.contactEmail].filter(Boolean);
   if (contact.length > 0) parts.push(`Contact: ${contact.join(', ')}.`);
   if (record.decision === 'summarise') parts.push('(Summary: the agency shared dates, types and whom to contact.)');
-  const text = parts.join(' ');
-  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 4)} […]` : text;
+  return clip(parts.join(' '));
 }
 
 function markerText(marker: WithheldMarker): string {
@@ -78,9 +78,23 @@ export interface DraftInput {
   enquiry: Enquiry;
   /** One profile answer per subject with links in force, in the enquiry's subject order. */
   answers: readonly ProfileAnswer[];
+  /** The referral as recorded at intake (read by a member of the open enquiry), if any. */
+  referral: ReferralRecord | null;
 }
 
-export function buildDraft({ enquiry, answers }: DraftInput): PrecisContent {
+const clip = (text: string): string => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 4)} […]` : text);
+
+/** The referral: when and from whom it came, the concerns, and what the referrer said. */
+function referralStatements(enquiry: Enquiry, referral: ReferralRecord | null, note: (text: string) => PrecisStatement): PrecisStatement[] {
+  const concerns = enquiry.concernCategories.map((id) => concernCategory(id)?.label ?? id);
+  const source = referral?.source;
+  const from = source ? ` from ${source.kind}${source.organisation ? ` (${source.organisation}${source.referrerRole ? `, ${source.referrerRole}` : ''})` : source.referrerRole ? ` (${source.referrerRole})` : ''}` : '';
+  const statements = [note(`Referral received ${enquiry.receivedAt}${from}.${concerns.length > 0 ? ` Concerns: ${concerns.join(', ')}.` : ''}`)];
+  if (referral?.text) statements.push(note(clip(`What the referrer said: ${referral.text}`)));
+  return statements;
+}
+
+export function buildDraft({ enquiry, answers, referral }: DraftInput): PrecisContent {
   let next = 0;
   const id = () => `s${++next}`;
   const note = (text: string, relevance: string | null = null): PrecisStatement => ({ id: id(), kind: 'note', text, relevance, references: [], withheld: null });
@@ -94,6 +108,7 @@ export function buildDraft({ enquiry, answers }: DraftInput): PrecisContent {
       statements: [
         note(`Referral ${enquiry.referralReference}, opened ${enquiry.openedAt.slice(0, 10)}; RAG ${enquiry.rag}, decision due by ${enquiry.deadline}.`),
         note(`Purpose: ${enquiry.purpose}. Legal basis: ${enquiry.legalBasis}.${enquiry.consentRecorded ? ' Consent is recorded.' : ''}`),
+        ...referralStatements(enquiry, referral, (text) => note(text)),
         note(`${enquiry.subjects.length} ${enquiry.subjects.length === 1 ? 'subject' : 'subjects'} in the enquiry; the sections below give what each agency disclosed about each.`),
       ],
       analysis: null,

@@ -17,6 +17,7 @@ import { decide } from '../../../policies/index.js';
 import { createEnquiryRepository, enquiryStatus, MANAGER_ROLES, sameActor, type Enquiry } from '../../enquiries/index.js';
 import { GatewayError, badInput } from '../../errors.js';
 import { contentHash, parseContent, sectionChanges, splitRef, type PrecisContent, type PrecisSection, type PrecisStatement } from './content.js';
+import { createQueueRepository } from '../queue/index.js';
 import { buildDraft } from './draft.js';
 import { MEDIA_TYPES, renderDocx, renderPdf, UNAVAILABLE_TEXT, type ExportFormat, type PrecisDocument } from './render.js';
 import { createPrecisRepository, type PrecisVersionInfo, type StoredPrecisVersion } from './repository.js';
@@ -201,7 +202,9 @@ export function createPrecisService(services: PrecisServices) {
         const linked = enquiry.subjects.filter((s) => s.links.length > 0);
         // Each subject's records pass the one gate and are audited (profile) before they are drafted.
         const answers = await Promise.all(linked.map((s) => services.access.profile(scope, enquiryId, s.id)));
-        const content = buildDraft({ enquiry, answers });
+        // The referral is read under the same check as Enquiry.referral (a member of the open enquiry).
+        const referral = await createQueueRepository(services.store).referral(enquiryId);
+        const content = buildDraft({ enquiry, answers, referral });
         const latestVersion = await repository.latest(enquiryId);
         const profileEventIds = answers.map((a) => a.auditEventId);
         const partial = answers.some((a) => a.disclosure.failures.length > 0);
@@ -212,7 +215,7 @@ export function createPrecisService(services: PrecisServices) {
             enquiry: auditEnquiry(enquiry),
             subjects: answers.map((a) => auditSubject(a.subject)),
             decisions: answers.flatMap((a) => auditDecisions(a.disclosure)),
-            reason: `Précis draft from ${answers.length} profile ${answers.length === 1 ? 'event' : 'events'}: ${profileEventIds.join(', ') || 'none'}; newest saved version ${latestVersion}.`,
+            reason: `Précis draft from ${answers.length} profile ${answers.length === 1 ? 'event' : 'events'}: ${profileEventIds.join(', ') || 'none'}; ${referral?.text ? 'referral text read; ' : ''}newest saved version ${latestVersion}.`,
             ...(enquiry.breakGlassJustification !== null ? { breakGlass: true } : {}),
           },
         };
@@ -309,7 +312,7 @@ export function createPrecisService(services: PrecisServices) {
           savedBy: stored.savedByName ?? stored.savedBy,
           generatedAt: now().toISOString(),
           generatedBy: `${scope.actor.name ?? scope.actor.id}${scope.actor.agency ? ` (${scope.actor.agency})` : ''}`,
-          closedAt: enquiryStatus(enquiry, now()) === 'OPEN' ? null : (enquiry.closedAt ?? enquiry.deadline),
+          closedAt: enquiryStatus(enquiry, now()) === 'OPEN' ? null : (enquiry.closedAt ?? enquiry.accessEndsAt),
           sections: shown.sections.map((s) => ({ heading: s.heading, analysis: s.analysis, statements: s.statements })),
         };
         const bytes = format === 'PDF' ? await renderPdf(document) : await renderDocx(document);

@@ -70,6 +70,13 @@ const health: Connector = {
     ),
 };
 
+/** The referral as recorded at intake (RED: decision due 4 working hours from receipt). */
+const REFERRAL = {
+  receivedAt: '2026-12-03T09:00:00Z',
+  source: { kind: 'professional', organisation: 'Marlshire Primary School', referrerName: 'Sam Teacher', referrerRole: 'Designated safeguarding lead' },
+  concernCategories: ['physical-abuse', 'domestic-abuse'],
+  referralText: 'Child arrived with a burn on the forearm and said there was shouting at home.',
+};
 const at = (minutes: number) => new Date(Date.UTC(2026, 11, 3, 9, minutes));
 const allText = (content: ShownContent | PrecisContent): string => JSON.stringify(content);
 
@@ -132,7 +139,7 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
   /** An enquiry with one child linked at health and police (and the colleague a member). */
   async function openEnquiry(input: { purpose: string; consentRecorded?: boolean }) {
     const consent = input.consentRecorded ? { consent: { givenBy: 'Mother', scope: 'Early help assessment' } } : {};
-    const enquiry = await enquiries.open(researcher, { referralReference: 'REF-PRECIS-1', purpose: input.purpose, consentRecorded: input.consentRecorded ?? false, ...consent, rag: 'RED', deadline: '2026-12-04T17:00:00Z' }, clock);
+    const enquiry = await enquiries.open(researcher, { referralReference: 'REF-PRECIS-1', purpose: input.purpose, consentRecorded: input.consentRecorded ?? false, ...consent, rag: 'RED', ...REFERRAL }, clock);
     await createSearchShownRepository(store).record(enquiry.id, [{ agency: 'health', personId: HEALTH_PERSON }, { agency: 'police', personId: POLICE_PERSON }], { auditEventId: SEARCH_EVENT, actorId: researcher.id, issuer: researcher.issuer }, clock);
     const subjectId = (await enquiries.linkSubject(researcher, { enquiryId: enquiry.id, agency: 'health', personId: HEALTH_PERSON, label: 'Child A' }, clock)).subject.id;
     await enquiries.linkSubject(researcher, { enquiryId: enquiry.id, subjectId, agency: 'police', personId: POLICE_PERSON }, clock);
@@ -150,6 +157,11 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     expect(draft.latestVersion).toBe(0);
     expect(draft.profileEventIds).toHaveLength(1);
     expect(draft.content.sections.map((s) => s.key)).toEqual(['enquiry', `subject:${subjectId}`, `subject:${subjectId}:health`, `subject:${subjectId}:police`, 'analysis']);
+    // The referral: when, from whom (organisation and role, not the referrer's name), the concerns and what was said.
+    const referral = draft.content.sections[0]!.statements.map((s) => s.text);
+    expect(referral).toContain('Referral received 2026-12-03T09:00:00.000Z from professional (Marlshire Primary School, Designated safeguarding lead). Concerns: Physical abuse, Domestic abuse.');
+    expect(referral).toContain(`What the referrer said: ${REFERRAL.referralText}`);
+    expect(allText(draft.content)).not.toContain('Sam Teacher');
 
     const ae = citing(draft.content, 'health:ENC-1')!;
     expect(ae).toMatchObject({ kind: 'known', available: true });
@@ -178,6 +190,8 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     const drafted = log.find((e) => e.id === draft.auditEventId)!;
     expect(drafted).toMatchObject({ operation: 'precis', outcome: 'success', enquiry: { id: enquiryId, purpose: 's47' } });
     expect(drafted.reason).toContain(draft.profileEventIds[0]);
+    expect(drafted.reason).toContain('referral text read');
+    expect(JSON.stringify(log)).not.toContain(REFERRAL.referralText);
     expect(drafted.decisions).toContainEqual(expect.objectContaining({ agency: 'health', category: 'health.sexual-health', decision: 'deny' }));
     expect(profile.seq).toBeLessThan(drafted.seq);
   });

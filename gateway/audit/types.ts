@@ -58,6 +58,8 @@ export interface AuditDecision {
    * for a search, each person it showed (subject access reports and anomaly review count these).
    */
   personIds?: string[];
+  /** The enquiry subject the decision is about, where one event names several (a chronology of a household). */
+  subjectId?: string;
 }
 
 export interface AccessEventInput {

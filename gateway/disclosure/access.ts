@@ -1,6 +1,6 @@
 import type { PersonQuery } from '../../connectors/sdk/index.js';
 import type { AccessContext, LoadedPolicy, PolicyAbility } from '../../policies/index.js';
-import type { AccessEventInput, AuditActor, AuditEnquiry, AuditLog, AuditSettings, AuditSubject } from '../audit/index.js';
+import type { AccessEventInput, AuditActor, AuditDecision, AuditEnquiry, AuditLog, AuditSettings, AuditSubject } from '../audit/index.js';
 import type { Actor } from '../auth/index.js';
 import type { Enquiry, EnquiryService, EnquirySubject, ReviewRepository, SearchShownRepository } from '../enquiries/index.js';
 import { GatewayError, isGatewayError } from '../errors.js';
@@ -12,7 +12,7 @@ import { sharesFamilyName } from '../identity/surname.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import type { QueueService } from '../workspace/queue/index.js';
-import { auditDecisions, auditSearchDecisions, candidateKey, discloseRecords, discloseSearch, shownPersons, type AgencyDisclosure, type Disclosure, type PersonAnswer, type SearchDisclosure } from './gate.js';
+import { auditDecisions, auditSearchDecisions, candidateKey, discloseRecords, discloseSearch, shownPersons, type AgencyAnswer, type AgencyDisclosure, type Disclosure, type PersonAnswer, type SearchDisclosure } from './gate.js';
 import { narrowSearchToRoll, requireOnRoll, schoolOf } from './school-roll.js';
 
 /**
@@ -111,6 +111,19 @@ export interface ProfileAnswer {
   auditEventId: string;
 }
 
+/** One subject of a disclosure step, with the gate's output for it. */
+export interface SubjectDisclosure {
+  subject: EnquirySubject;
+  disclosure: Disclosure<AgencyDisclosure>;
+}
+
+/** The subjects disclosed in one audited step: the subject asked about first. */
+export interface SubjectsAnswer {
+  enquiry: Enquiry;
+  subjects: SubjectDisclosure[];
+  auditEventId: string;
+}
+
 export interface SearchAnswer {
   disclosure: SearchDisclosure;
   auditEventId: string;
@@ -136,6 +149,20 @@ function searchSummary(disclosure: SearchDisclosure): string {
   return `${disclosure.people.length} likely ${disclosure.people.length === 1 ? 'person' : 'people'} shown${people ? ` (${people})` : ''}; ${left} ${left === 1 ? 'candidate' : 'candidates'} below the possible match band not shown.`;
 }
 
+/**
+ * One subject's share of a federation answer fetched for several subjects: per agency, only the
+ * records about the persons linked to that subject (an agency with no link for it is not-linked,
+ * whatever it answered for the others).
+ */
+function answersOf(answers: readonly AgencyAnswer[], subject: EnquirySubject): AgencyAnswer[] {
+  return answers.map((answer): AgencyAnswer => {
+    const linked = new Set(subject.links.filter((l) => l.agency === answer.agency).map((l) => l.personId));
+    if (linked.size === 0) return { agency: answer.agency, status: 'not-linked' };
+    if (answer.status !== 'answered') return answer;
+    return { ...answer, records: answer.records.filter((r) => linked.has(r.personId)) };
+  });
+}
+
 const outcomeOf = (disclosure: Disclosure<unknown>): 'success' | 'partial' => (disclosure.failures.length > 0 ? 'partial' : 'success');
 
 export function createAccess(services: AccessServices) {
@@ -152,49 +179,80 @@ export function createAccess(services: AccessServices) {
     return services.abilities({ roles: actor.roles, purpose: enquiry.purpose, consent: enquiry.consentRecorded, relation: subject.relation, relevance: subject.relevance !== null });
   };
 
-  return {
-    /** Everything the agencies hold about one linked subject, as far as the purpose allows. */
-    async profile(scope: RequestScope, enquiryId: string, subjectId: string): Promise<ProfileAnswer> {
+  const access = {
+    /**
+     * The one audited "disclose these subjects of this enquiry" step that `profile`, `chronology`
+     * and the risk indicators share. `subjectId` must be a linked subject of an open enquiry the
+     * actor belongs to; with `household`, every other subject of the enquiry with a link in force
+     * is disclosed too (the household members linked to the enquiry). Each subject is decided with
+     * its own ability (relation and recorded relevance: WT23, a household adult without recorded
+     * relevance gets only what the policy allows for that), all subjects' links are fetched in one
+     * federation call, and one AccessEvent names every subject and every decision (each decision
+     * carrying its subject when there are several), committed before anything is returned.
+     */
+    async discloseSubjects(scope: RequestScope, operation: string, enquiryId: string, subjectId: string, options: { household?: boolean } = {}): Promise<SubjectsAnswer> {
       const { value, eventId } = await audited(
         services,
         scope,
-        'profile',
+        operation,
         { enquiry: { id: enquiryId }, subjects: [{ subjectId, links: [] }] },
         async () => {
           const rollRule = services.policy.document.crossCutting.schoolRoll;
           const school = schoolOf(rollRule, scope.actor);
           const { enquiry, subject } = await services.enquiries.authoriseRead(scope.actor, enquiryId, subjectId, services.now());
-          // ENC: a school DSL reads only about a child on their school's roll.
+          // ENC: a school DSL reads only about a child on their school's roll, so never about the
+          // child's household: a school-bound actor is given the one subject asked about.
           if (school !== undefined && rollRule) await requireOnRoll(scope.federation, subject.links, school, rollRule);
-          const compiled = abilityFor(scope.actor, enquiry, subject);
-          const [answers, reviewStates] = await Promise.all([
-            scope.federation.fetchRecords(subject.links),
-            services.reviews.statesFor(enquiry.id, subject.id),
+          const others = options.household === true && school === undefined ? enquiry.subjects.filter((s) => s.id !== subject.id && s.links.length > 0) : [];
+          const subjects = [subject, ...others];
+          const abilities = subjects.map((s) => abilityFor(scope.actor, enquiry, s));
+          const [answers, ...reviewStates] = await Promise.all([
+            scope.federation.fetchRecords(subjects.flatMap((s) => s.links)),
+            ...subjects.map((s) => services.reviews.statesFor(enquiry.id, s.id)),
           ]);
-          const disclosure = discloseRecords(compiled, answers, (agency, category) => reviewStates.get(`${agency}|${category}`), services.now());
-          // ORIG: a `review` decision with no request yet asks the owning agency's reviewer.
-          for (const decision of disclosure.decisions) {
-            if (decision.decision === 'review' && !reviewStates.has(`${decision.agency}|${decision.category}`)) {
-              await services.reviews.ensurePending(
-                { enquiryId: enquiry.id, subjectId: subject.id, agency: decision.agency, category: decision.category, purpose: enquiry.purpose, requestedBy: scope.actor },
-                services.now(),
-              );
+          const disclosed: SubjectDisclosure[] = [];
+          for (const [index, s] of subjects.entries()) {
+            const states = reviewStates[index]!;
+            const disclosure = discloseRecords(abilities[index]!, answersOf(answers, s), (agency, category) => states.get(`${agency}|${category}`), services.now());
+            // ORIG: a `review` decision with no request yet asks the owning agency's reviewer.
+            for (const decision of disclosure.decisions) {
+              if (decision.decision === 'review' && !states.has(`${decision.agency}|${decision.category}`)) {
+                await services.reviews.ensurePending(
+                  { enquiryId: enquiry.id, subjectId: s.id, agency: decision.agency, category: decision.category, purpose: enquiry.purpose, requestedBy: scope.actor },
+                  services.now(),
+                );
+              }
             }
+            disclosed.push({ subject: s, disclosure });
           }
+          const several = disclosed.length > 1;
+          // An agency that could not answer is one failure of the call, not one per subject.
+          const failures = new Map<string, AuditDecision>();
+          for (const { disclosure } of disclosed) for (const f of disclosure.failures) failures.set(f.agency, f);
+          const decisions = disclosed.flatMap(({ subject: s, disclosure }) =>
+            auditDecisions({ ...disclosure, failures: [] }).map((d) => (several ? { ...d, subjectId: s.id } : d)),
+          );
           return {
-            value: { enquiry, subject, disclosure },
+            value: { enquiry, subjects: disclosed },
             event: {
-              outcome: outcomeOf(disclosure),
+              outcome: failures.size > 0 ? 'partial' : 'success',
               enquiry: auditEnquiry(enquiry),
-              subjects: [auditSubject(subject)],
-              policy: disclosure.policy,
-              decisions: auditDecisions(disclosure),
+              subjects: subjects.map(auditSubject),
+              policy: disclosed[0]!.disclosure.policy,
+              decisions: [...decisions, ...failures.values()],
               ...(enquiry.breakGlassJustification !== null ? { breakGlass: true } : {}),
             },
           };
         },
       );
       return { ...value, auditEventId: eventId };
+    },
+
+    /** Everything the agencies hold about one linked subject, as far as the purpose allows. */
+    async profile(scope: RequestScope, enquiryId: string, subjectId: string): Promise<ProfileAnswer> {
+      const answer = await access.discloseSubjects(scope, 'profile', enquiryId, subjectId);
+      const { subject, disclosure } = answer.subjects[0]!;
+      return { enquiry: answer.enquiry, subject, disclosure, auditEventId: answer.auditEventId };
     },
 
     /** A person search across every agency, within an open enquiry. */
@@ -237,6 +295,7 @@ export function createAccess(services: AccessServices) {
       return { ...value, auditEventId: eventId };
     },
   };
+  return access;
 }
 
 export type Access = ReturnType<typeof createAccess>;

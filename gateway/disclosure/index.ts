@@ -29,4 +29,4 @@ export {
   type SearchRanking,
   type WithheldMarker,
 } from './gate.js';
-export { audited, auditActor, auditEnquiry, auditSubject, createAccess, type Access, type AccessServices, type ProfileAnswer, type RequestScope, type SearchAnswer } from './access.js';
+export { audited, auditActor, auditEnquiry, auditSubject, createAccess, type Access, type AccessServices, type ProfileAnswer, type RequestScope, type SearchAnswer, type SubjectDisclosure, type SubjectsAnswer } from './access.js';

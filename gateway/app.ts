@@ -6,6 +6,7 @@ import { checkIssuerRoles, createAuthenticator, createKnownActors, demoPermits, 
 import type { GatewayConfig } from './config.js';
 import { buildConnectors } from './connectors.js';
 import { createAccess } from './disclosure/index.js';
+import { createIndicatorSnapshotRepository, IndicatorDefinitionsError, loadIndicatorFile } from './workspace/indicators/index.js';
 import { createEnquiryRepository, createEnquiryService, createReviewRepository, createSearchShownRepository } from './enquiries/index.js';
 import { GatewayError } from './errors.js';
 import { createFederation, type Federation } from './federation/index.js';
@@ -62,6 +63,13 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       policy = loadPolicyFile(config.policyPath);
     } catch (error) {
       if (error instanceof PolicyError) throw new GatewayError('CONFIG_INVALID', error.message);
+      throw error;
+    }
+    let definitions;
+    try {
+      definitions = loadIndicatorFile(config.riskIndicatorsPath);
+    } catch (error) {
+      if (error instanceof IndicatorDefinitionsError) throw new GatewayError('CONFIG_INVALID', `riskIndicators: ${error.message}`);
       throw error;
     }
 
@@ -132,7 +140,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       host: config.host,
       port: config.port,
       authenticator: rememberingAuthenticator(createAuthenticator(issuers, { knownRoles }), knownActors, { now, logger }),
-      services: { ...services, access },
+      services: { ...services, access, indicators: { definitions, snapshots: createIndicatorSnapshotRepository(store) } },
       logger,
       shutdownGraceMs: config.shutdownGraceMs,
       mode: config.mode,

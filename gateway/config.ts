@@ -108,6 +108,8 @@ const fileSchema = z
     /** `production` turns off schema discovery and refuses the demo issuer and the sandbox. */
     mode: z.enum(MODES, { error: 'must be development or production' }).optional(),
     policy: z.string().min(1).default('policies/mash-disclosure-policy.yaml'),
+    /** The risk indicator definitions (gateway/workspace/indicators), validated at start like the policy. */
+    riskIndicators: z.string().min(1).default('policies/risk-indicators.yaml'),
     auth: z
       .object({
         demoIssuer: z.boolean().default(false),
@@ -147,6 +149,7 @@ export interface GatewayConfig {
   logLevel: string;
   shutdownGraceMs: number;
   policyPath: string;
+  riskIndicatorsPath: string;
   /** The configuration file's folder: relative module paths resolve from here. */
   baseDir: string;
   demoIssuer: boolean;
@@ -238,6 +241,7 @@ export function configFromDocument(raw: unknown, configPath: string, env: z.infe
     logLevel: env.LOG_LEVEL,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     policyPath: resolve(base, file.policy),
+    riskIndicatorsPath: resolve(base, file.riskIndicators),
     baseDir: base,
     demoIssuer: file.auth.demoIssuer,
     issuers,

@@ -8,7 +8,6 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Authenticator } from '../auth/index.js';
 import type { GatewayMode } from '../config.js';
-import type { Access, AccessServices } from '../disclosure/index.js';
 import { audited } from '../disclosure/index.js';
 import { GatewayError, isGatewayError } from '../errors.js';
 import {
@@ -39,7 +38,7 @@ export interface HttpOptions {
   host: string;
   port: number;
   authenticator: Authenticator;
-  services: AccessServices & { access: Access };
+  services: GatewayContext['services'];
   logger: Logger;
   /** How long shutdown waits for in-flight requests before closing their sockets. */
   shutdownGraceMs?: number;

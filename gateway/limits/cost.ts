@@ -11,6 +11,7 @@ import { searchPasses } from '../identity/search-passes.js';
  *   searchPeople           agencies x search passes (each pass is one person search at every agency)
  *   profile                agencies (one batched record fetch per agency)
  *   precis                 agencies x PRECIS_SUBJECTS (a profile of each subject the draft reads)
+ *   chronology, riskIndicators  agencies (one batched fetch per agency for every subject)
  *   agencies               agencies (a health probe each)
  *   accessLog              one point per 25 events asked for (`first`)
  *   auditAnomalies         20 (a scan of the whole window)
@@ -52,6 +53,8 @@ export function costEstimator(agencyCount: () => number): ComplexityEstimator {
       case 'precis':
         return agencies * PRECIS_SUBJECTS + childComplexity;
       case 'profile':
+      case 'chronology':
+      case 'riskIndicators':
       case 'agencies':
         return agencies + childComplexity;
       case 'whoAccessedByIdentifier':

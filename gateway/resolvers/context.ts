@@ -1,6 +1,10 @@
 import type { Actor } from '../auth/index.js';
 import type { Access, AccessServices } from '../disclosure/index.js';
 import type { RequestFederation } from '../federation/index.js';
+import type { IndicatorServices } from '../workspace/indicators/index.js';
+
+/** The services resolvers use: the access path and the workspace's. */
+export type GatewayServices = AccessServices & { access: Access; indicators: IndicatorServices };
 
 /** What every resolver receives: the verified actor, the request id and the services. */
 export interface GatewayContext {
@@ -12,5 +16,5 @@ export interface GatewayContext {
   rateTicket?: string;
   actor: Actor;
   federation: RequestFederation;
-  services: AccessServices & { access: Access };
+  services: GatewayServices;
 }

@@ -186,6 +186,11 @@ describe.each(storeKinds())('indicator snapshots ($name)', (kind) => {
       consentRecorded: false,
       rag: 'RED',
       deadline: new Date(NOW.getTime() + 86400_000),
+      computedDeadline: new Date(NOW.getTime() + 86400_000),
+      accessEndsAt: new Date(NOW.getTime() + 2 * 86400_000),
+      receivedAt: NOW,
+      concernCategories: [],
+      referral: null,
       openedBy: { id: 'r1', issuer: 'https://issuer.test', name: 'Riley', agency: 'social-care' },
       now: NOW,
     });

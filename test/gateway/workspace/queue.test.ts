@@ -47,6 +47,11 @@ describe('working-hours deadlines', () => {
     expect(computedDeadline('RED', new Date('2027-05-28T15:00:00Z'), settings).toISOString()).toBe('2027-06-01T11:00:00.000Z');
   });
 
+  it('keeps wall-clock working hours across the autumn clock change', () => {
+    // Friday 23 October 2026 16:00 BST (15:00Z); clocks go back on Sunday 25th: due Monday 12:00 GMT.
+    expect(computedDeadline('RED', new Date('2026-10-23T15:00:00Z'), settings).toISOString()).toBe('2026-10-26T12:00:00.000Z');
+  });
+
   it('starts a referral received out of hours at the next working start', () => {
     expect(computedDeadline('RED', new Date('2026-11-28T10:00:00Z'), settings).toISOString()).toBe('2026-11-30T13:00:00.000Z'); // a Saturday
     expect(computedDeadline('RED', new Date('2026-11-26T19:30:00Z'), settings).toISOString()).toBe('2026-11-27T13:00:00.000Z'); // Thursday evening
@@ -360,6 +365,33 @@ describe.each(storeKinds())('the triage queue on $name', (kind) => {
     });
   });
 
+  describe('at the same time', () => {
+    it('two members leaving at once cannot leave the enquiry without a member', async () => {
+      const e = await open(riley, 'C-1', 'RED');
+      await enquiries.addMember(riley, e.id, { actorId: 'sam', issuer: ISSUER, reason: 'Second researcher' }, T0);
+      const outcomes = await Promise.allSettled([
+        queue.removeMember(riley, e.id, { actorId: 'riley', issuer: ISSUER, reason: 'Leaving' }, T0),
+        queue.removeMember(sam, e.id, { actorId: 'sam', issuer: ISSUER, reason: 'Leaving' }, T0),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      expect(outcomes.find((o) => o.status === 'rejected')).toMatchObject({ reason: { code: 'CONFLICT' } });
+      const { rows } = await store.query<{ n: number }>('SELECT count(*)::int AS n FROM enquiry_member WHERE enquiry_id = $1', [e.id]);
+      expect(rows).toEqual([{ n: 1 }]);
+    });
+
+    it('two managers assigning an unassigned enquiry at once: one assignment, the other told', async () => {
+      const e = await open(riley, 'C-2', 'RED');
+      const morgan2 = actor('morgan-2', 'social-care', ['mash-manager']);
+      const outcomes = await Promise.allSettled([
+        queue.assign(morgan, e.id, { actorId: 'sam', issuer: ISSUER }, T0),
+        queue.assign(morgan2, e.id, { actorId: 'riley', issuer: ISSUER }, T0),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      expect(outcomes.find((o) => o.status === 'rejected')).toMatchObject({ reason: { code: expect.stringMatching(/^(CONFLICT|BAD_INPUT)$/) } });
+      expect(await queue.assignments(e.id)).toHaveLength(1);
+    });
+  });
+
   describe('the referral', () => {
     it('is read by members and the owning team’s managers only, while the enquiry is open', async () => {
       const e = await open(riley, 'R-1', 'AMBER', { source: { kind: 'PUBLIC', referrerName: 'A Neighbour' }, concernCategories: ['neglect'], referralText: 'Children left alone overnight.' });
@@ -381,5 +413,39 @@ describe.each(storeKinds())('the triage queue on $name', (kind) => {
       expect(JSON.stringify(rows)).not.toContain('secret account');
       expect(JSON.stringify(withText)).not.toContain('secret account');
     });
+  });
+});
+
+describe('the 009_referral_queue migration on an existing store', () => {
+  it('keeps access of enquiries opened before it ending at their deadline, received at their opening, unassigned', async () => {
+    const { copyFile, mkdtemp, readdir, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { pathToFileURL } = await import('node:url');
+    const { applyMigrations, MIGRATIONS_DIR } = await import('../../../gateway/store/migrate.js');
+    const { openPglite } = await import('../../../gateway/store/pglite.js');
+    const { silentLogger } = await import('../../../gateway/log.js');
+    const before = await mkdtemp(join(tmpdir(), 'mash-migrations-'));
+    const driver = await openPglite({});
+    try {
+      for (const file of (await readdir(MIGRATIONS_DIR)).filter((f) => f < '009')) await copyFile(new URL(file, MIGRATIONS_DIR), join(before, file));
+      await applyMigrations(driver, silentLogger, pathToFileURL(`${before}/`));
+      const store = driver.store;
+      await store.query(
+        `INSERT INTO enquiry (id, referral_reference, purpose, legal_basis, rag, deadline, opened_at, opened_by, opened_by_issuer, owner_agency)
+         VALUES ('e1', 'REF-OLD', 's47', 'https://example.test', 'RED', '2026-11-27T17:00:00Z', '2026-11-26T09:00:00Z', 'riley', $1, 'social-care')`,
+        [ISSUER],
+      );
+      await store.query(`INSERT INTO enquiry_member (enquiry_id, actor_issuer, actor_id, added_at, added_by, added_by_issuer) VALUES ('e1', $1, 'riley', '2026-11-26T09:00:00Z', 'riley', $1)`, [ISSUER]);
+      expect(await applyMigrations(driver, silentLogger)).toContain('009_referral_queue');
+      const old = (await createEnquiryRepository(store).get('e1'))!;
+      expect(old).toMatchObject({ deadline: '2026-11-27T17:00:00.000Z', accessEndsAt: '2026-11-27T17:00:00.000Z', computedDeadline: '2026-11-27T17:00:00.000Z', receivedAt: '2026-11-26T09:00:00.000Z', concernCategories: [], assignee: null });
+      const q = createQueueService({ enquiries: createEnquiryRepository(store), repository: createQueueRepository(store), knownActors: createKnownActors(store), settings });
+      expect((await q.readReferral(riley, 'e1', new Date('2026-11-27T16:00:00Z'))).referral).toBeNull();
+      await refused(q.readReferral(riley, 'e1', new Date('2026-11-27T17:00:00Z')), 'FORBIDDEN_ENQUIRY_CLOSED');
+    } finally {
+      await driver.store.close();
+      await rm(before, { recursive: true, force: true });
+    }
   });
 });

@@ -334,6 +334,15 @@ function searchable(address: unknown): address is Record<string, string> {
   return isObject(address) && (isText(address.uprn) || (isText(address.line1) && isText(address.postalCode)));
 }
 
+const alnum = (text: string): string => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]/g, '');
+
+/** Loosely the same address: the UPRN when both have one, else the first line and postcode ignoring case, spacing and punctuation. */
+function sameAddress(a: unknown, b: unknown): boolean {
+  if (!isObject(a) || !isObject(b)) return false;
+  if (isText(a.uprn) && isText(b.uprn)) return a.uprn.trim() === b.uprn.trim();
+  return isText(a.line1) && isText(b.line1) && isText(a.postalCode) && isText(b.postalCode) && alnum(a.line1) === alnum(b.line1) && alnum(a.postalCode) === alnum(b.postalCode);
+}
+
 function memberProblems(member: unknown, askedId: string, manifest: ConnectorManifest, where: string): string[] {
   if (!isObject(member)) return [`${where} is not an object`];
   const problems: string[] = [];
@@ -355,6 +364,9 @@ function memberProblems(member: unknown, askedId: string, manifest: ConnectorMan
     }
   }
   if (member.basis === 'same-address' && !searchable(member.address)) problems.push(`${at}: a same-address member must carry the address (a UPRN, or line1 and postalCode)`);
+  else if (member.basis === 'same-address' && isObject(member.person) && Array.isArray(member.person.addresses) && !member.person.addresses.some((a) => sameAddress(a, member.address))) {
+    problems.push(`${at}: a same-address member's person is not recorded at the address the member carries`);
+  }
   problems.push(...provenanceProblems(member.provenance, at));
   return problems;
 }
@@ -764,6 +776,26 @@ export async function checkConnector(connector: Connector, options: ConformanceO
         for (const id of known) if (!outcome.value.has(id)) problems.push(`known person ${quote(id)} is missing`);
       }
       record('persons.fetch', title, grouped(problems, 'persons'), `${persons.size} person(s) fetched by id; the unknown id absent`);
+    }
+
+    {
+      const title = 'Every household member is a person fetchPersons knows by that id';
+      const problems: string[] = [];
+      const memberIds = [
+        ...new Set(
+          [...households.values()].flatMap((list) => list.flatMap((m) => (isObject(m) && isObject(m.person) && isText(m.person.personId) ? [m.person.personId] : []))),
+        ),
+      ].slice(0, 100);
+      if (memberIds.length > 0) {
+        const outcome = await invoke('fetchPersons', (ctx) => household.fetchPersons(memberIds, ctx));
+        if (outcome.settled !== 'value') problems.push(outcomeProblem(`fetchPersons of ${memberIds.length} member id(s)`, outcome));
+        else if (!(outcome.value instanceof Map)) problems.push('fetchPersons must answer a Map keyed by person id');
+        else {
+          const absent = memberIds.filter((id) => !outcome.value.has(id));
+          if (absent.length > 0) problems.push(`${absent.length} member id(s) unknown to fetchPersons (${absent.slice(0, 5).map(quote).join(', ')}${absent.length > 5 ? ', ...' : ''})`);
+        }
+      }
+      record('household.members-fetchable', title, problems, memberIds.length === 0 ? 'not checked: no household members were returned' : `${memberIds.length} member id(s) fetched`);
     }
 
     {

@@ -445,7 +445,7 @@ function exampleWithHousehold(change: (capability: HouseholdCapability) => Parti
 
 const householdFixture = { 'sn-1001': ['sn-1002'], 'sn-1002': ['sn-1001'] };
 const checkHousehold = (connector: Connector, overrides: Partial<ConformanceSamples> = {}) => check(connector, { household: householdFixture, ...overrides });
-const HOUSEHOLD_CHECKS = ['household.declared', 'household.members', 'household.unknown-person', 'household.fixture', 'persons.fetch', 'address.empty-query', 'address.search'];
+const HOUSEHOLD_CHECKS = ['household.declared', 'household.members', 'household.unknown-person', 'household.fixture', 'persons.fetch', 'household.members-fetchable', 'address.empty-query', 'address.search'];
 
 describe('the conformance kit on the household capability', () => {
   it('passes a connector without the capability, running no household check but the declaration', async () => {
@@ -462,6 +462,7 @@ describe('the conformance kit on the household capability', () => {
     expect(statusOf(report, 'household.fixture')!.reason).toMatch(/2 of 2 expected member\(s\) found for 2 household\(s\)/);
     expect(statusOf(report, 'timeout.aborted')!.reason).toMatch(/householdOf, fetchPersons, personsAtAddress/);
     expect(statusOf(report, 'address.search')!.reason).toMatch(/2 address search\(es\)/);
+    expect(statusOf(report, 'household.members-fetchable')!.reason).toMatch(/2 member id\(s\) fetched/);
   });
 
   it('fails a capability declared in part', async () => {
@@ -493,6 +494,24 @@ describe('the conformance kit on the household capability', () => {
     expect(reason).toMatch(/the person asked about is listed as their own household member/);
     expect(reason).toMatch(/agency is not "school-nursing"/);
     expect(reason).toMatch(/basis "neighbour" is not one of same-address, related-person/);
+  });
+
+  it('fails a same-address member whose person is not recorded at that address, and members fetchPersons does not know', async () => {
+    const report = await checkHousehold(
+      exampleWithHousehold((cap) => ({
+        async householdOf(ids, ctx) {
+          const result = await cap.householdOf(ids, ctx);
+          return new Map([...result].map(([k, list]) => [k, list.map((m) => ({ ...m, person: { ...m.person, addresses: [{ postalCode: 'MB9 9ZZ' }] } }))]));
+        },
+        async fetchPersons(ids, ctx) {
+          const result = await cap.fetchPersons(ids, ctx);
+          // Knows the persons asked about in the samples, but not by the ids members carry.
+          return ids.length > 2 ? result : new Map([...result].filter(([id]) => id !== 'sn-1002'));
+        },
+      })),
+    );
+    expect(statusOf(report, 'household.members')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/person is not recorded at the address the member carries/) });
+    expect(statusOf(report, 'household.members-fetchable')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/1 member id\(s\) unknown to fetchPersons \("sn-1002"\)/) });
   });
 
   it('fails householdOf that errors on an unknown person, or misses a fixture member', async () => {

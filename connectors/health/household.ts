@@ -172,8 +172,16 @@ export function healthHousehold(options: HealthHouseholdOptions): HouseholdCapab
     const uprns = [...new Set(addresses.map((a) => a.uprn).filter((u): u is string => !!u && UPRN.test(u)))];
     if (uprns.length > 0) {
       const found = (await client.search('Patient', [['address-uprn', uprns.join(',')]], opts(ctx))).resources;
+      const byUprn = new Map<string, Patient[]>();
+      for (const p of found) {
+        for (const uprn of new Set(currentAddresses(p).map((a) => a.uprn).filter((u): u is string => !!u))) {
+          const list = byUprn.get(uprn) ?? [];
+          list.push(p);
+          byUprn.set(uprn, list);
+        }
+      }
       for (const uprn of uprns) {
-        const here = found.filter((p) => currentAddresses(p).some((a) => a.uprn === uprn));
+        const here = byUprn.get(uprn) ?? [];
         if (here.length > maxAddressMatches) crowded.push({ uprn });
         else for (const p of here) patients.set(p.id, p);
       }
@@ -233,12 +241,29 @@ export function healthHousehold(options: HealthHouseholdOptions): HouseholdCapab
       const asked = await patientsById(ids, ctx);
       const homes = new Map(asked.filter((p) => result.has(p.id)).map((p) => [p.id, currentAddresses(p).filter((a) => a.uprn || (a.line1 && a.postalCode))]));
       const { patients: candidates } = await residents([...homes.values()].flat(), ctx);
+      // Index the candidates' current addresses by UPRN and by line key, so a large batch is not quadratic.
+      const lineKey = (a: Address): string | undefined => (a.line1 && a.postalCode ? `${normaliseLine(a.line1)}|${normalisePostcode(a.postalCode)}` : undefined);
+      const index = new Map<string, Array<{ patient: Patient; address: Address }>>();
+      for (const patient of candidates) {
+        for (const address of currentAddresses(patient)) {
+          for (const key of [address.uprn ? `u:${address.uprn}` : undefined, lineKey(address) ? `l:${lineKey(address)}` : undefined]) {
+            if (!key) continue;
+            const list = index.get(key) ?? [];
+            list.push({ patient, address });
+            index.set(key, list);
+          }
+        }
+      }
       for (const [askedId, addresses] of homes) {
         const list = result.get(askedId)!;
-        for (const candidate of candidates) {
+        const near = new Map<string, { patient: Patient; address: Address }>();
+        for (const a of addresses) {
+          for (const key of [a.uprn ? `u:${a.uprn}` : undefined, lineKey(a) ? `l:${lineKey(a)}` : undefined]) {
+            for (const hit of (key ? index.get(key) : undefined) ?? []) if (!near.has(hit.patient.id) && sameAddress(a, hit.address)) near.set(hit.patient.id, hit);
+          }
+        }
+        for (const { patient: candidate, address: at } of near.values()) {
           if (candidate.id === askedId) continue;
-          const at = currentAddresses(candidate).find((c) => addresses.some((a) => sameAddress(a, c)));
-          if (!at) continue;
           const known = relationOf.get(`${askedId}|${candidate.id}`);
           list.push({
             person: toSourcePerson(candidate, mapping),

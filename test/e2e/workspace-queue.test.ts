@@ -161,6 +161,7 @@ describe('referral intake and the triage queue', () => {
     expect(await lastOf('assignEnquiry')).toMatchObject({ outcome: 'success', reason: `assigned to ${DEMO_ISSUER} sam by a manager of the owning team who is not a member`, managerJoin: true, enquiry: { id, purpose: 's47' } });
     const noNote = await assign('sam', 'riley');
     expect(noNote.body.errors[0]).toMatchObject({ extensions: { code: 'BAD_INPUT', field: 'note' } });
+    // The gateway's clock stands still here: the handover has the same timestamp as the first assignment.
     expect((await assign('sam', 'riley', NOTE)).body.errors).toBeUndefined();
     const handover = await lastOf('assignEnquiry');
     expect(handover.reason).toBe(`reassigned from ${DEMO_ISSUER} sam to ${DEMO_ISSUER} riley with a handover note`);

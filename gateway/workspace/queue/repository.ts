@@ -63,6 +63,16 @@ export interface RemovedMember {
   reason: string;
 }
 
+/**
+ * A history row's id: its place among the enquiry's rows of that table, then a UUID. Taken under
+ * the enquiry's row lock, so ids sort in the order the rows were written even when two share a
+ * timestamp (one clock reading for a request, or clocks of two replicas).
+ */
+async function historyId(tx: Queryable, table: 'enquiry_assignment' | 'enquiry_deadline_change' | 'enquiry_member_removed', enquiryId: string): Promise<string> {
+  const { rows } = await tx.query<Row>(`SELECT count(*)::int AS n FROM ${table} WHERE enquiry_id = $1`, [enquiryId]);
+  return `${String(Number(rows[0]?.n ?? 0) + 1).padStart(8, '0')}-${randomUUID()}`;
+}
+
 /** Locks the enquiry row for the rest of the transaction: concurrent changes to one enquiry queue up. */
 async function lock(tx: Queryable, enquiryId: string): Promise<Row | undefined> {
   const { rows } = await tx.query<Row>('SELECT id, assignee_issuer, assignee_id, deadline, closed_at FROM enquiry WHERE id = $1 FOR UPDATE', [enquiryId]);
@@ -152,7 +162,7 @@ export function createQueueRepository(store: Store) {
         await tx.query(
           `INSERT INTO enquiry_assignment (id, enquiry_id, assignee_issuer, assignee_id, assignee_name, previous_issuer, previous_id, note, assigned_at, assigned_by, assigned_by_issuer)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-          [randomUUID(), enquiryId, change.assignee.issuer, change.assignee.id, change.assignee.name, current?.issuer ?? null, current?.id ?? null, change.note, at, change.by.id, change.by.issuer],
+          [await historyId(tx, 'enquiry_assignment', enquiryId), enquiryId, change.assignee.issuer, change.assignee.id, change.assignee.name, current?.issuer ?? null, current?.id ?? null, change.note, at, change.by.id, change.by.issuer],
         );
         await tx.query(
           `INSERT INTO enquiry_member (enquiry_id, actor_issuer, actor_id, actor_name, actor_agency, added_at, added_by_issuer, added_by, reason)
@@ -171,7 +181,7 @@ export function createQueueRepository(store: Store) {
         await tx.query('UPDATE enquiry SET deadline = $2, access_ends_at = $3 WHERE id = $1', [enquiryId, change.to.toISOString(), change.accessEndsAt.toISOString()]);
         await tx.query(
           `INSERT INTO enquiry_deadline_change (id, enquiry_id, from_deadline, to_deadline, access_ends_at, reason, changed_at, changed_by, changed_by_issuer) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-          [randomUUID(), enquiryId, change.from.toISOString(), change.to.toISOString(), change.accessEndsAt.toISOString(), change.reason, now.toISOString(), change.by.id, change.by.issuer],
+          [await historyId(tx, 'enquiry_deadline_change', enquiryId), enquiryId, change.from.toISOString(), change.to.toISOString(), change.accessEndsAt.toISOString(), change.reason, now.toISOString(), change.by.id, change.by.issuer],
         );
         return true;
       });
@@ -195,14 +205,14 @@ export function createQueueRepository(store: Store) {
         await tx.query(
           `INSERT INTO enquiry_member_removed (id, enquiry_id, actor_issuer, actor_id, actor_name, actor_agency, added_at, added_by, added_by_issuer, removed_at, removed_by, removed_by_issuer, reason)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-          [randomUUID(), enquiryId, member.issuer, member.id, found.actor_name ?? null, found.actor_agency ?? null, iso(found.added_at), String(found.added_by), String(found.added_by_issuer), now.toISOString(), removal.by.id, removal.by.issuer, removal.reason],
+          [await historyId(tx, 'enquiry_member_removed', enquiryId), enquiryId, member.issuer, member.id, found.actor_name ?? null, found.actor_agency ?? null, iso(found.added_at), String(found.added_by), String(found.added_by_issuer), now.toISOString(), removal.by.id, removal.by.issuer, removal.reason],
         );
         return 'removed';
       });
     },
 
     async assignments(enquiryId: string): Promise<Assignment[]> {
-      const { rows } = await store.query<Row>('SELECT * FROM enquiry_assignment WHERE enquiry_id = $1 ORDER BY assigned_at, id', [enquiryId]);
+      const { rows } = await store.query<Row>('SELECT * FROM enquiry_assignment WHERE enquiry_id = $1 ORDER BY id', [enquiryId]);
       return rows.map((r) => ({
         assignee: { issuer: String(r.assignee_issuer), id: String(r.assignee_id), name: textOrNull(r.assignee_name) },
         previous: r.previous_id === null ? null : { issuer: String(r.previous_issuer), id: String(r.previous_id) },
@@ -213,7 +223,7 @@ export function createQueueRepository(store: Store) {
     },
 
     async deadlineChanges(enquiryId: string): Promise<DeadlineChange[]> {
-      const { rows } = await store.query<Row>('SELECT * FROM enquiry_deadline_change WHERE enquiry_id = $1 ORDER BY changed_at, id', [enquiryId]);
+      const { rows } = await store.query<Row>('SELECT * FROM enquiry_deadline_change WHERE enquiry_id = $1 ORDER BY id', [enquiryId]);
       return rows.map((r) => ({
         from: iso(r.from_deadline),
         to: iso(r.to_deadline),
@@ -225,7 +235,7 @@ export function createQueueRepository(store: Store) {
     },
 
     async removedMembers(enquiryId: string): Promise<RemovedMember[]> {
-      const { rows } = await store.query<Row>('SELECT * FROM enquiry_member_removed WHERE enquiry_id = $1 ORDER BY removed_at, id', [enquiryId]);
+      const { rows } = await store.query<Row>('SELECT * FROM enquiry_member_removed WHERE enquiry_id = $1 ORDER BY id', [enquiryId]);
       return rows.map((r) => ({
         actor: { issuer: String(r.actor_issuer), id: String(r.actor_id), name: textOrNull(r.actor_name), agency: textOrNull(r.actor_agency) },
         addedAt: iso(r.added_at),

@@ -290,6 +290,19 @@ describe.each(storeKinds())('the triage queue on $name', (kind) => {
       expect(handover.enquiry.members.map((m) => m.actorId)).toEqual(['riley', 'sam']);
     });
 
+    it('keeps assignments, extensions and removals in the order they were made within one instant', async () => {
+      const e = await open(riley, 'A-3', 'RED');
+      await enquiries.addMember(riley, e.id, { actorId: 'sam', issuer: ISSUER, reason: 'Second researcher' }, T0);
+      const chain = ['sam', 'riley', 'sam', 'riley', 'sam'];
+      for (const [i, who] of chain.entries()) {
+        const { assignment } = await queue.assign(morgan, e.id, { actorId: who, issuer: ISSUER, note: i === 0 ? null : `handover ${i}` }, T0);
+        expect(assignment).toMatchObject({ assignee: { id: who }, previous: i === 0 ? null : { id: chain[i - 1] } });
+      }
+      expect((await queue.assignments(e.id)).map((a) => a.note)).toEqual([null, 'handover 1', 'handover 2', 'handover 3', 'handover 4']);
+      for (const hour of [5, 6, 7]) await queue.extendDeadline(morgan, e.id, { deadline: at(hour).toISOString(), reason: `to ${hour}` }, T0);
+      expect((await queue.deadlineChanges(e.id)).map((c) => c.reason)).toEqual(['to 5', 'to 6', 'to 7']);
+    });
+
     it('refuses anyone else, an assignee of another team or never seen, and a closed enquiry', async () => {
       const e = await open(riley, 'A-2', 'RED');
       await refused(queue.assign(riley, e.id, { actorId: 'sam', issuer: ISSUER }, T0), 'FORBIDDEN', /manager of the owning team \(social-care\) or the current assignee/);

@@ -163,21 +163,33 @@ function answersOf(answers: readonly AgencyAnswer[], subject: EnquirySubject): A
   });
 }
 
-const outcomeOf = (disclosure: Disclosure<unknown>): 'success' | 'partial' => (disclosure.failures.length > 0 ? 'partial' : 'success');
+/** Partial when an agency could not answer. */
+export const outcomeOf = (disclosure: Disclosure<unknown>): 'success' | 'partial' => (disclosure.failures.length > 0 ? 'partial' : 'success');
+
+/**
+ * The compiled policy for a read about one subject: the actor's roles, the enquiry's purpose and
+ * consent, the subject's relation and whether their relevance is recorded. Outside the policy's
+ * effective dates nothing is shared (FORBIDDEN), like a data-sharing agreement.
+ */
+export function policyAbility(
+  services: Pick<AccessServices, 'policy' | 'abilities' | 'now'>,
+  actor: Actor,
+  enquiry: Enquiry,
+  subject: Pick<EnquirySubject, 'relation' | 'relevance'>,
+): PolicyAbility {
+  const { effective, id, version } = services.policy.document;
+  const today = services.now().toISOString().slice(0, 10);
+  if (today < effective.from || (effective.to !== undefined && today > effective.to)) {
+    throw new GatewayError(
+      'FORBIDDEN',
+      `Policy ${id} ${version} is in effect from ${effective.from}${effective.to ? ` to ${effective.to}` : ''}, not on ${today}: no agency information can be shared until a current policy is loaded.`,
+    );
+  }
+  return services.abilities({ roles: actor.roles, purpose: enquiry.purpose, consent: enquiry.consentRecorded, relation: subject.relation, relevance: subject.relevance !== null });
+}
 
 export function createAccess(services: AccessServices) {
-  const abilityFor = (actor: Actor, enquiry: Enquiry, subject: Pick<EnquirySubject, 'relation' | 'relevance'>): PolicyAbility => {
-    // Like a data-sharing agreement, the policy has effective dates; outside them nothing is shared.
-    const { effective, id, version } = services.policy.document;
-    const today = services.now().toISOString().slice(0, 10);
-    if (today < effective.from || (effective.to !== undefined && today > effective.to)) {
-      throw new GatewayError(
-        'FORBIDDEN',
-        `Policy ${id} ${version} is in effect from ${effective.from}${effective.to ? ` to ${effective.to}` : ''}, not on ${today}: no agency information can be shared until a current policy is loaded.`,
-      );
-    }
-    return services.abilities({ roles: actor.roles, purpose: enquiry.purpose, consent: enquiry.consentRecorded, relation: subject.relation, relevance: subject.relevance !== null });
-  };
+  const abilityFor = (actor: Actor, enquiry: Enquiry, subject: Pick<EnquirySubject, 'relation' | 'relevance'>): PolicyAbility => policyAbility(services, actor, enquiry, subject);
 
   const access = {
     /**

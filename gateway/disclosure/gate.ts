@@ -652,3 +652,200 @@ export function discloseCitations(subjects: ReadonlyMap<string, CitationSubject>
     return brand({ key, agency, category, subjectId, resolves: true, decision: now.decision, ruleId: now.ruleId, reason: 'Disclosed now.' });
   });
 }
+
+// ---- household candidates -------------------------------------------------------------------
+
+/**
+ * What household ranking (gateway/workspace/household/candidates.ts) made of the agencies'
+ * answers, as the gate reads it: groups of agency records judged one person, each with why the
+ * agency places them with the child. Raw: nothing here is shown until discloseHousehold gates it.
+ */
+export interface HouseholdRankingInput {
+  readonly groups: readonly {
+    readonly band: Band;
+    readonly identityBand: Band;
+    readonly householdBand: Band;
+    readonly relation: 'child' | 'adult';
+    readonly members: readonly {
+      readonly agency: string;
+      readonly personId: string;
+      readonly score: PairScore | null;
+      readonly evidence: readonly {
+        readonly agency: string;
+        readonly basis: HouseholdMember['basis'];
+        readonly relationship?: HouseholdMember['relationship'];
+        readonly agencyRelationship?: string;
+        readonly address?: HouseholdMember['address'];
+        readonly provenance: HouseholdMember['provenance'];
+      }[];
+    }[];
+  }[];
+}
+
+/** Why an agency places a candidate with the child, as far as the candidate's identity decision allows. */
+export type HouseholdEvidence = Disclosed<{
+  agency: string;
+  basis: HouseholdMember['basis'];
+  /** Only where the candidate's identity is disclosed in full (not a summary). */
+  relationship?: HouseholdMember['relationship'];
+  agencyRelationship?: string;
+  /** Only where the policy discloses the candidate's addresses. */
+  address?: HouseholdMember['address'];
+  /** The record that says so (related-person link, tenancy, or the person's own record). */
+  provenance: HouseholdMember['provenance'];
+}>;
+
+/** One agency's record of a household candidate. */
+export type HouseholdRecord = Disclosed<{
+  agency: string;
+  personId: string;
+  /** How well this record matches the candidate's first record (absent for the first record itself). */
+  match?: { band: Band; score: number; reasons: readonly Readonly<FieldReason>[]; caution?: string };
+  person: DisclosedPerson;
+  evidence: readonly HouseholdEvidence[];
+}>;
+
+/** One person the agencies record with the child: their records, grouped, with the evidence. */
+export type HouseholdCandidate = Disclosed<{
+  key: string;
+  band: Band;
+  identityBand: Band;
+  householdBand: Band;
+  /** The relation the candidate would have as a subject; their identity was decided as for it. */
+  relation: 'child' | 'adult';
+  records: readonly HouseholdRecord[];
+}>;
+
+export interface HouseholdDisclosure {
+  readonly candidates: readonly HouseholdCandidate[];
+  /** Per agency, identity the policy withheld from candidates (one marker per agency and relation). */
+  readonly withheld: readonly WithheldMarker[];
+  /** Each identity decision, with the relation it was decided for. */
+  readonly decisions: readonly (GateDecision & { relation: 'child' | 'adult' })[];
+  readonly policy: { id: string; version: string };
+}
+
+/**
+ * Household candidates through the gate: each agency record's identity is decided by its
+ * `<agency>.identity` category under the ability for the relation the candidate would have (WT23:
+ * an adult's detail only as far as the policy allows without recorded relevance), exactly as a
+ * search result's identity is. Records the policy withholds are not shown (a marker says so);
+ * a candidate with no record left is not shown at all.
+ */
+export function discloseHousehold(
+  abilityOf: (relation: 'child' | 'adult') => PolicyAbility,
+  ranking: HouseholdRankingInput,
+  persons: ReadonlyMap<string, SourcePerson>,
+  contacts: ReadonlyMap<string, AgencyContact>,
+): HouseholdDisclosure {
+  const decisions: (GateDecision & { relation: 'child' | 'adult' })[] = [];
+  const withheld: WithheldMarker[] = [];
+  const gated = new Map<string, { person: DisclosedPerson; permitted: ReadonlySet<string> }>();
+  let compiled: PolicyAbility | undefined;
+  for (const relation of ['child', 'adult'] as const) {
+    const groups = ranking.groups.filter((g) => g.relation === relation);
+    if (groups.length === 0) continue;
+    const ability = abilityOf(relation);
+    compiled = ability;
+    const byAgency = groupBy(
+      groups.flatMap((g) => g.members),
+      (m) => m.agency,
+    );
+    for (const [agency, members] of byAgency) {
+      const sources = members.map((m) => persons.get(candidateKey(m.agency, m.personId))).filter((p): p is SourcePerson => p !== undefined);
+      if (sources.length === 0) continue;
+      const contact = contacts.get(agency) ?? { name: `${agency}` };
+      let permittedFields: ReadonlySet<string> = new Set();
+      const outcome = applyDecision(agency, decide(ability, `${agency}.identity`), sources.length, contact, undefined, (permitted, decision) => {
+        permittedFields = permitted;
+        return sources.map((source) => {
+          const { agency: a, personId, provenance, ...identity } = source;
+          const { kept, withheld: withheldFields } = filterFields(identity, permitted);
+          return brand({ agency: a, personId, provenance, decision, ...kept, withheldFields });
+        });
+      });
+      for (const person of outcome.disclosed) gated.set(candidateKey(person.agency, person.personId), { person, permitted: permittedFields });
+      if (outcome.marker) withheld.push(outcome.marker);
+      decisions.push({ ...gateDecision(agency, outcome, sources.map((p) => p.provenance.recordId)), relation });
+    }
+  }
+  const candidates: HouseholdCandidate[] = [];
+  for (const group of ranking.groups) {
+    const records: HouseholdRecord[] = [];
+    for (const member of group.members) {
+      const shown = gated.get(candidateKey(member.agency, member.personId));
+      if (!shown) continue;
+      const { person, permitted } = shown;
+      const full = person.decision === 'disclose';
+      const evidence = member.evidence.map((e) =>
+        brand({
+          agency: e.agency,
+          basis: e.basis,
+          ...(full && e.relationship !== undefined ? { relationship: e.relationship } : {}),
+          ...(full && e.agencyRelationship !== undefined ? { agencyRelationship: e.agencyRelationship } : {}),
+          ...(permitted.has('addresses') && e.address !== undefined ? { address: e.address } : {}),
+          provenance: e.provenance,
+        }),
+      );
+      const score = member.score;
+      const caution = score ? shownCaution(person, score.caution) : undefined;
+      const match = score && score.band !== null ? { band: score.band, score: score.probability, reasons: shownReasons(person, score.reasons), ...(caution ? { caution } : {}) } : undefined;
+      records.push(brand({ agency: member.agency, personId: member.personId, ...(match ? { match } : {}), person, evidence: Object.freeze(evidence) }));
+    }
+    if (records.length === 0) continue;
+    // A candidate shown in part is at most possible: its bands would otherwise rest on records
+    // the policy withheld, and so say something about them.
+    const whole = records.length === group.members.length;
+    const band = (b: Band): Band => (whole ? b : 'possible');
+    candidates.push(
+      brand({ key: `H${candidates.length + 1}`, band: band(group.band), identityBand: band(group.identityBand), householdBand: band(group.householdBand), relation: group.relation, records: Object.freeze(records) }),
+    );
+  }
+  const policy = compiled ? { id: compiled.policyId, version: compiled.policyVersion } : { id: '', version: '' };
+  return { candidates, withheld, decisions, policy };
+}
+
+/** Every agency person the household read showed, once each, in the order shown. */
+export function shownHouseholdPersons(disclosure: Pick<HouseholdDisclosure, 'candidates'>): { agency: string; personId: string }[] {
+  const seen = new Set<string>();
+  const shown: { agency: string; personId: string }[] = [];
+  for (const candidate of disclosure.candidates) {
+    for (const record of candidate.records) {
+      const key = candidateKey(record.agency, record.personId);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      shown.push({ agency: record.agency, personId: record.personId });
+    }
+  }
+  return shown;
+}
+
+/** The audit entries for a household read: each identity decision naming the persons shown, their candidate and band. */
+export function auditHouseholdDecisions(disclosure: HouseholdDisclosure): AuditDecision[] {
+  const shownBy = new Map<string, { ids: string[]; text: string[] }>();
+  for (const candidate of disclosure.candidates) {
+    for (const record of candidate.records) {
+      const key = `${record.agency}|${candidate.relation}`;
+      const entry = shownBy.get(key) ?? { ids: [], text: [] };
+      entry.ids.push(record.personId);
+      entry.text.push(`${record.personId} (${candidate.key}, ${candidate.band})`);
+      shownBy.set(key, entry);
+    }
+  }
+  return disclosure.decisions.map((d) => {
+    const relation = d.relation;
+    const shown = shownBy.get(`${d.agency}|${relation}`);
+    return {
+      agency: d.agency,
+      category: d.category,
+      decision: d.decision,
+      ruleId: d.ruleId,
+      sources: d.sources,
+      fields: d.decision === 'disclose' || d.decision === 'summarise' ? d.fields : [],
+      recordIds: d.recordIds,
+      markers: d.markers,
+      reason: shown ? `Shown as household ${relation} candidates: ${shown.text.join('; ')}.` : `Household ${relation} candidates not shown (${d.decision}).`,
+      ...(shown ? { personIds: shown.ids } : {}),
+    };
+  });
+}

@@ -1,7 +1,18 @@
 export {
   auditDecisions,
+  auditHouseholdDecisions,
   auditSearchDecisions,
   discloseCitations,
+  candidateKey,
+  discloseHousehold,
+  shownHouseholdPersons,
+  type AddressAnswer,
+  type HouseholdAnswer,
+  type HouseholdCandidate,
+  type HouseholdDisclosure,
+  type HouseholdEvidence,
+  type HouseholdRecord,
+  type LinkedPersonAnswer,
   disclosePersons,
   discloseRecords,
   discloseSearch,
@@ -29,4 +40,4 @@ export {
   type SearchRanking,
   type WithheldMarker,
 } from './gate.js';
-export { audited, auditActor, auditEnquiry, auditSubject, createAccess, type Access, type AccessServices, type ProfileAnswer, type RequestScope, type SearchAnswer, type SubjectDisclosure, type SubjectsAnswer } from './access.js';
+export { audited, auditActor, policyAbility, outcomeOf, auditEnquiry, auditSubject, createAccess, type Access, type AccessServices, type ProfileAnswer, type RequestScope, type SearchAnswer, type SubjectDisclosure, type SubjectsAnswer } from './access.js';

@@ -2,6 +2,7 @@ import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { PersonQuery } from '../../connectors/sdk/index.js';
 import { searchPasses } from '../identity/search-passes.js';
+import { HOUSEHOLD_CALLS_PER_AGENCY } from '../workspace/household/limits.js';
 
 /**
  * What one request costs, in points: roughly the agency calls and audit-log scans it causes.
@@ -19,6 +20,8 @@ import { searchPasses } from '../identity/search-passes.js';
  *   whoAccessedByIdentifier  agencies + 10 (an identifier lookup at every agency, then a scan)
  *   enquiryQueue           one point per 25 entries asked for (`first`), plus one per entry when
  *                          each entry's referral is asked for (each is its own audited read)
+ *   household              agencies x 5 (householdOf, the child's identity, up to 3 address searches at each)
+ *   conflicts              agencies (one identity read per agency)
  *   any other root field   1; fields below the root cost nothing of their own
  */
 export const SCAN_COST = { auditAnomalies: 20, whoAccessed: 10, accessNotifications: 10 } as const;
@@ -52,9 +55,12 @@ export function costEstimator(agencyCount: () => number): ComplexityEstimator {
         return agencies * searchPassCount(args as SearchArgs) + childComplexity;
       case 'precis':
         return agencies * PRECIS_SUBJECTS + childComplexity;
+      case 'household':
+        return agencies * HOUSEHOLD_CALLS_PER_AGENCY + childComplexity;
       case 'profile':
       case 'chronology':
       case 'riskIndicators':
+      case 'conflicts':
       case 'agencies':
         return agencies + childComplexity;
       case 'whoAccessedByIdentifier':

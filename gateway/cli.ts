@@ -16,7 +16,7 @@ Commands:
         Explain what the policy decides, and why.
   policy check [--policy FILE]
         Validate a policy file.
-  connector check <module-or-path> [--options JSON] [--json] [--timeout MS]
+  connector check <module-or-path> [--options JSON] [--json] [--timeout MS] [--household JSON]
         Run the conformance kit against a connector module.
   audit verify [--from SEQ] | audit prove EVENT_ID | audit export --format jsonl|fhir [--from ISO --to ISO]
         Verify the hash chain and signed checkpoints, prove one event's inclusion, export the log.

@@ -1,6 +1,7 @@
 /**
- * `mash-gateway connector check <module-or-path> [--options JSON] [--json] [--timeout MS]`: loads
- * a connector module and runs the conformance kit against it.
+ * `mash-gateway connector check <module-or-path> [--options JSON] [--json] [--timeout MS] [--household JSON]`:
+ * loads a connector module and runs the conformance kit against it (`--household` gives the
+ * household fixture, replacing the module's `samples.household`).
  *
  * The module exports the connector as the gateway's `kind: module` loader expects (first found wins):
  *   export function createConnector(options): Connector | Promise<Connector>
@@ -29,7 +30,7 @@ export interface ConnectorCommandIo {
   cwd?: string;
 }
 
-export const CONNECTOR_USAGE = `Usage: mash-gateway connector check <module-or-path> [--options JSON] [--json] [--timeout MS]
+export const CONNECTOR_USAGE = `Usage: mash-gateway connector check <module-or-path> [--options JSON] [--json] [--timeout MS] [--household JSON]
 
 Runs the connector conformance kit against a connector module. The module exports
 createConnector(options) (or \`connector\`, or a default export) returning a Connector, and
@@ -40,6 +41,9 @@ A connector with the household capability is checked on it too; samples.househol
   --json          print the report as JSON
   --timeout MS    how long one connector call may take (default: the module's
                   conformance.timeoutMs, else 5000)
+  --household JSON  the household fixture to check (replaces samples.household): an
+                  object of person id -> ids of members expected in their household,
+                  e.g. '{"P123":["P124","P125"]}', for a test system whose households you know
 Exit 0 when every check passes, 1 when any fails, 2 on bad usage or an unloadable module.
 See docs/connectors.md.`;
 
@@ -97,6 +101,7 @@ export async function runConnectorCommand(argv: readonly string[], io: Connector
   let json = false;
   let timeoutMs: number | undefined;
   let factoryOptions: Record<string, unknown> = {};
+  let household: Record<string, string[]> | undefined;
   const positional: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
@@ -120,6 +125,23 @@ export async function runConnectorCommand(argv: readonly string[], io: Connector
         return 2;
       }
       factoryOptions = parsed as Record<string, unknown>;
+    } else if (arg === '--household') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(rest[++i] ?? '');
+      } catch {
+        parsed = undefined;
+      }
+      const valid =
+        typeof parsed === 'object' &&
+        parsed !== null &&
+        !Array.isArray(parsed) &&
+        Object.values(parsed).every((ids) => Array.isArray(ids) && ids.every((id) => typeof id === 'string' && id.length > 0));
+      if (!valid) {
+        io.stderr(`--household needs a JSON object of person id -> list of member ids, e.g. --household '{"P123":["P124"]}'.\n${CONNECTOR_USAGE}`);
+        return 2;
+      }
+      household = parsed as Record<string, string[]>;
     } else if (arg === '--help' || arg === '-h') {
       io.stdout(CONNECTOR_USAGE);
       return 0;
@@ -152,7 +174,8 @@ export async function runConnectorCommand(argv: readonly string[], io: Connector
   }
 
   try {
-    const report = await checkConnector(connector, { ...options, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+    const samples = household ? { ...options.samples, household } : options.samples;
+    const report = await checkConnector(connector, { ...options, samples, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
     io.stdout(json ? JSON.stringify(report, null, 2) : formatConformanceReport(report));
     return report.passed ? 0 : 1;
   } catch (error) {

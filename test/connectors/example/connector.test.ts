@@ -147,6 +147,22 @@ describe('mash-gateway connector check', () => {
     expect(await run('check', './connectors/example/index.ts', '--options', 'latency=2')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--options needs a JSON object/) });
   });
 
+  it('checks the household capability with a fixture given by --household, and refuses a fixture that is not person id -> member ids', async () => {
+    const module = './test/connectors/example/fixtures/with-household.ts';
+    const found = await run('check', module, '--household', '{"sn-1001":["sn-1002"],"sn-1002":["sn-1001"]}');
+    expect(found.code, found.stdout).toBe(0);
+    expect(found.stdout).toMatch(/PASS {2}Each household in samples.household is found.*\n {6}2 of 2 expected member\(s\) found for 2 household\(s\)/);
+    const wrong = await run('check', module, '--household', '{"sn-1001":["sn-1003"]}');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toMatch(/FAIL {2}Each household in samples.household is found.*\n {6}-> household of "sn-1001": 1 of 1 expected member\(s\) not returned \("sn-1003"\)/);
+    const without = await run('check', module);
+    expect(without.code).toBe(0);
+    expect(without.stdout).toMatch(/not checked: no samples.household fixture \(optional\)/);
+    for (const bad of ['["sn-1001"]', '{"sn-1001":"sn-1002"}', '{"sn-1001":[""]}', 'sn-1001=sn-1002']) {
+      expect(await run('check', module, '--household', bad)).toMatchObject({ code: 2, stderr: expect.stringMatching(/--household needs a JSON object of person id -> list of member ids/) });
+    }
+  });
+
   it('prints help and exits 0', async () => {
     expect(await run('--help')).toMatchObject({ code: 0, stdout: expect.stringMatching(/Usage/) });
   });

@@ -243,6 +243,33 @@ describe.each(storeKinds())('chronology and risk indicators ($name)', (kind) => 
     });
   });
 
+  it('shows the snapshot in the triage queue to members only, and orders the queue by indicators after RAG', async () => {
+    const QUEUE = `query { enquiryQueue(team: "social-care", first: 200) { entries { enquiryId rag deadline riskIndicators { fired computedAt auditEventId indicators { id count } } } } }`;
+    const { enquiryId, childId } = await featuredEnquiry();
+    const indicators = (await t.graphql(INDICATORS, { enquiryId, subjectId: childId }, token)).body.data.riskIndicators;
+    // A RED enquiry with an earlier deadline, whose indicators were never computed: it comes after.
+    const quiet = (await t.graphql(OPEN_ENQUIRY, { input: enquiryInput({ deadline: new Date(NOW.getTime() + 3600_000).toISOString() }) }, token)).body.data.openEnquiry.id;
+    const mine = (await t.graphql(QUEUE, {}, token)).body.data.enquiryQueue.entries;
+    const entry = mine.find((e: any) => e.enquiryId === enquiryId);
+    expect(entry.riskIndicators).toEqual({
+      fired: indicators.indicators.length,
+      computedAt: indicators.computedAt,
+      auditEventId: indicators.auditEventId,
+      indicators: indicators.indicators.map((i: any) => ({ id: i.id, count: i.count })),
+    });
+    expect(mine.find((e: any) => e.enquiryId === quiet).riskIndicators).toBeNull();
+    // Within a RAG, more indicators first.
+    for (let i = 1; i < mine.length; i++) {
+      if (mine[i].rag !== mine[i - 1].rag) continue;
+      expect(mine[i - 1].riskIndicators?.fired ?? 0).toBeGreaterThanOrEqual(mine[i].riskIndicators?.fired ?? 0);
+    }
+    expect(mine.findIndex((e: any) => e.enquiryId === enquiryId)).toBeLessThan(mine.findIndex((e: any) => e.enquiryId === quiet));
+    // A researcher of the team who is not a member sees the entry, not its indicators.
+    const colleague = await t.token({ sub: 'researcher-3', name: 'Colleague Researcher' });
+    const theirs = (await t.graphql(QUEUE, {}, colleague)).body.data.enquiryQueue.entries;
+    expect(theirs.find((e: any) => e.enquiryId === enquiryId).riskIndicators).toBeNull();
+  });
+
   it('counts the mother’s mental health flag once her relevance is recorded', async () => {
     const ids = await featuredEnquiry({ motherRelevance: "Mother's mental health bears on her capacity to protect" });
     const response = await t.graphql(INDICATORS, { enquiryId: ids.enquiryId, subjectId: ids.childId }, token);

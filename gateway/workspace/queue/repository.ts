@@ -23,6 +23,21 @@ export interface QueueRow {
   memberCount: number;
   /** Whether the caller is a member. */
   member: boolean;
+  /**
+   * The enquiry's last computed risk indicators (ids and counts; gateway/workspace/indicators),
+   * null when never computed. The service shows them only to callers who may see the enquiry's detail.
+   */
+  riskIndicators: QueueIndicators | null;
+}
+
+/** Which risk indicators fired when they were last computed for the enquiry, and their counts. */
+export interface QueueIndicators {
+  indicators: { id: string; count: number }[];
+  /** How many indicators fired: the queue's order within a RAG. */
+  fired: number;
+  definitionsVersion: string;
+  computedAt: string;
+  auditEventId: string;
 }
 
 export interface QueueQuery {
@@ -73,6 +88,12 @@ async function historyId(tx: Queryable, table: 'enquiry_assignment' | 'enquiry_d
   return `${String(Number(rows[0]?.n ?? 0) + 1).padStart(8, '0')}-${randomUUID()}`;
 }
 
+function indicatorsOf(r: Row): QueueIndicators | null {
+  if (r.indicator_counts === null || r.indicator_counts === undefined) return null;
+  const indicators = json<{ id: string; count: number }[]>(r.indicator_counts).map((i) => ({ id: String(i.id), count: Number(i.count) }));
+  return { indicators, fired: indicators.length, definitionsVersion: String(r.indicator_version), computedAt: iso(r.indicators_computed_at), auditEventId: String(r.indicator_event) };
+}
+
 /** Locks the enquiry row for the rest of the transaction: concurrent changes to one enquiry queue up. */
 async function lock(tx: Queryable, enquiryId: string): Promise<Row | undefined> {
   const { rows } = await tx.query<Row>('SELECT id, assignee_issuer, assignee_id, deadline, closed_at FROM enquiry WHERE id = $1 FOR UPDATE', [enquiryId]);
@@ -95,8 +116,9 @@ export function createQueueRepository(store: Store) {
 
     /**
      * One page of the team's open enquiries (not closed, access not ended), in queue order: RAG
-     * (RED first), deadline (overdue first, then least time left), unassigned first, then the
-     * oldest referral; the id makes the order total, so pages do not overlap.
+     * (RED first), then the number of risk indicators that fired when last computed (most first;
+     * never computed counts as none), deadline (overdue first, then least time left), unassigned
+     * first, then the oldest referral; the id makes the order total, so pages do not overlap.
      */
     async page(q: QueueQuery): Promise<{ rows: QueueRow[]; total: number }> {
       const where = ['e.owner_agency = $1', 'e.closed_at IS NULL', 'e.access_ends_at > $2'];
@@ -114,9 +136,10 @@ export function createQueueRepository(store: Store) {
         store.query<Row>(
           `SELECT e.id, e.referral_reference, e.purpose, e.rag, e.received_at, e.deadline, e.access_ends_at, e.assignee_issuer, e.assignee_id, e.assignee_name, e.concern_categories,
              (SELECT count(*)::int FROM enquiry_member m WHERE m.enquiry_id = e.id) AS member_count,
-             EXISTS (SELECT 1 FROM enquiry_member m WHERE m.enquiry_id = e.id AND m.actor_issuer = ${param(q.caller.issuer)} AND m.actor_id = ${param(q.caller.id)}) AS is_member
-           FROM enquiry e WHERE ${filter}
-           ORDER BY CASE e.rag WHEN 'RED' THEN 0 WHEN 'AMBER' THEN 1 ELSE 2 END, e.deadline, (e.assignee_id IS NOT NULL), e.received_at, e.id
+             EXISTS (SELECT 1 FROM enquiry_member m WHERE m.enquiry_id = e.id AND m.actor_issuer = ${param(q.caller.issuer)} AND m.actor_id = ${param(q.caller.id)}) AS is_member,
+             s.indicators AS indicator_counts, s.definitions_version AS indicator_version, s.computed_at AS indicators_computed_at, s.audit_event_id AS indicator_event
+           FROM enquiry e LEFT JOIN enquiry_indicator_snapshot s ON s.enquiry_id = e.id WHERE ${filter}
+           ORDER BY CASE e.rag WHEN 'RED' THEN 0 WHEN 'AMBER' THEN 1 ELSE 2 END, coalesce(jsonb_array_length(s.indicators), 0) DESC, e.deadline, (e.assignee_id IS NOT NULL), e.received_at, e.id
            LIMIT ${param(q.limit)} OFFSET ${param(q.offset)}`,
           params,
         ),
@@ -136,6 +159,7 @@ export function createQueueRepository(store: Store) {
           concernCategories: json<string[]>(r.concern_categories ?? '[]'),
           memberCount: Number(r.member_count),
           member: r.is_member === true,
+          riskIndicators: indicatorsOf(r),
         })),
       };
     },

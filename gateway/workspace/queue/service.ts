@@ -106,9 +106,12 @@ export function createQueueService(deps: { enquiries: EnquiryRepository; reposit
         limit: first,
         offset,
       });
+      // Risk indicator counts come from agency information: shown only to those who may see the
+      // enquiry's detail (its members and the team's managers), as the referral is.
+      const manager = MANAGER_ROLES.some((role) => actor.roles.includes(role));
       const entries = rows.map((row) => {
         const left = Date.parse(row.deadline) - now.getTime();
-        return { ...row, timeLeftSeconds: Math.trunc(left / 1000), overdue: left <= 0 };
+        return { ...row, riskIndicators: row.member || manager ? row.riskIndicators : null, timeLeftSeconds: Math.trunc(left / 1000), overdue: left <= 0 };
       });
       return { team, entries, totalCount: total, nextCursor: offset + rows.length < total ? cursorOf(offset + rows.length) : null };
     },

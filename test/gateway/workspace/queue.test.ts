@@ -229,8 +229,9 @@ describe.each(storeKinds())('the triage queue on $name', (kind) => {
     expect(page.entries[3]).toMatchObject({ enquiryId: amberAssigned.id, assignee: { issuer: ISSUER, id: 'sam', name: 'Name of sam' }, memberCount: 2, member: true });
     expect(page.entries[4]).toMatchObject({ enquiryId: greenOld.id, overdue: false });
     expect(page.entries[2]!.enquiryId).toBe(amberUnassigned.id);
-    // Entries carry no referral text and no subjects.
-    expect(Object.keys(overdue!).sort()).toEqual(['accessEndsAt', 'assignee', 'concernCategories', 'deadline', 'enquiryId', 'member', 'memberCount', 'overdue', 'purpose', 'rag', 'receivedAt', 'referralReference', 'timeLeftSeconds']);
+    // Entries carry no referral text and no subjects (risk indicator counts only, and only for members and managers).
+    expect(Object.keys(overdue!).sort()).toEqual(['accessEndsAt', 'assignee', 'concernCategories', 'deadline', 'enquiryId', 'member', 'memberCount', 'overdue', 'purpose', 'rag', 'receivedAt', 'referralReference', 'riskIndicators', 'timeLeftSeconds']);
+    expect(overdue!.riskIndicators).toBeNull();
 
     // Filters.
     const refs = async (filter: Parameters<QueueService['queue']>[2], who: Actor = sam) => (await queue.queue(who, 'social-care', filter, {}, now)).entries.map((e) => e.referralReference);

@@ -463,3 +463,83 @@ describe('the 009_referral_queue migration on an existing store', () => {
     }
   });
 });
+
+/** The resolvers on each store: every operation of the area leaves an event, refusals too, and the chain verifies. */
+describe.each(storeKinds())('audit events of the queue operations on $name', (kind) => {
+  let store: Store;
+  let services: Record<string, unknown>;
+  let schema: import('graphql').GraphQLSchema;
+  let audit: import('../../../gateway/audit/index.js').AuditLog;
+
+  beforeAll(async () => {
+    const { createSchema } = await import('../../../gateway/resolvers/index.js');
+    const { createAuditLog } = await import('../../../gateway/audit/index.js');
+    const { silentLogger } = await import('../../../gateway/log.js');
+    store = await kind.open();
+    const repository = createEnquiryRepository(store);
+    const knownActors = createKnownActors(store);
+    for (const a of [riley, sam, morgan, policeResearcher]) await knownActors.record(a, T0);
+    audit = createAuditLog(store);
+    const enquiries = createEnquiryService({ repository, reviews: createReviewRepository(store), shown: createSearchShownRepository(store), policy, agencies: () => ['health'], knownActors, intake: createReferralIntake(settings) });
+    const queue = createQueueService({ enquiries: repository, repository: createQueueRepository(store), knownActors, settings });
+    services = { enquiries, queue, audit, policy, store, logger: silentLogger, now: () => T0 };
+    schema = createSchema();
+  });
+  afterAll(async () => {
+    await audit?.close();
+    await store?.close();
+  });
+
+  const codeOf = (result: { errors?: readonly { originalError?: unknown }[] }) => (result.errors?.[0]?.originalError as { code?: string } | undefined)?.code;
+
+  async function run(who: Actor, source: string, variableValues: Record<string, unknown> = {}) {
+    const { graphql } = await import('graphql');
+    return graphql({ schema, source, variableValues, contextValue: { requestId: `req-${Math.random()}`, actor: who, federation: undefined, services } });
+  }
+
+  it('records openEnquiry, readReferral, enquiryQueue, assignEnquiry, extendDeadline and removeEnquiryMember, and their refusals, without the free text', async () => {
+    const opened = await run(riley, `mutation($i: OpenEnquiryInput!) { openEnquiry(input: $i) { id } }`, {
+      i: { referralReference: 'AUD-1', purpose: 's47', consentRecorded: false, rag: 'RED', source: { kind: 'PROFESSIONAL', organisation: 'Elm GP', referrerName: 'Dr Xanthe' }, concernCategories: ['neglect'], referralText: 'Xanthe reports the child is unkempt' },
+    });
+    expect(opened.errors).toBeUndefined();
+    const id = (opened.data as { openEnquiry: { id: string } }).openEnquiry.id;
+    const read = await run(riley, `query($id: ID!) { enquiry(id: $id) { referral { text auditEventId } } }`, { id });
+    expect(read.errors).toBeUndefined();
+    expect((await run(sam, `query { enquiryQueue(team: "social-care") { totalCount } }`)).errors).toBeUndefined();
+    expect(codeOf(await run(policeResearcher, `query { enquiryQueue(team: "social-care") { totalCount } }`))).toBe('FORBIDDEN');
+    const assign = (who: Actor, actorId: string, note?: string) => run(who, `mutation($id: ID!, $a: ID!, $n: String) { assignEnquiry(enquiryId: $id, actorId: $a, issuer: "${ISSUER}", note: $n) { id } }`, { id, a: actorId, n: note });
+    expect(codeOf(await assign(sam, 'sam'))).toBe('FORBIDDEN');
+    expect((await assign(morgan, 'sam')).errors).toBeUndefined();
+    expect((await assign(sam, 'riley', 'Xanthe to be called back')).errors).toBeUndefined();
+    const extend = (who: Actor, deadline: string) => run(who, `mutation($id: ID!, $d: DateTime!) { extendDeadline(enquiryId: $id, deadline: $d, reason: "Xanthe away") { id } }`, { id, d: deadline });
+    expect(codeOf(await extend(riley, '2026-12-01T13:30:00Z'))).toBe('FORBIDDEN');
+    expect(codeOf(await extend(morgan, '2029-12-01T13:30:00Z'))).toBe('BAD_INPUT');
+    expect((await extend(morgan, '2026-12-01T13:30:00Z')).errors).toBeUndefined();
+    const remove = (who: Actor, actorId: string) => run(who, `mutation($id: ID!, $a: ID!) { removeEnquiryMember(enquiryId: $id, actorId: $a, issuer: "${ISSUER}", reason: "Xanthe case moved") { actorId } }`, { id, a: actorId });
+    expect(codeOf(await remove(morgan, 'riley'))).toBe('CONFLICT'); // the assignee
+    expect((await remove(sam, 'sam')).errors).toBeUndefined();
+    expect(codeOf(await remove(riley, 'riley'))).toBe('CONFLICT'); // the assignee, and the last member
+    expect(codeOf(await run(sam, `query($id: ID!) { enquiry(id: $id) { referral { text } } }`, { id }))).toBe('FORBIDDEN_NOT_MEMBER');
+
+    const { readEvents, verifyChain } = await import('../../../gateway/audit/index.js');
+    const events = (await readEvents(store, { limit: 1000 })).filter((e) => e.operation !== 'readEnquiry');
+    expect(events.map((e) => `${e.operation} ${e.outcome}${e.outcomeCode ? ` ${e.outcomeCode}` : ''}`)).toEqual([
+      'openEnquiry success',
+      'readReferral success',
+      'enquiryQueue success',
+      'enquiryQueue refused FORBIDDEN',
+      'assignEnquiry refused FORBIDDEN',
+      'assignEnquiry success',
+      'assignEnquiry success',
+      'extendDeadline refused FORBIDDEN',
+      'extendDeadline refused BAD_INPUT',
+      'extendDeadline success',
+      'removeEnquiryMember refused CONFLICT',
+      'removeEnquiryMember success',
+      'removeEnquiryMember refused CONFLICT',
+    ]);
+    expect(events.find((e) => e.operation === 'readReferral')!.id).toBe((read.data as { enquiry: { referral: { auditEventId: string } } }).enquiry.referral.auditEventId);
+    expect(JSON.stringify(events)).not.toContain('Xanthe');
+    expect((await verifyChain(store)).ok).toBe(true);
+  });
+});

@@ -43,7 +43,7 @@ export interface HealthConnectorOptions {
   pageSize?: number;
   /** A person search matching more patients than this is refused as too broad. Default 50. */
   maxPersonMatches?: number;
-  /** An address with more current residents than this (a care home, a hostel) is not a household. Default 30. */
+  /** An address with more current residents than this (a care home, a hostel) is not a household. Default 50. */
   maxAddressMatches?: number;
 }
 
@@ -99,7 +99,7 @@ export function createHealthConnector(options: HealthConnectorOptions): Connecto
 
   return {
     manifest,
-    ...healthHousehold({ client, mappingContext, maxAddressMatches: options.maxAddressMatches ?? 30 }),
+    ...healthHousehold({ client, mappingContext, maxAddressMatches: wholeNumberIn('createHealthConnector', 'maxAddressMatches', options.maxAddressMatches ?? 50, 1, 1000) }),
 
     async searchPersons(query: PersonQuery, ctx: CallContext): Promise<SourcePerson[]> {
       const nhsNumbers = (query.identifiers ?? [])

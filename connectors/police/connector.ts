@@ -37,7 +37,7 @@ export interface PoliceConnectorOptions {
   pageSize?: number;
   /** A person search matching more persons than this is refused as too broad. Default 50. */
   maxPersonMatches?: number;
-  /** An address with more current residents than this (a hostel) is not a household. Default 30. */
+  /** An address with more current residents than this (a hostel) is not a household. Default 50. */
   maxAddressMatches?: number;
 }
 
@@ -93,7 +93,7 @@ export function createPoliceConnector(options: PoliceConnectorOptions): Connecto
 
   return {
     manifest,
-    ...policeHousehold({ client, mappingContext, maxAddressMatches: options.maxAddressMatches ?? 30 }),
+    ...policeHousehold({ client, mappingContext, maxAddressMatches: wholeNumberIn('createPoliceConnector', 'maxAddressMatches', options.maxAddressMatches ?? 50, 1, 1000) }),
 
     async searchPersons(query: PersonQuery, ctx: CallContext): Promise<SourcePerson[]> {
       const identifiers = query.identifiers ?? [];

@@ -175,6 +175,22 @@ describe('health personsAtAddress and fetchPersons', () => {
   });
 });
 
+describe('health household at a crowded address', () => {
+  it('refuses a maxAddressMatches that is not a whole number from 1', () => {
+    for (const bad of [0, -1, 2.5]) expect(() => createHealthConnector({ baseUrl: server.baseUrl, maxAddressMatches: bad })).toThrow(/maxAddressMatches/);
+  });
+
+  it('gives no same-address members where more live than maxAddressMatches (not a household), keeping related persons; refuses that address search', async () => {
+    const crowded = createHealthConnector({ baseUrl: server.baseUrl, maxAddressMatches: 2 }) as Connector & HouseholdCapability;
+    const id = patientIdOf(child.id);
+    const members = (await crowded.householdOf([id], ctx())).get(id)!;
+    expect(members.filter((m) => m.basis === 'same-address')).toEqual([]);
+    expect(members.filter((m) => m.basis === 'related-person')).toHaveLength(3);
+    const home = county.addressesById.get(county.householdsById.get(child.householdId)!.addressId)!;
+    expect(await failure(crowded.personsAtAddress({ uprn: home.uprn }, ctx()))).toMatchObject({ kind: 'BAD_QUERY', rejectedInput: false });
+  });
+});
+
 describe('health household errors', () => {
   it('maps a 500, a malformed answer and an aborted call to ConnectorError kinds', async () => {
     const id = patientIdOf(child.id);

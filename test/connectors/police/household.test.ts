@@ -138,6 +138,21 @@ describe('police personsAtAddress and fetchPersons', () => {
   });
 });
 
+describe('police household at a crowded address', () => {
+  it('refuses a maxAddressMatches that is not a whole number from 1', () => {
+    for (const bad of [0, -1, 2.5]) expect(() => createPoliceConnector({ baseUrl: server.baseUrl, maxAddressMatches: bad })).toThrow(/maxAddressMatches/);
+  });
+
+  it('gives no same-address members where more live than maxAddressMatches (not a household), keeping person links; refuses that address search', async () => {
+    const crowded = createPoliceConnector({ baseUrl: server.baseUrl, maxAddressMatches: 1 }) as Connector & HouseholdCapability;
+    const id = nominalOf(child.id);
+    const members = (await crowded.householdOf([id], ctx())).get(id)!;
+    expect(members.filter((m) => m.basis === 'same-address')).toEqual([]);
+    expect(members.filter((m) => m.basis === 'related-person').length).toBeGreaterThan(0);
+    expect(await failure(crowded.personsAtAddress({ uprn: home().uprn }, ctx()))).toMatchObject({ kind: 'BAD_QUERY', rejectedInput: false });
+  });
+});
+
 describe('police household errors', () => {
   it('maps a 500, a malformed answer and an aborted call to ConnectorError kinds', async () => {
     const id = nominalOf(child.id);

@@ -39,7 +39,8 @@ const MULTI_LINE = /^(?:[^\p{Cc}\u2028\u2029]|[\n\r\t])*$/u;
 const NAME: ArgumentClass = { description: 'a name (no control characters)', max: 100, allowed: ONE_LINE };
 const REFERENCE: ArgumentClass = { description: 'an identifier or reference (no control characters)', max: 200, allowed: ONE_LINE };
 const KEYWORD: ArgumentClass = { description: 'a keyword (letters, digits, dot, colon, underscore, hyphen)', max: 64, allowed: /^[A-Za-z0-9._:-]*$/ };
-const FREE_TEXT: ArgumentClass = { description: 'text (no control characters other than line breaks and tabs)', max: 2000, allowed: MULTI_LINE };
+/** Free text a user typed (reasons, notes, justifications) is never quoted back: the refusal is audited, and typed text never goes into an audit reason. */
+const FREE_TEXT: ArgumentClass = { description: 'text (no control characters other than line breaks and tabs)', max: 2000, allowed: MULTI_LINE, quote: false };
 
 export const ARGUMENT_CLASSES: Readonly<Record<string, ArgumentClass>> = {
   family: NAME,
@@ -70,8 +71,8 @@ export const ARGUMENT_CLASSES: Readonly<Record<string, ArgumentClass>> = {
   relevance: FREE_TEXT,
   scope: FREE_TEXT,
   // Referral intake and the triage queue: the referral text and handover notes are never quoted.
-  referralText: { ...FREE_TEXT, max: 100_000, quote: false },
-  note: { ...FREE_TEXT, quote: false },
+  referralText: { ...FREE_TEXT, max: 100_000 },
+  note: FREE_TEXT,
   organisation: { ...NAME, max: 200 },
   referrerName: { ...NAME, max: 200 },
   referrerRole: { ...NAME, max: 200 },

@@ -169,6 +169,11 @@ describe('referral intake and the triage queue', () => {
 
     const extend = (who: string, deadline: string) =>
       t.graphql(`mutation($id: ID!, $deadline: DateTime!, $reason: String!) { extendDeadline(enquiryId: $id, deadline: $deadline, reason: $reason) { deadline accessEndsAt } }`, { id, deadline, reason: EXTENSION_REASON }, tokens[who]);
+    // A reason with a control character is refused at the edge without quoting it, in the answer or the audit log.
+    const badReason = await t.graphql(`mutation($id: ID!, $r: String!) { extendDeadline(enquiryId: $id, deadline: "2026-12-01T13:30:00Z", reason: $r) { deadline } }`, { id, r: 'Zebedee\u0000 away' }, tokens.morgan);
+    expect(badReason.body.errors[0].extensions.code).toBe('BAD_INPUT');
+    expect(badReason.text).not.toContain('Zebedee');
+    expect(await lastOf('extendDeadline')).toMatchObject({ outcome: 'refused', outcomeCode: 'BAD_INPUT' });
     const bySam = await extend('sam', '2026-12-01T13:30:00Z');
     expect(bySam.body.errors[0].extensions.code).toBe('FORBIDDEN');
     expect(await lastOf('extendDeadline')).toMatchObject({ outcome: 'refused', outcomeCode: 'FORBIDDEN', actor: { id: 'sam' } });

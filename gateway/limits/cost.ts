@@ -13,6 +13,7 @@ import { HOUSEHOLD_CALLS_PER_AGENCY } from '../workspace/household/limits.js';
  *   profile                agencies (one batched record fetch per agency)
  *   precis                 agencies x PRECIS_SUBJECTS (a profile of each subject the draft reads)
  *   chronology, riskIndicators  agencies (one batched fetch per agency for every subject)
+ *   exportPrecis           10 (renders a document: up to about a second of CPU for the largest précis)
  *   agencies               agencies (a health probe each)
  *   accessLog              one point per 25 events asked for (`first`)
  *   auditAnomalies         20 (a scan of the whole window)
@@ -24,7 +25,7 @@ import { HOUSEHOLD_CALLS_PER_AGENCY } from '../workspace/household/limits.js';
  *   conflicts              agencies (one identity read per agency)
  *   any other root field   1; fields below the root cost nothing of their own
  */
-export const SCAN_COST = { auditAnomalies: 20, whoAccessed: 10, accessNotifications: 10 } as const;
+export const SCAN_COST = { auditAnomalies: 20, whoAccessed: 10, accessNotifications: 10, exportPrecis: 10 } as const;
 export const PAGE_SIZE_PER_POINT = 25;
 /** Subjects a précis draft is assumed to read (a child and household members): its profiles. */
 export const PRECIS_SUBJECTS = 4;

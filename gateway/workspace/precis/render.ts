@@ -62,6 +62,8 @@ const statementPrefix = (s: RenderedStatement): string => (!s.available ? '' : s
 
 /** Characters pdfkit's standard fonts can show (WinAnsi); others lose their accent or become "?". */
 const WIN_ANSI_EXTRA = new Set([...'€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ']);
+/** Letters Unicode does not decompose into a base letter and an accent. */
+const NO_DECOMPOSITION: Readonly<Record<string, string>> = { Ł: 'L', ł: 'l', Đ: 'D', đ: 'd', Ħ: 'H', ħ: 'h', ı: 'i', Ŀ: 'L', ŀ: 'l', Ŧ: 'T', ŧ: 't', ĸ: 'k' };
 export function winAnsi(text: string): string {
   let out = '';
   for (const ch of text.replace(/\t/g, ' ')) {
@@ -70,7 +72,7 @@ export function winAnsi(text: string): string {
       out += ch;
       continue;
     }
-    const base = ch.normalize('NFD').replace(/\p{M}/gu, '');
+    const base = (NO_DECOMPOSITION[ch] ?? ch).normalize('NFD').replace(/\p{M}/gu, '');
     out += [...base].every((c) => c.codePointAt(0)! >= 0x20 && c.codePointAt(0)! <= 0x7e) && base.length > 0 ? base : '?';
   }
   return out;

@@ -11,8 +11,7 @@ import { HOUSEHOLD_CALLS_PER_AGENCY } from '../workspace/household/limits.js';
  *
  *   searchPeople           agencies x search passes (each pass is one person search at every agency)
  *   profile                agencies (one batched record fetch per agency)
- *   precis                 agencies x PRECIS_SUBJECTS (a profile of each subject the draft reads)
- *   chronology, riskIndicators  agencies (one batched fetch per agency for every subject)
+ *   chronology, riskIndicators, precis  agencies (one batched fetch per agency for every subject)
  *   exportPrecis           10 (renders a document: up to about a second of CPU for the largest précis)
  *   agencies               agencies (a health probe each)
  *   accessLog              one point per 25 events asked for (`first`)
@@ -27,8 +26,6 @@ import { HOUSEHOLD_CALLS_PER_AGENCY } from '../workspace/household/limits.js';
  */
 export const SCAN_COST = { auditAnomalies: 20, whoAccessed: 10, accessNotifications: 10, exportPrecis: 10 } as const;
 export const PAGE_SIZE_PER_POINT = 25;
-/** Subjects a précis draft is assumed to read (a child and household members): its profiles. */
-export const PRECIS_SUBJECTS = 4;
 
 type SearchArgs = { query?: { nhsNumber?: string | null; family?: string | null; given?: string | null; birthDate?: string | null; postcode?: string | null } };
 
@@ -54,12 +51,11 @@ export function costEstimator(agencyCount: () => number): ComplexityEstimator {
     switch (field.name) {
       case 'searchPeople':
         return agencies * searchPassCount(args as SearchArgs) + childComplexity;
-      case 'precis':
-        return agencies * PRECIS_SUBJECTS + childComplexity;
       case 'household':
         return agencies * HOUSEHOLD_CALLS_PER_AGENCY + childComplexity;
       case 'profile':
       case 'chronology':
+      case 'precis':
       case 'riskIndicators':
       case 'conflicts':
       case 'agencies':

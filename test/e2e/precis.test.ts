@@ -8,7 +8,7 @@ import { police, POLICE_PERSON } from '../helpers/test-police.js';
 
 const REFERENCE = 'ref auditEventId category subjectId fields';
 const CONTENT = `title sections { key heading subjectId agency analysis statements { id kind text relevance available references { ${REFERENCE} } withheld { agency category subjectId } } }`;
-const DRAFT = `query Draft($enquiryId: ID!) { precis(enquiryId: $enquiryId) { enquiryId latestVersion profileEventIds auditEventId content { ${CONTENT} } } }`;
+const DRAFT = `query Draft($enquiryId: ID!) { precis(enquiryId: $enquiryId) { enquiryId latestVersion disclosureEventId auditEventId content { ${CONTENT} } } }`;
 const SAVE = 'mutation Save($enquiryId: ID!, $baseVersion: Int!, $content: PrecisContentInput!) { savePrecis(enquiryId: $enquiryId, baseVersion: $baseVersion, content: $content) { version savedBy savedByIssuer savedAt contentSha256 changes { key change } } }';
 const VERSION = `query Version($enquiryId: ID!, $version: Int!) { precisVersion(enquiryId: $enquiryId, version: $version) { unavailable auditEventId info { version } content { ${CONTENT} } } }`;
 const EXPORT = 'mutation Export($enquiryId: ID!, $version: Int!, $format: PrecisFormat!) { exportPrecis(enquiryId: $enquiryId, version: $version, format: $format) { version format mediaType fileName base64 sha256 bytes unavailable auditEventId } }';
@@ -51,10 +51,10 @@ describe('the précis over HTTP: draft, save, conflict, export', () => {
   it('drafts, saves, refuses a stale save with the current version, and exports files whose hash is the audited one', async () => {
     const draft = await t.graphql(DRAFT, { enquiryId }, researcher);
     expect(draft.body.errors).toBeUndefined();
-    const { content, latestVersion, profileEventIds } = draft.body.data.precis;
+    const { content, latestVersion, disclosureEventId } = draft.body.data.precis;
     expect(latestVersion).toBe(0);
     const statements = content.sections.flatMap((s: any) => s.statements);
-    expect(statements.some((s: any) => s.kind === 'KNOWN' && s.references[0].ref.startsWith('health:') && s.references[0].auditEventId === profileEventIds[0])).toBe(true);
+    expect(statements.some((s: any) => s.kind === 'KNOWN' && s.references[0].ref.startsWith('health:') && s.references[0].auditEventId === disclosureEventId)).toBe(true);
     expect(statements.some((s: any) => s.kind === 'WITHHELD' && s.withheld.agency === 'police')).toBe(true);
     expect(draft.text).not.toContain('neighbour reported shouting');
 

@@ -19,7 +19,7 @@ export const precisResolvers = {
   Query: {
     precis: async (_: unknown, args: { enquiryId: string }, ctx: GatewayContext) => {
       const draft = await service(ctx).draft(ctx, args.enquiryId);
-      return { enquiryId: draft.enquiry.id, content: shapeContent(draft.content), latestVersion: draft.latestVersion, profileEventIds: draft.profileEventIds, auditEventId: draft.auditEventId };
+      return { enquiryId: draft.enquiry.id, content: shapeContent(draft.content), latestVersion: draft.latestVersion, disclosureEventId: draft.disclosureEventId, auditEventId: draft.auditEventId };
     },
     precisVersions: async (_: unknown, args: { enquiryId: string }, ctx: GatewayContext) => (await service(ctx).versions(ctx, args.enquiryId)).map(shapeInfo),
     precisVersion: async (_: unknown, args: { enquiryId: string; version: number }, ctx: GatewayContext) => {

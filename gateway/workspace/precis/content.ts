@@ -15,7 +15,7 @@ import { badInput } from '../../errors.js';
 /** Bounds: a précis is a few pages, never a record dump. */
 export const PRECIS_LIMITS = {
   /** Canonical JSON characters of the whole content. */
-  contentChars: 200_000,
+  contentChars: 400_000,
   sections: 100,
   statementsPerSection: 300,
   referencesPerStatement: 50,

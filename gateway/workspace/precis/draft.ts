@@ -1,4 +1,6 @@
-import { isDisclosed, RESTRICTED_AGENCY, type DisclosedRecord, type GateDecision, type ProfileAnswer, type WithheldMarker } from '../../disclosure/index.js';
+import { isDisclosed, RESTRICTED_AGENCY, type DisclosedRecord, type GateDecision, type SubjectDisclosure, type WithheldMarker } from '../../disclosure/index.js';
+import type { ChronologyEntry } from '../chronology/index.js';
+import type { IndicatorResult } from '../indicators/index.js';
 import type { Enquiry, EnquirySubject } from '../../enquiries/index.js';
 import { GatewayError } from '../../errors.js';
 import { concernCategory, type ReferralRecord } from '../queue/index.js';
@@ -76,8 +78,12 @@ function markerCategory(decisions: readonly GateDecision[], marker: WithheldMark
 
 export interface DraftInput {
   enquiry: Enquiry;
-  /** One profile answer per subject with links in force, in the enquiry's subject order. */
-  answers: readonly ProfileAnswer[];
+  /** The one audited disclosure step over every subject with links in force (null: none linked). */
+  disclosed: { subjects: readonly SubjectDisclosure[]; auditEventId: string } | null;
+  /** The chronology assembled from that step (dated entries, every subject). */
+  chronology: readonly ChronologyEntry[];
+  /** The risk indicators computed from that chronology (null when not configured). */
+  indicators: IndicatorResult | null;
   /** The referral as recorded at intake (read by a member of the open enquiry), if any. */
   referral: ReferralRecord | null;
 }
@@ -94,7 +100,7 @@ function referralStatements(enquiry: Enquiry, referral: ReferralRecord | null, n
   return statements;
 }
 
-export function buildDraft({ enquiry, answers, referral }: DraftInput): PrecisContent {
+export function buildDraft({ enquiry, disclosed, chronology, indicators, referral }: DraftInput): PrecisContent {
   let next = 0;
   const id = () => `s${++next}`;
   const note = (text: string, relevance: string | null = null): PrecisStatement => ({ id: id(), kind: 'note', text, relevance, references: [], withheld: null });
@@ -115,7 +121,9 @@ export function buildDraft({ enquiry, answers, referral }: DraftInput): PrecisCo
     },
   ];
 
-  const answered = new Map(answers.map((a) => [a.subject.id, a]));
+  const answered = new Map((disclosed?.subjects ?? []).map((a) => [a.subject.id, a]));
+  const auditEventId = disclosed?.auditEventId ?? '';
+  const headings = new Map(enquiry.subjects.map((s, i) => [s.id, subjectHeading(s, i)]));
   enquiry.subjects.forEach((subject, index) => {
     const heading = subjectHeading(subject, index);
     const answer = answered.get(subject.id);
@@ -143,7 +151,7 @@ export function buildDraft({ enquiry, answers, referral }: DraftInput): PrecisCo
           references: [
             {
               ref: `${record.agency}:${record.provenance.recordId}`,
-              auditEventId: answer.auditEventId,
+              auditEventId,
               category: record.category,
               subjectId: subject.id,
               fields: Object.keys(record.fields).filter((f) => record.fields[f as keyof typeof record.fields] !== undefined),
@@ -165,6 +173,82 @@ export function buildDraft({ enquiry, answers, referral }: DraftInput): PrecisCo
     }
   });
 
+  if (disclosed) {
+    sections.push(chronologySection(chronology, headings, (text) => note(text), id));
+    if (indicators) sections.push(indicatorSection(indicators, chronology, id));
+  }
   sections.push({ key: 'analysis', heading: 'Analysis and recommendation', subjectId: null, agency: null, statements: [], analysis: null });
   return { title: `MASH précis: referral ${enquiry.referralReference}`, sections };
+}
+
+/** The fields a dated line of the chronology is written from (only those the gate disclosed). */
+const LINE_FIELDS = ['type', 'title', 'start', 'end'] as const;
+/** The most recent chronology entries a draft lists (the chronology itself has them all). */
+export const MAX_CHRONOLOGY_LINES = 120;
+
+const ENTRY_WORDS: Readonly<Record<string, string>> = { event: '', 'state-start': 'began', 'state-end': 'ended', 'involvement-start': 'began', 'involvement-end': 'ended' };
+
+/** The multi-agency chronology as dated lines (household members' entries say whose they are), citing each entry. */
+function chronologySection(entries: readonly ChronologyEntry[], headings: ReadonlyMap<string, string>, note: (text: string) => PrecisStatement, id: () => string): PrecisSection {
+  const dated = entries.filter((e) => e.source.kind === 'record' && e.date !== null && e.reference !== null);
+  const shown = dated.slice(-MAX_CHRONOLOGY_LINES);
+  const statements: PrecisStatement[] = [];
+  if (dated.length > shown.length) statements.push(note(`${dated.length - shown.length} earlier entries are not listed here; see the chronology.`));
+  for (const entry of shown) {
+    if (entry.source.kind !== 'record') continue;
+    const record = entry.source.record;
+    const fields = LINE_FIELDS.filter((f) => record.fields[f] !== undefined);
+    if (fields.length === 0) continue;
+    const what = record.fields.title ?? record.fields.type ?? record.category;
+    const word = ENTRY_WORDS[entry.kind] ?? '';
+    statements.push({
+      id: id(),
+      kind: 'known',
+      text: `${entry.date}: ${headings.get(entry.subject.id) ?? 'Subject'}, ${entry.agency}: ${what}${word ? ` ${word}` : ''}.`,
+      relevance: null,
+      references: [{ ref: entry.reference!, auditEventId: entry.auditEventId, category: record.category, subjectId: entry.subject.id, fields: [...fields] }],
+      withheld: null,
+    });
+  }
+  if (statements.length === 0) statements.push(note('No dated entry was disclosed.'));
+  return { key: 'chronology', heading: 'Chronology (all agencies, the child and household members)', subjectId: null, agency: null, statements, analysis: null };
+}
+
+/** The fields an indicator reads of a record: its type, title, dates and status (only those the gate disclosed). */
+const INDICATOR_FIELDS = ['type', 'title', 'start', 'end', 'status'] as const;
+
+/** Each risk indicator that fired: its count and period, citing every record it counted. No score. */
+function indicatorSection(result: IndicatorResult, entries: readonly ChronologyEntry[], id: () => string): PrecisSection {
+  const byReference = new Map<string, ChronologyEntry>();
+  for (const entry of entries) if (entry.reference !== null && entry.source.kind === 'record' && !byReference.has(entry.reference)) byReference.set(entry.reference, entry);
+  const statements: PrecisStatement[] = [];
+  for (const fired of result.fired) {
+    const cited = [...fired.references, ...(fired.earlier?.references ?? [])]
+      .map((ref) => byReference.get(ref))
+      .filter((e): e is ChronologyEntry => e !== undefined && e.source.kind === 'record')
+      .slice(0, PRECIS_LIMITS.referencesPerStatement);
+    const references = cited.flatMap((entry) => {
+      const record = (entry.source as { record: DisclosedRecord }).record;
+      const fields = INDICATOR_FIELDS.filter((f) => record.fields[f] !== undefined);
+      return fields.length === 0 ? [] : [{ ref: entry.reference!, auditEventId: entry.auditEventId, category: record.category, subjectId: entry.subject.id, fields: [...fields] }];
+    });
+    if (references.length === 0) continue;
+    const earlier = fired.earlier ? ` (against ${fired.earlier.count} in the earlier period)` : '';
+    statements.push({
+      id: id(),
+      kind: 'known',
+      text: clip(`${fired.name}: ${fired.count} ${fired.period}${earlier}; fires at ${fired.threshold}.`),
+      relevance: clip(fired.description),
+      references,
+      withheld: null,
+    });
+  }
+  return {
+    key: 'indicators',
+    heading: 'Risk indicators that fired (counts for a professional to weigh, not a score)',
+    subjectId: null,
+    agency: null,
+    statements,
+    analysis: null,
+  };
 }

@@ -18,11 +18,14 @@ import { createEnquiryRepository, enquiryStatus, MANAGER_ROLES, sameActor, type 
 import { GatewayError, badInput } from '../../errors.js';
 import { contentHash, parseContent, sectionChanges, splitRef, type PrecisContent, type PrecisSection, type PrecisStatement } from './content.js';
 import { createQueueRepository } from '../queue/index.js';
+import { chronologyOf } from '../chronology/index.js';
+import { computeIndicators, type IndicatorServices } from '../indicators/index.js';
 import { buildDraft } from './draft.js';
 import { MEDIA_TYPES, renderDocx, renderPdf, UNAVAILABLE_TEXT, type ExportFormat, type PrecisDocument } from './render.js';
 import { createPrecisRepository, type PrecisVersionInfo, type StoredPrecisVersion } from './repository.js';
 
-export type PrecisServices = AccessServices & { access: Access };
+/** The access path, and the risk indicator definitions when configured (the draft lists those that fired). */
+export type PrecisServices = AccessServices & { access: Access; indicators?: IndicatorServices };
 
 /** A statement as a reader sees it: `available` false when its sources no longer resolve for them. */
 export interface ShownStatement extends PrecisStatement {
@@ -41,8 +44,8 @@ export interface PrecisDraft {
   content: ShownContent;
   /** The newest saved version (0: none yet): the baseVersion for saving this draft. */
   latestVersion: number;
-  /** The profile events the draft's statements were disclosed under, one per subject read. */
-  profileEventIds: string[];
+  /** The disclosure event the draft's statements were disclosed under (null when no subject is linked). */
+  disclosureEventId: string | null;
   auditEventId: string;
 }
 
@@ -68,7 +71,7 @@ export interface PrecisExport {
 }
 
 /** Operations whose events disclose agency records a précis may cite. */
-const CITABLE_OPERATIONS = new Set(['profile', 'precis', 'chronology']);
+const CITABLE_OPERATIONS = new Set(['profile', 'precis', 'chronology', 'riskIndicators']);
 
 const shownAll = (content: PrecisContent): ShownContent => ({ ...content, sections: content.sections.map((s) => ({ ...s, statements: s.statements.map((st) => ({ ...st, available: true })) })) });
 
@@ -195,27 +198,34 @@ export function createPrecisService(services: PrecisServices) {
   const closedNote = (enquiry: Enquiry, managerRead: boolean): Record<string, unknown> => (managerRead ? { managerJoin: true } : {});
 
   return {
-    /** A fresh draft from what the gate discloses now: one profile per subject with links in force. */
+    /**
+     * A fresh draft from what the gate discloses now: one audited disclosure step (`precis`) over
+     * every subject with links in force, then the chronology and risk indicators assembled from
+     * it, drafted purely. The draft itself is recorded too (`precisDraft`: the step it rests on,
+     * whether the referral text was read, the newest saved version), committed before it is returned.
+     */
     async draft(scope: RequestScope, enquiryId: string): Promise<PrecisDraft> {
-      const { value, eventId } = await audited(services, scope, 'precis', { enquiry: { id: enquiryId } }, async () => {
-        const enquiry = await services.enquiries.authoriseSearch(scope.actor, enquiryId, now());
-        const linked = enquiry.subjects.filter((s) => s.links.length > 0);
-        // Each subject's records pass the one gate and are audited (profile) before they are drafted.
-        const answers = await Promise.all(linked.map((s) => services.access.profile(scope, enquiryId, s.id)));
+      const { value, eventId } = await audited(services, scope, 'precisDraft', { enquiry: { id: enquiryId } }, async () => {
+        const open = await services.enquiries.authoriseSearch(scope.actor, enquiryId, now());
+        const linked = open.subjects.filter((s) => s.links.length > 0);
+        const focus = linked.find((s) => s.relation === 'child') ?? linked[0];
+        // Every linked subject's records pass the one gate in one step, audited before they are drafted.
+        const answer = focus ? await services.access.discloseSubjects(scope, 'precis', enquiryId, focus.id, { household: true }) : null;
+        const enquiry = answer?.enquiry ?? open;
+        const at = now();
+        const chronology = answer ? chronologyOf(answer, at) : null;
+        const indicators = answer && services.indicators ? computeIndicators(services.indicators.definitions, chronology!.entries, at) : null;
         // The referral is read under the same check as Enquiry.referral (a member of the open enquiry).
         const referral = await createQueueRepository(services.store).referral(enquiryId);
-        const content = buildDraft({ enquiry, answers, referral });
+        const content = buildDraft({ enquiry, disclosed: answer, chronology: chronology?.entries ?? [], indicators, referral });
         const latestVersion = await repository.latest(enquiryId);
-        const profileEventIds = answers.map((a) => a.auditEventId);
-        const partial = answers.some((a) => a.disclosure.failures.length > 0);
         return {
-          value: { enquiry, content, latestVersion, profileEventIds },
+          value: { enquiry, content, latestVersion, disclosureEventId: answer?.auditEventId ?? null },
           event: {
-            outcome: partial ? 'partial' : 'success',
+            outcome: 'success',
             enquiry: auditEnquiry(enquiry),
-            subjects: answers.map((a) => auditSubject(a.subject)),
-            decisions: answers.flatMap((a) => auditDecisions(a.disclosure)),
-            reason: `Précis draft from ${answers.length} profile ${answers.length === 1 ? 'event' : 'events'}: ${profileEventIds.join(', ') || 'none'}; ${referral?.text ? 'referral text read; ' : ''}newest saved version ${latestVersion}.`,
+            subjects: (answer?.subjects ?? []).map((a) => auditSubject(a.subject)),
+            reason: `Précis draft from ${answer ? `disclosure event ${answer.auditEventId} (${answer.subjects.length} ${answer.subjects.length === 1 ? 'subject' : 'subjects'}, ${indicators?.fired.length ?? 0} ${indicators?.fired.length === 1 ? 'indicator' : 'indicators'} fired)` : 'no linked subject'}; ${referral?.text ? 'referral text read; ' : ''}newest saved version ${latestVersion}.`,
             ...(enquiry.breakGlassJustification !== null ? { breakGlass: true } : {}),
           },
         };
@@ -386,6 +396,7 @@ export function createPrecisService(services: PrecisServices) {
             (event.body.subjects ?? []).some((x) => x.subjectId === reference.subjectId) &&
             (event.body.decisions ?? []).some(
               (d) =>
+                (d.subjectId === undefined || d.subjectId === reference.subjectId) &&
                 d.agency === source &&
                 d.category === reference.category &&
                 d.recordIds.includes(id) &&

@@ -14,7 +14,8 @@ import type { Store } from '../../../gateway/store/index.js';
 import { createPrecisService, PRECIS_LIMITS, UNAVAILABLE_TEXT, type PrecisContent, type PrecisService, type ShownContent } from '../../../gateway/workspace/precis/index.js';
 import { docxParts, pdfPages } from '../../helpers/documents.js';
 import { storeKinds } from '../../helpers/stores.js';
-import { police, POLICE_PERSON } from '../../helpers/test-police.js';
+import { police as testPolice, POLICE_PERSON } from '../../helpers/test-police.js';
+import { createIndicatorSnapshotRepository, loadIndicatorFile } from '../../../gateway/workspace/indicators/index.js';
 
 const policy = loadPolicyFile();
 const researcher: Actor = { id: 'researcher-1', name: 'Riley Researcher', agency: 'social-care', roles: ['mash-researcher'], issuer: 'test' };
@@ -26,15 +27,28 @@ const manager: Actor = { id: 'manager-1', name: 'Morgan Manager', agency: 'socia
 const otherManager: Actor = { id: 'manager-2', name: 'Pat Other', agency: 'police', roles: ['mash-manager'], issuer: 'test' };
 
 const HEALTH_PERSON = 'NHS-P1';
+/** The child's mother, at health. */
+const ADULT_PERSON = 'NHS-P2';
+/** The test force, with its call-out recorded as a domestic abuse incident at which the child was present. */
+const police: Connector = {
+  ...testPolice,
+  fetchRecords: async (ids) =>
+    new Map(
+      [...(await testPolice.fetchRecords(ids, {} as never))].map(([id, records]) => [
+        id,
+        records.map((r) => (r.category === 'police.flags' ? { ...r, fields: { ...r.fields, type: 'domestic-abuse-incident', title: 'Domestic abuse incident, child present' } } : r)),
+      ]),
+    ),
+};
 const SEARCH_EVENT = '00000000-0000-4000-8000-000000000001';
-const NARRATIVES = { ae: 'Attended with a scald to the forearm.', camhs: 'Disclosed self-harm at the CAMHS appointment.', sealed: 'SEALED-CLINIC-CONTENT', police: 'Officers attended after a neighbour reported shouting.' };
+const NARRATIVES = { ae: 'Attended with a scald to the forearm.', camhs: 'Disclosed self-harm at the CAMHS appointment.', sealed: 'SEALED-CLINIC-CONTENT', police: 'Officers attended after a neighbour reported shouting.', adult: 'Mother seen in crisis after an overdose.' };
 
-const healthRecord = (category: string, tier: SourceRecord['tier'], id: string, fields: SourceRecord['fields']): SourceRecord => ({
+const healthRecord = (category: string, tier: SourceRecord['tier'], id: string, fields: SourceRecord['fields'], personId = HEALTH_PERSON): SourceRecord => ({
   kind: 'event',
   agency: 'health',
   category,
   tier,
-  personId: HEALTH_PERSON,
+  personId,
   provenance: { system: 'https://health.test/fhir', recordId: id, asOf: '2026-11-01T00:00:00Z' },
   fields,
 });
@@ -59,7 +73,9 @@ const health: Connector = {
     new Map(
       ids.map((id) => [
         id,
-        id === HEALTH_PERSON
+        id === ADULT_PERSON
+          ? [healthRecord('health.clinical', 'T3', 'MH-ADULT-1', { type: 'adult-mental-health', title: 'Adult mental health referral', start: '2026-11-20', narrative: NARRATIVES.adult }, ADULT_PERSON)]
+          : id === HEALTH_PERSON
           ? [
               healthRecord('health.summary', 'T1', 'ENC-1', { type: 'ae-attendance', title: 'A&E attendance', start: '2026-10-03', narrative: NARRATIVES.ae, contactName: 'Dr Ada Example' }),
               healthRecord('health.clinical', 'T3', 'CAMHS-7', { type: 'camhs', title: 'CAMHS episode', start: '2026-09-14', narrative: NARRATIVES.camhs }),
@@ -124,7 +140,7 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     enquiries = createEnquiryService({ repository: createEnquiryRepository(store), reviews, shown, policy, agencies: () => ['health', 'police'], knownActors: createKnownActors(store) });
     clock = at(0);
     const base = { enquiries, reviews, shown, policy, store, auditSettings: {} as AuditSettings, audit, abilities: createAbilityCache(policy), federation, matcher: createMatcher(), logger: silentLogger, now: () => clock };
-    services = { ...base, access: createAccess(base) };
+    services = { ...base, access: createAccess(base), indicators: { definitions: loadIndicatorFile(), snapshots: createIndicatorSnapshotRepository(store) } };
     precis = createPrecisService(services);
   });
   beforeEach(() => {
@@ -151,12 +167,12 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
   const statements = (content: ShownContent) => content.sections.flatMap((s) => s.statements);
   const citing = (content: ShownContent, ref: string) => statements(content).find((s) => s.references.some((r) => r.ref === ref));
 
-  it('drafts per subject and agency from what the gate disclosed, each statement citing its record and the profile event', async () => {
+  it('drafts from one audited disclosure step: per subject and agency, the chronology and the indicators that fired, each statement citing its record and the event', async () => {
     const { enquiryId, subjectId } = await openEnquiry({ purpose: 's47' });
     const draft = await precis.draft(scope(researcher), enquiryId);
     expect(draft.latestVersion).toBe(0);
-    expect(draft.profileEventIds).toHaveLength(1);
-    expect(draft.content.sections.map((s) => s.key)).toEqual(['enquiry', `subject:${subjectId}`, `subject:${subjectId}:health`, `subject:${subjectId}:police`, 'analysis']);
+    expect(draft.disclosureEventId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(draft.content.sections.map((s) => s.key)).toEqual(['enquiry', `subject:${subjectId}`, `subject:${subjectId}:health`, `subject:${subjectId}:police`, 'chronology', 'indicators', 'analysis']);
     // The referral: when, from whom (organisation and role, not the referrer's name), the concerns and what was said.
     const referral = draft.content.sections[0]!.statements.map((s) => s.text);
     expect(referral).toContain('Referral received 2026-12-03T09:00:00.000Z from professional (Marlshire Primary School, Designated safeguarding lead). Concerns: Physical abuse, Domestic abuse.');
@@ -168,7 +184,22 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     expect(ae.text).toContain('A&E attendance (2026-10-03)');
     expect(ae.text).toContain(NARRATIVES.ae); // s47: the health summary is disclosed in full
     expect(ae.relevance).toMatch(/unmet need/);
-    expect(ae.references).toEqual([{ ref: 'health:ENC-1', auditEventId: draft.profileEventIds[0], category: 'health.summary', subjectId, fields: expect.arrayContaining(['type', 'title', 'start', 'narrative', 'contactName']) }]);
+    expect(ae.references).toEqual([{ ref: 'health:ENC-1', auditEventId: draft.disclosureEventId, category: 'health.summary', subjectId, fields: expect.arrayContaining(['type', 'title', 'start', 'narrative', 'contactName']) }]);
+
+    // The chronology: dated lines across agencies in time order, each citing its entry.
+    const chronology = draft.content.sections.find((s) => s.key === 'chronology')!.statements;
+    expect(chronology.map((s) => s.text)).toEqual([
+      '2026-09-14: Child 1: Child A, health: CAMHS episode.',
+      '2026-10-03: Child 1: Child A, health: A&E attendance.',
+      '2026-10-12: Child 1: Child A, police: Domestic abuse incident, child present.',
+      '2026-10-12: Child 1: Child A, police: Incident narrative.',
+    ]);
+    expect(chronology[1]!.references).toEqual([{ ref: 'health:ENC-1', auditEventId: draft.disclosureEventId, category: 'health.summary', subjectId, fields: ['type', 'title', 'start'] }]);
+    // The indicators that fired, with the records they count: no score.
+    const indicators = draft.content.sections.find((s) => s.key === 'indicators')!.statements;
+    const da = indicators.find((s) => s.text.startsWith('Domestic abuse incidents with a child present: 1'))!;
+    expect(da.references.map((r) => r.ref)).toEqual(['police:OCC-1']);
+    expect(da.relevance).toMatch(/child of the household was\s+recorded as present|recorded as present/);
 
     // Police detail awaits the force's approval: summarised meanwhile, with a "holds information" line.
     const detail = citing(draft.content, 'police:OCC-1-N')!;
@@ -185,15 +216,45 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     expect(allText(draft.content)).not.toContain('GUM-2');
 
     const log = await events(enquiryId);
-    const profile = log.find((e) => e.id === draft.profileEventIds[0])!;
-    expect(profile).toMatchObject({ operation: 'profile', outcome: 'success' });
+    const disclosure = log.find((e) => e.id === draft.disclosureEventId)!;
+    expect(disclosure).toMatchObject({ operation: 'precis', outcome: 'success', subjects: [{ subjectId }] });
+    expect(disclosure.decisions).toContainEqual(expect.objectContaining({ agency: 'health', category: 'health.sexual-health', decision: 'deny' }));
     const drafted = log.find((e) => e.id === draft.auditEventId)!;
-    expect(drafted).toMatchObject({ operation: 'precis', outcome: 'success', enquiry: { id: enquiryId, purpose: 's47' } });
-    expect(drafted.reason).toContain(draft.profileEventIds[0]);
+    expect(drafted).toMatchObject({ operation: 'precisDraft', outcome: 'success', enquiry: { id: enquiryId, purpose: 's47' } });
+    expect(drafted.reason).toContain(`disclosure event ${draft.disclosureEventId} (1 subject, ${indicators.length} indicators fired)`);
+    expect(indicators.length).toBeGreaterThanOrEqual(2);
     expect(drafted.reason).toContain('referral text read');
     expect(JSON.stringify(log)).not.toContain(REFERRAL.referralText);
-    expect(drafted.decisions).toContainEqual(expect.objectContaining({ agency: 'health', category: 'health.sexual-health', decision: 'deny' }));
-    expect(profile.seq).toBeLessThan(drafted.seq);
+    expect(disclosure.seq).toBeLessThan(drafted.seq);
+  });
+
+  it('drafts a household adult with the child in one step; their clinical detail only once relevance is recorded, cited under their own subject', async () => {
+    const { enquiryId, subjectId } = await openEnquiry({ purpose: 's47' });
+    await createSearchShownRepository(store).record(enquiryId, [{ agency: 'health', personId: ADULT_PERSON }], { auditEventId: SEARCH_EVENT, actorId: researcher.id, issuer: researcher.issuer }, clock);
+    const adultId = (await enquiries.linkSubject(researcher, { enquiryId, agency: 'health', personId: ADULT_PERSON, relation: 'adult', label: 'Mother' }, clock)).subject.id;
+
+    const before = await precis.draft(scope(researcher), enquiryId);
+    expect(before.content.sections.map((s) => s.key)).toEqual(expect.arrayContaining([`subject:${adultId}`, `subject:${adultId}:health`]));
+    expect(before.content.sections.find((s) => s.key === `subject:${adultId}`)!.statements[0]!.text).toMatch(/No relevance to the child is recorded/);
+    expect(allText(before.content)).not.toContain(NARRATIVES.adult);
+
+    await enquiries.recordRelevance(researcher, enquiryId, adultId, 'Mother is the main carer; mental health bears on her capacity to protect', clock);
+    const after = await precis.draft(scope(researcher), enquiryId);
+    const adultLine = citing(after.content, 'health:MH-ADULT-1')!;
+    expect(adultLine.text).toContain(NARRATIVES.adult);
+    expect(adultLine.references[0]).toMatchObject({ subjectId: adultId, auditEventId: after.disclosureEventId });
+    // The chronology lists both subjects' entries, each saying whose it is.
+    expect(after.content.sections.find((s) => s.key === 'chronology')!.statements.map((s) => s.text)).toContain('2026-11-20: Household member (adult) 2: Mother, health: Adult mental health referral.');
+    const disclosure = (await events(enquiryId)).find((e) => e.id === after.disclosureEventId)!;
+    expect(disclosure.subjects.map((s) => s.subjectId).sort()).toEqual([subjectId, adultId].sort());
+
+    const content = asInput(after.content);
+    await precis.save(scope(researcher), enquiryId, 0, content);
+    // The adult's record cited as the child's is refused: the event disclosed it about the adult.
+    const wrong = structuredClone(content);
+    const line = wrong.sections.flatMap((s) => s.statements).find((s) => s.references[0]?.ref === 'health:MH-ADULT-1')!;
+    line.references[0]!.subjectId = subjectId;
+    expect((await refusal(precis.save(scope(researcher), enquiryId, 1, wrong))).message).toMatch(/health:MH-ADULT-1 was not disclosed/);
   });
 
   it('saves versions with who, when and which sections changed; a stale base is CONFLICT and nothing is lost', async () => {
@@ -295,12 +356,12 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     expect(error.message).toMatch(/health:GUM-2 was not disclosed/);
     const other = await openEnquiry({ purpose: 's47' });
     const otherDraft = await precis.draft(scope(researcher), other.enquiryId);
-    error = await bad((c) => ((section(c, health).statements[0]!.references[0]!.auditEventId = otherDraft.profileEventIds[0]!), c));
+    error = await bad((c) => ((section(c, health).statements[0]!.references[0]!.auditEventId = otherDraft.disclosureEventId!), c));
     expect(error.message).toMatch(/was not disclosed/);
     error = await bad((c) => ((section(c, health).statements[0]!.references[0]!.ref = 'contact:abc'), c));
     expect(error.message).toMatch(/contact-log entries cannot be cited/);
 
-    const refused = (await events(enquiryId, 'no-such-enquiry')).filter((e) => e.outcome === 'refused' && ['precis', 'savePrecis', 'precisVersions', 'precisVersion', 'exportPrecis'].includes(e.operation));
+    const refused = (await events(enquiryId, 'no-such-enquiry')).filter((e) => e.outcome === 'refused' && ['precisDraft', 'savePrecis', 'precisVersions', 'precisVersion', 'exportPrecis'].includes(e.operation));
     // 5 operations x 3 actors, 1 unknown enquiry, 2 unknown versions, 2 bad version numbers, 9 bad contents.
     expect(refused.length).toBe(15 + 1 + 2 + 2 + 9);
     expect(new Set(refused.map((e) => e.outcomeCode))).toEqual(new Set(['FORBIDDEN_NOT_MEMBER', 'FORBIDDEN_NO_ENQUIRY', 'NOT_FOUND', 'BAD_INPUT']));
@@ -393,7 +454,7 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     expect(docx.sha256).toBe(createHash('sha256').update(docxBytes).digest('hex'));
     const parts = await docxParts(docxBytes);
     for (const expected of ['MASH précis: referral REF-PRECIS-1', 'Purpose: s47', 'Child 1: Child A: health', 'A&E attendance (2026-10-03)', 'police holds information', 'Recommend strategy discussion.']) expect(parts.body).toContain(expected);
-    expect(parts.footnotes).toContain(`health:ENC-1, health.summary: disclosed under audit event ${draft.profileEventIds[0]}`);
+    expect(parts.footnotes).toContain(`health:ENC-1, health.summary: disclosed under audit event ${draft.disclosureEventId}`);
     expect(parts.headers.join(' ')).toContain('OFFICIAL-SENSITIVE');
     expect(parts.footers.join(' ')).toContain('OFFICIAL-SENSITIVE');
     expect(parts.footers.join(' ')).toMatch(/PAGE.*NUMPAGES/s);

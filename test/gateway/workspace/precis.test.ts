@@ -230,6 +230,8 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
 
   it('drafts a household adult with the child in one step; their clinical detail only once relevance is recorded, cited under their own subject', async () => {
     const { enquiryId, subjectId } = await openEnquiry({ purpose: 's47' });
+    // Subjects are listed in the order they joined the enquiry: the mother joins a minute later.
+    clock = at(1);
     await createSearchShownRepository(store).record(enquiryId, [{ agency: 'health', personId: ADULT_PERSON }], { auditEventId: SEARCH_EVENT, actorId: researcher.id, issuer: researcher.issuer }, clock);
     const adultId = (await enquiries.linkSubject(researcher, { enquiryId, agency: 'health', personId: ADULT_PERSON, relation: 'adult', label: 'Mother' }, clock)).subject.id;
 

@@ -16,7 +16,8 @@ import {
 import { decide } from '../../../policies/index.js';
 import { createEnquiryRepository, enquiryStatus, MANAGER_ROLES, sameActor, type Enquiry } from '../../enquiries/index.js';
 import { GatewayError, badInput } from '../../errors.js';
-import { contentHash, parseContent, sectionChanges, splitRef, type PrecisContent, type PrecisSection, type PrecisStatement } from './content.js';
+import { canonicalJson } from '../../audit/index.js';
+import { PRECIS_LIMITS, contentHash, parseContent, sectionChanges, splitRef, type PrecisContent, type PrecisSection, type PrecisStatement } from './content.js';
 import { createQueueRepository } from '../queue/index.js';
 import { chronologyOf } from '../chronology/index.js';
 import { computeIndicators, type IndicatorServices } from '../indicators/index.js';
@@ -218,6 +219,11 @@ export function createPrecisService(services: PrecisServices) {
         // The referral is read under the same check as Enquiry.referral (a member of the open enquiry).
         const referral = await createQueueRepository(services.store).referral(enquiryId);
         const content = buildDraft({ enquiry, disclosed: answer, chronology: chronology?.entries ?? [], indicators, referral });
+        // A draft larger than a précis may be saved says so at the top (proportionate: rarely a whole record).
+        const size = canonicalJson(content).length;
+        if (size > PRECIS_LIMITS.contentChars) {
+          content.sections[0]!.statements.unshift({ id: 's0', kind: 'note', text: `This draft has ${size} characters; a précis may be saved with at most ${PRECIS_LIMITS.contentChars}. Remove or shorten statements before saving.`, relevance: null, references: [], withheld: null });
+        }
         const latestVersion = await repository.latest(enquiryId);
         return {
           value: { enquiry, content, latestVersion, disclosureEventId: answer?.auditEventId ?? null },

@@ -29,6 +29,8 @@ const otherManager: Actor = { id: 'manager-2', name: 'Pat Other', agency: 'polic
 const HEALTH_PERSON = 'NHS-P1';
 /** The child's mother, at health. */
 const ADULT_PERSON = 'NHS-P2';
+/** A child with 150 long health records: more than a précis may hold. */
+const BIG_PERSON = 'NHS-P3';
 /** The test force, with its call-out recorded as a domestic abuse incident at which the child was present. */
 const police: Connector = {
   ...testPolice,
@@ -73,7 +75,9 @@ const health: Connector = {
     new Map(
       ids.map((id) => [
         id,
-        id === ADULT_PERSON
+        id === BIG_PERSON
+          ? Array.from({ length: 150 }, (_, i) => healthRecord('health.summary', 'T1', `BIG-${i}`, { type: 'gp-consultation', title: 'GP consultation', start: '2026-06-01', narrative: 'n'.repeat(3000) }, BIG_PERSON))
+          : id === ADULT_PERSON
           ? [healthRecord('health.clinical', 'T3', 'MH-ADULT-1', { type: 'adult-mental-health', title: 'Adult mental health referral', start: '2026-11-20', narrative: NARRATIVES.adult }, ADULT_PERSON)]
           : id === HEALTH_PERSON
           ? [
@@ -257,6 +261,17 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     const line = wrong.sections.flatMap((s) => s.statements).find((s) => s.references[0]?.ref === 'health:MH-ADULT-1')!;
     line.references[0]!.subjectId = subjectId;
     expect((await refusal(precis.save(scope(researcher), enquiryId, 1, wrong))).message).toMatch(/health:MH-ADULT-1 was not disclosed/);
+  });
+
+  it('says at the top when a draft is larger than a précis may be saved, and such a save is refused whole', async () => {
+    const enquiry = await enquiries.open(researcher, { referralReference: 'REF-BIG', purpose: 's47', consentRecorded: false, rag: 'RED', ...REFERRAL }, clock);
+    await createSearchShownRepository(store).record(enquiry.id, [{ agency: 'health', personId: BIG_PERSON }], { auditEventId: SEARCH_EVENT, actorId: researcher.id, issuer: researcher.issuer }, clock);
+    await enquiries.linkSubject(researcher, { enquiryId: enquiry.id, agency: 'health', personId: BIG_PERSON }, clock);
+    const draft = await precis.draft(scope(researcher), enquiry.id);
+    expect(draft.content.sections[0]!.statements[0]!.text).toMatch(new RegExp(`^This draft has \\d+ characters; a précis may be saved with at most ${PRECIS_LIMITS.contentChars}\\.`));
+    const error = await refusal(precis.save(scope(researcher), enquiry.id, 0, asInput(draft.content)));
+    expect(error).toMatchObject({ code: 'BAD_INPUT', details: { field: 'content' } });
+    expect(await precis.versions(scope(researcher), enquiry.id)).toEqual([]);
   });
 
   it('saves versions with who, when and which sections changed; a stale base is CONFLICT and nothing is lost', async () => {

@@ -73,6 +73,7 @@ export const FHIR_SYSTEMS = {
   enquiry: 'urn:mash-gateway:enquiry',
   subject: 'urn:mash-gateway:subject',
   decision: 'urn:mash-gateway:decision',
+  document: 'urn:mash-gateway:document',
   seqExtension: 'urn:mash-gateway:audit:seq',
   hashExtension: 'urn:mash-gateway:audit:hash',
 } as const;
@@ -180,6 +181,24 @@ export function toFhirAuditEvent(event: RecordedEvent): FhirAuditEvent {
       name: `${decision.agency}/${decision.category}`,
       description: decision.decision,
       detail,
+    });
+  }
+
+  // A document that left the gateway (a précis export): the file and the SHA-256 of its exact bytes.
+  if (event.document !== undefined) {
+    const doc = event.document;
+    entities.push({
+      type: { system: AUDIT_ENTITY_TYPE, code: '2', display: 'System Object' },
+      role: { system: OBJECT_ROLE, code: '3', display: 'Report' },
+      what: { identifier: { system: FHIR_SYSTEMS.document, value: doc.fileName } },
+      name: doc.kind,
+      description: `${doc.format} of version ${doc.version}`,
+      detail: [
+        { type: 'sha256', valueString: doc.sha256 },
+        { type: 'mediaType', valueString: doc.mediaType },
+        { type: 'bytes', valueString: String(doc.bytes) },
+        { type: 'version', valueString: String(doc.version) },
+      ],
     });
   }
 

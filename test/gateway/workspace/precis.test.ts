@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Connector, SourceRecord } from '../../../connectors/sdk/index.js';
 import { createAbilityCache, loadPolicyFile } from '../../../policies/index.js';
-import { createAuditLog, readEvents, type AuditLog, type AuditSettings, type RecordedEvent } from '../../../gateway/audit/index.js';
+import { createAuditLog, readEvents, toFhirAuditEvent, type AuditLog, type AuditSettings, type RecordedEvent } from '../../../gateway/audit/index.js';
 import { createKnownActors, type Actor } from '../../../gateway/auth/index.js';
 import { createAccess, type RequestScope } from '../../../gateway/disclosure/index.js';
 import { createEnquiryRepository, createEnquiryService, createReviewRepository, createSearchShownRepository, type EnquiryService, type ReviewRepository } from '../../../gateway/enquiries/index.js';
@@ -483,6 +483,10 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
       const event = log.find((e) => e.id === file.auditEventId)!;
       expect(event).toMatchObject({ operation: 'exportPrecis', outcome: 'success', document: { kind: 'precis', version: 1, format: file.format, sha256: file.sha256, bytes: file.bytes, fileName: file.fileName } });
       expect(event.reason).toContain(file.sha256);
+      // The FHIR AuditEvent export carries the file and its hash too.
+      expect(toFhirAuditEvent(event).entity).toContainEqual(
+        expect.objectContaining({ role: expect.objectContaining({ code: '3' }), what: { identifier: { system: 'urn:mash-gateway:document', value: file.fileName } }, detail: expect.arrayContaining([{ type: 'sha256', valueString: file.sha256 }]) }),
+      );
       expect(event.decisions).toContainEqual(expect.objectContaining({ agency: 'health', category: 'health.summary', decision: 'disclose', recordIds: ['ENC-1'] }));
     }
     // The file name carries no personal data (no label, no referral text).

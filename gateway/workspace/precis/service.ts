@@ -361,7 +361,8 @@ export function createPrecisService(services: PrecisServices) {
   async function checkCitations(scope: RequestScope, enquiry: Enquiry, content: PrecisContent): Promise<void> {
     const subjects = new Set(enquiry.subjects.map((s) => s.id));
     const eventIds = new Set<string>();
-    content.sections.forEach((section, s) =>
+    content.sections.forEach((section, s) => {
+      if (section.subjectId !== null && !subjects.has(section.subjectId)) throw badInput(`content.sections[${s}].subjectId: not a subject of enquiry ${enquiry.id}.`, { field: `content.sections[${s}].subjectId` });
       section.statements.forEach((statement, i) => {
         const at = `content.sections[${s}].statements[${i}]`;
         if (statement.withheld) {
@@ -373,8 +374,8 @@ export function createPrecisService(services: PrecisServices) {
           if (splitRef(reference.ref).source === 'contact') throw badInput(`${field}.ref: contact-log entries cannot be cited in the précis yet.`, { field: `${field}.ref` });
           eventIds.add(reference.auditEventId);
         });
-      }),
-    );
+      });
+    });
     if (eventIds.size === 0) return;
     const { rows } = await services.store.query<{ id: string; enquiry_id: string | null; operation: string; outcome: string; body: { decisions?: AuditDecision[]; subjects?: { subjectId: string }[] } }>(
       'SELECT id, enquiry_id, operation, outcome, body FROM audit_event WHERE id = ANY($1::uuid[])',

@@ -357,6 +357,8 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     expect(error.details).toMatchObject({ field: 'content.sections' });
     error = await bad((c) => ((section(c, health).statements[0]!.references = []), c));
     expect(error.details).toMatchObject({ field: `content.sections[${i}].statements[0].references` });
+    error = await bad((c) => ((section(c, health).subjectId = 'someone-else'), c));
+    expect(error.details).toMatchObject({ field: `content.sections[${i}].subjectId` });
     error = await bad((c) => ((c.sections[1]!.key = c.sections[0]!.key), c));
     expect(error.message).toMatch(/keys must be unique/);
     // Citing the police narrative, which the profile event did not disclose, is refused.
@@ -379,8 +381,8 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     expect(error.message).toMatch(/contact-log entries cannot be cited/);
 
     const refused = (await events(enquiryId, 'no-such-enquiry')).filter((e) => e.outcome === 'refused' && ['precisDraft', 'savePrecis', 'precisVersions', 'precisVersion', 'exportPrecis'].includes(e.operation));
-    // 5 operations x 3 actors, 1 unknown enquiry, 2 unknown versions, 2 bad version numbers, 9 bad contents.
-    expect(refused.length).toBe(15 + 1 + 2 + 2 + 9);
+    // 5 operations x 3 actors, 1 unknown enquiry, 2 unknown versions, 2 bad version numbers, 10 bad contents.
+    expect(refused.length).toBe(15 + 1 + 2 + 2 + 10);
     expect(new Set(refused.map((e) => e.outcomeCode))).toEqual(new Set(['FORBIDDEN_NOT_MEMBER', 'FORBIDDEN_NO_ENQUIRY', 'NOT_FOUND', 'BAD_INPUT']));
     expect(JSON.stringify(refused)).not.toContain('Made-up narrative');
     // Nothing refused was saved.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readEvents } from '../../gateway/audit/index.js';
+import { readEvents, verifyChain } from '../../gateway/audit/index.js';
 import { createSearchShownRepository } from '../../gateway/enquiries/index.js';
 import { docxParts, pdfPages } from '../helpers/documents.js';
 import { enquiryInput, LINK, OPEN_ENQUIRY, SEARCH, startTestGateway, type TestGateway } from '../helpers/gateway.js';
@@ -95,6 +95,8 @@ describe('the précis over HTTP: draft, save, conflict, export', () => {
     expect(events.filter((e) => e.operation === 'savePrecis').map((e) => e.outcome)).toEqual(['success', 'refused', 'refused']);
     // Operational logs carry no statement text and no record content.
     expect(t.logLines.join('\n')).not.toContain('Domestic abuse call-out');
+    // The export events, with their hashes, are part of the chain like any other.
+    expect((await verifyChain(t.gateway.store)).ok).toBe(true);
   });
 
   it('refuses a caller who is not a member, at every operation', async () => {

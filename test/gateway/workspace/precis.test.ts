@@ -420,6 +420,10 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     expect(text).toContain(UNAVAILABLE_TEXT);
     expect(text).not.toContain('ENC-1');
     expect(text).not.toContain('scald');
+    const docx = await docxParts(Buffer.from((await precis.export(scope(colleague), enquiryId, 1, 'DOCX')).base64, 'base64'));
+    expect(docx.body).toContain(UNAVAILABLE_TEXT);
+    expect(docx.body + docx.footnotes).not.toContain('ENC-1');
+    expect(docx.body).not.toContain('scald');
 
     const readEvent = (await events(enquiryId)).find((e) => e.id === after.auditEventId)!;
     expect(readEvent).toMatchObject({ operation: 'precisVersion', outcome: 'success' });

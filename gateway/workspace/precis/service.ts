@@ -228,7 +228,8 @@ export function createPrecisService(services: PrecisServices) {
         return {
           value: { enquiry, content, latestVersion, disclosureEventId: answer?.auditEventId ?? null },
           event: {
-            outcome: 'success',
+            // Partial when an agency could not answer: the draft says so, and so does its event.
+            outcome: answer?.subjects.some((a) => a.disclosure.failures.length > 0) ? 'partial' : 'success',
             enquiry: auditEnquiry(enquiry),
             subjects: (answer?.subjects ?? []).map((a) => auditSubject(a.subject)),
             reason: `Précis draft from ${answer ? `disclosure event ${answer.auditEventId} (${answer.subjects.length} ${answer.subjects.length === 1 ? 'subject' : 'subjects'}, ${indicators?.fired.length ?? 0} ${indicators?.fired.length === 1 ? 'indicator' : 'indicators'} fired)` : 'no linked subject'}; ${referral?.text ? 'referral text read; ' : ''}newest saved version ${latestVersion}.`,

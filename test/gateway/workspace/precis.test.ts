@@ -499,6 +499,26 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     expect(pdf.fileName).not.toMatch(/Child|REF-/);
   });
 
+  it("notes an agency that could not answer, and the draft's event says it is partial", async () => {
+    const { enquiryId, subjectId } = await openEnquiry({ purpose: 's47' });
+    const down: Connector = { ...police, fetchRecords: async () => Promise.reject(new Error('connection refused')) };
+    const degraded = createFederation([health, down], { timeoutMs: 1500, logger: silentLogger, resilience: { police: { retries: 0 } } });
+    try {
+      const base = { ...services, federation: degraded };
+      const service = createPrecisService({ ...base, access: createAccess(base) });
+      const requestId = `req-${++request}`;
+      const draft = await service.draft({ requestId, actor: researcher, federation: degraded.forRequest(requestId) }, enquiryId);
+      const policeSection = draft.content.sections.find((s) => s.key === `subject:${subjectId}:police`)!;
+      expect(policeSection.statements.map((s) => s.text)).toEqual(['police could not be reached when this draft was made; ask again before the discussion.']);
+      expect(citing(draft.content, 'health:ENC-1')).toBeDefined();
+      const log = await events(enquiryId);
+      expect(log.find((e) => e.id === draft.auditEventId)).toMatchObject({ operation: 'precisDraft', outcome: 'partial' });
+      expect(log.find((e) => e.id === draft.disclosureEventId)).toMatchObject({ operation: 'precis', outcome: 'partial' });
+    } finally {
+      await degraded.close();
+    }
+  });
+
   it('returns nothing when the export cannot be audited', async () => {
     const { enquiryId } = await openEnquiry({ purpose: 's47' });
     const draft = await precis.draft(scope(researcher), enquiryId);

@@ -1,5 +1,5 @@
 import { isDisclosed, RESTRICTED_AGENCY, type DisclosedRecord, type GateDecision, type SubjectDisclosure, type WithheldMarker } from '../../disclosure/index.js';
-import type { ChronologyEntry } from '../chronology/index.js';
+import type { ChronologyEntry, IncidentGroup } from '../chronology/index.js';
 import type { IndicatorResult } from '../indicators/index.js';
 import type { Enquiry, EnquirySubject } from '../../enquiries/index.js';
 import { GatewayError } from '../../errors.js';
@@ -82,6 +82,8 @@ export interface DraftInput {
   disclosed: { subjects: readonly SubjectDisclosure[]; auditEventId: string } | null;
   /** The chronology assembled from that step (dated entries, every subject). */
   chronology: readonly ChronologyEntry[];
+  /** Entries of different agencies the chronology groups as one incident, with the evidence. */
+  groups?: readonly IncidentGroup[];
   /** The risk indicators computed from that chronology (null when not configured). */
   indicators: IndicatorResult | null;
   /** The referral as recorded at intake (read by a member of the open enquiry), if any. */
@@ -100,7 +102,7 @@ function referralStatements(enquiry: Enquiry, referral: ReferralRecord | null, n
   return statements;
 }
 
-export function buildDraft({ enquiry, disclosed, chronology, indicators, referral }: DraftInput): PrecisContent {
+export function buildDraft({ enquiry, disclosed, chronology, groups = [], indicators, referral }: DraftInput): PrecisContent {
   let next = 0;
   const id = () => `s${++next}`;
   const note = (text: string, relevance: string | null = null): PrecisStatement => ({ id: id(), kind: 'note', text, relevance, references: [], withheld: null });
@@ -175,6 +177,7 @@ export function buildDraft({ enquiry, disclosed, chronology, indicators, referra
 
   if (disclosed) {
     sections.push(chronologySection(chronology, headings, (text) => note(text), id));
+    if (groups.length > 0) sections.push(incidentSection(groups, id));
     if (indicators) sections.push(indicatorSection(indicators, chronology, id));
   }
   sections.push({ key: 'analysis', heading: 'Analysis and recommendation', subjectId: null, agency: null, statements: [], analysis: null });
@@ -251,4 +254,33 @@ function indicatorSection(result: IndicatorResult, entries: readonly ChronologyE
     statements,
     analysis: null,
   };
+}
+
+/** The fields an incident grouping reads: type, date and (as evidence) location. */
+const GROUP_FIELDS = ['type', 'title', 'start', 'location'] as const;
+
+/** Records of different agencies the chronology groups as one incident: a statement each, citing every record with the evidence. */
+function incidentSection(groups: readonly IncidentGroup[], id: () => string): PrecisSection {
+  const statements: PrecisStatement[] = [];
+  for (const group of groups) {
+    const seen = new Set<string>();
+    const references = group.entries.flatMap((entry) => {
+      if (entry.source.kind !== 'record' || entry.reference === null || seen.has(`${entry.reference}|${entry.subject.id}`)) return [];
+      seen.add(`${entry.reference}|${entry.subject.id}`);
+      const record = entry.source.record;
+      const fields = GROUP_FIELDS.filter((f) => record.fields[f] !== undefined);
+      return fields.length === 0 ? [] : [{ ref: entry.reference, auditEventId: entry.auditEventId, category: record.category, subjectId: entry.subject.id, fields: [...fields] }];
+    });
+    if (references.length < 2) continue;
+    const date = group.entries[0]?.date ?? '';
+    statements.push({
+      id: id(),
+      kind: 'known',
+      text: clip(`Possibly one incident (${group.id}, ${date}): ${group.agencies.join(' and ')} records. ${group.evidence.map((e) => e.detail).join(' ')}`),
+      relevance: 'Records of several agencies about one incident corroborate each other; check with the agencies before relying on it.',
+      references: references.slice(0, PRECIS_LIMITS.referencesPerStatement),
+      withheld: null,
+    });
+  }
+  return { key: 'incidents', heading: 'Records that may be about the same incident', subjectId: null, agency: null, statements, analysis: null };
 }

@@ -218,7 +218,7 @@ export function createPrecisService(services: PrecisServices) {
         const indicators = answer && services.indicators ? computeIndicators(services.indicators.definitions, chronology!.entries, at) : null;
         // The referral is read under the same check as Enquiry.referral (a member of the open enquiry).
         const referral = await createQueueRepository(services.store).referral(enquiryId);
-        const content = buildDraft({ enquiry, disclosed: answer, chronology: chronology?.entries ?? [], indicators, referral });
+        const content = buildDraft({ enquiry, disclosed: answer, chronology: chronology?.entries ?? [], groups: chronology?.groups ?? [], indicators, referral });
         // A draft larger than a précis may be saved says so at the top (proportionate: rarely a whole record).
         const size = canonicalJson(content).length;
         if (size > PRECIS_LIMITS.contentChars) {

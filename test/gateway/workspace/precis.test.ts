@@ -82,6 +82,8 @@ const health: Connector = {
           : id === HEALTH_PERSON
           ? [
               healthRecord('health.summary', 'T1', 'ENC-1', { type: 'ae-attendance', title: 'A&E attendance', start: '2026-10-03', narrative: NARRATIVES.ae, contactName: 'Dr Ada Example' }),
+              // The night after the police call-out: the chronology groups the two as one incident.
+              healthRecord('health.summary', 'T1', 'ENC-2', { type: 'ae-attendance', title: 'A&E attendance', start: '2026-10-13' }),
               healthRecord('health.clinical', 'T3', 'CAMHS-7', { type: 'camhs', title: 'CAMHS episode', start: '2026-09-14', narrative: NARRATIVES.camhs }),
               healthRecord('health.sexual-health', 'T4', 'GUM-2', { type: 'gum', narrative: NARRATIVES.sealed }),
             ]
@@ -176,7 +178,7 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     const draft = await precis.draft(scope(researcher), enquiryId);
     expect(draft.latestVersion).toBe(0);
     expect(draft.disclosureEventId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(draft.content.sections.map((s) => s.key)).toEqual(['enquiry', `subject:${subjectId}`, `subject:${subjectId}:health`, `subject:${subjectId}:police`, 'chronology', 'indicators', 'analysis']);
+    expect(draft.content.sections.map((s) => s.key)).toEqual(['enquiry', `subject:${subjectId}`, `subject:${subjectId}:health`, `subject:${subjectId}:police`, 'chronology', 'incidents', 'indicators', 'analysis']);
     // The referral: when, from whom (organisation and role, not the referrer's name), the concerns and what was said.
     const referral = draft.content.sections[0]!.statements.map((s) => s.text);
     expect(referral).toContain('Referral received 2026-12-03T09:00:00.000Z from professional (Marlshire Primary School, Designated safeguarding lead). Concerns: Physical abuse, Domestic abuse.');
@@ -197,7 +199,12 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
       '2026-10-03: Child 1: Child A, health: A&E attendance.',
       '2026-10-12: Child 1: Child A, police: Domestic abuse incident, child present.',
       '2026-10-12: Child 1: Child A, police: Incident narrative.',
+      '2026-10-13: Child 1: Child A, health: A&E attendance.',
     ]);
+    // Records of two agencies about one incident, with the evidence, citing both.
+    const [incident] = draft.content.sections.find((s) => s.key === 'incidents')!.statements;
+    expect(incident!.text).toMatch(/^Possibly one incident \(G1, 2026-10-1[23]\): (health and police|police and health) records\./);
+    expect(incident!.references.map((r) => r.ref).sort()).toEqual(['health:ENC-2', 'police:OCC-1']);
     expect(chronology[1]!.references).toEqual([{ ref: 'health:ENC-1', auditEventId: draft.disclosureEventId, category: 'health.summary', subjectId, fields: ['type', 'title', 'start'] }]);
     // The indicators that fired, with the records they count: no score.
     const indicators = draft.content.sections.find((s) => s.key === 'indicators')!.statements;
@@ -427,7 +434,7 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
 
     const readEvent = (await events(enquiryId)).find((e) => e.id === after.auditEventId)!;
     expect(readEvent).toMatchObject({ operation: 'precisVersion', outcome: 'success' });
-    expect(readEvent.decisions).toContainEqual(expect.objectContaining({ agency: 'health', category: 'health.summary', decision: 'deny', recordIds: ['ENC-1'], reason: expect.stringMatching(/^Cited in the précis; not shown again/) }));
+    expect(readEvent.decisions).toContainEqual(expect.objectContaining({ agency: 'health', category: 'health.summary', decision: 'deny', recordIds: expect.arrayContaining(['ENC-1', 'ENC-2']), reason: expect.stringMatching(/^Cited in the précis; not shown again/) }));
 
     // Undoing the police link: the police statements are no longer shown either.
     await enquiries.unlinkSubject(researcher, { enquiryId, subjectId, agency: 'police', personId: POLICE_PERSON, reason: 'Different person: wrong date of birth' }, clock);
@@ -493,7 +500,7 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
       expect(toFhirAuditEvent(event).entity).toContainEqual(
         expect.objectContaining({ role: expect.objectContaining({ code: '3' }), what: { identifier: { system: 'urn:mash-gateway:document', value: file.fileName } }, detail: expect.arrayContaining([{ type: 'sha256', valueString: file.sha256 }]) }),
       );
-      expect(event.decisions).toContainEqual(expect.objectContaining({ agency: 'health', category: 'health.summary', decision: 'disclose', recordIds: ['ENC-1'] }));
+      expect(event.decisions).toContainEqual(expect.objectContaining({ agency: 'health', category: 'health.summary', decision: 'disclose', recordIds: expect.arrayContaining(['ENC-1', 'ENC-2']) }));
     }
     // The file name carries no personal data (no label, no referral text).
     expect(pdf.fileName).not.toMatch(/Child|REF-/);

@@ -44,6 +44,8 @@ export type AgencyStatus = 'RECORDS' | 'NO_RECORD' | 'UNAVAILABLE';
 export type DisclosedRecord = Disclosed<{
   kind: SourceRecord['kind'];
   agency: string;
+  /** The agency's person the record is about (one of the subject's confirmed links). */
+  personId: string;
   category: string;
   tier: SourceRecord['tier'];
   decision: 'disclose' | 'summarise';
@@ -273,6 +275,7 @@ export function discloseRecords(compiled: PolicyAbility, answers: readonly Agenc
           return brand({
             kind: record.kind,
             agency: record.agency,
+            personId: record.personId,
             category: record.category,
             tier: record.tier,
             decision,
@@ -572,6 +575,8 @@ export interface Citation {
   readonly category: string;
   readonly subjectId: string;
   readonly fields: readonly string[];
+  /** The agency's person the record is about, where known: that link must still be in force. */
+  readonly personId?: string | null;
 }
 
 /** The agency name of the generic restricted-information marker (discloseRecords' `restricted`). */
@@ -581,6 +586,8 @@ export const RESTRICTED_AGENCY = 'information-governance';
 export interface CitationSubject {
   readonly compiled: PolicyAbility;
   readonly linkedAgencies: ReadonlySet<string>;
+  /** The links in force, as candidateKey(agency, personId). */
+  readonly linkedPersons: ReadonlySet<string>;
   readonly reviews: ReviewLookup;
 }
 
@@ -633,6 +640,7 @@ export function discloseCitations(subjects: ReadonlyMap<string, CitationSubject>
         : refused('The purpose no longer allows the generic restricted-information marker.');
     }
     if (!subject.linkedAgencies.has(agency)) return refused(`No link to ${agency} is in force for the subject (the link was undone).`);
+    if (citation.personId && !subject.linkedPersons.has(candidateKey(agency, citation.personId))) return refused(`The link to the ${agency} person the record is about is no longer in force (it was undone).`);
     // A category of another agency is never accepted as this agency's.
     if (!category.startsWith(`${agency}.`)) return refused('The category does not belong to the agency.');
     const decided = decide(subject.compiled, category);

@@ -6,7 +6,7 @@ import { docxParts, pdfPages } from '../helpers/documents.js';
 import { enquiryInput, LINK, OPEN_ENQUIRY, SEARCH, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { police, POLICE_PERSON } from '../helpers/test-police.js';
 
-const REFERENCE = 'ref auditEventId category subjectId fields';
+const REFERENCE = 'ref auditEventId category subjectId fields personId';
 const CONTENT = `title sections { key heading subjectId agency analysis statements { id kind text relevance available references { ${REFERENCE} } withheld { agency category subjectId } } }`;
 const DRAFT = `query Draft($enquiryId: ID!) { precis(enquiryId: $enquiryId) { enquiryId latestVersion disclosureEventId auditEventId content { ${CONTENT} } } }`;
 const SAVE = 'mutation Save($enquiryId: ID!, $baseVersion: Int!, $content: PrecisContentInput!) { savePrecis(enquiryId: $enquiryId, baseVersion: $baseVersion, content: $content) { version savedBy savedByIssuer savedAt contentSha256 changes { key change } } }';

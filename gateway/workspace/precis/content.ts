@@ -41,6 +41,8 @@ export interface PrecisReference {
   subjectId: string;
   /** The canonical fields of the source the statement was written from. */
   fields: string[];
+  /** The agency's person the record is about (null: not known); that link must stay in force. */
+  personId: string | null;
 }
 
 /** A "holds information; contact ..." line: which agency and category, never the content. */
@@ -93,6 +95,7 @@ const referenceSchema = z.strictObject({
   category: keyword(100),
   subjectId: oneLine(200),
   fields: z.array(keyword(40)).min(1).max(PRECIS_LIMITS.fieldsPerReference),
+  personId: oneLine(200).nullable(),
 });
 
 const statementSchema = z.strictObject({
@@ -184,7 +187,13 @@ function normaliseNulls(input: unknown): unknown {
               ? section.statements.map((st: any) =>
                   typeof st !== 'object' || st === null
                     ? st
-                    : { ...st, kind: typeof st.kind === 'string' ? st.kind.toLowerCase() : st.kind, relevance: st.relevance ?? null, references: st.references ?? [], withheld: st.withheld ?? null },
+                    : {
+                        ...st,
+                        kind: typeof st.kind === 'string' ? st.kind.toLowerCase() : st.kind,
+                        relevance: st.relevance ?? null,
+                        references: Array.isArray(st.references) ? st.references.map((r: any) => (typeof r === 'object' && r !== null ? { ...r, personId: r.personId ?? null } : r)) : (st.references ?? []),
+                        withheld: st.withheld ?? null,
+                      },
                 )
               : section.statements,
           },

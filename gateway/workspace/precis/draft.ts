@@ -156,6 +156,7 @@ export function buildDraft({ enquiry, disclosed, chronology, groups = [], indica
               auditEventId,
               category: record.category,
               subjectId: subject.id,
+              personId: record.personId,
               fields: Object.keys(record.fields).filter((f) => record.fields[f as keyof typeof record.fields] !== undefined),
             },
           ],
@@ -209,7 +210,7 @@ function chronologySection(entries: readonly ChronologyEntry[], headings: Readon
       kind: 'known',
       text: `${entry.date}: ${headings.get(entry.subject.id) ?? 'Subject'}, ${entry.agency}: ${what}${word ? ` ${word}` : ''}.`,
       relevance: null,
-      references: [{ ref: entry.reference!, auditEventId: entry.auditEventId, category: record.category, subjectId: entry.subject.id, fields: [...fields] }],
+      references: [{ ref: entry.reference!, auditEventId: entry.auditEventId, category: record.category, subjectId: entry.subject.id, fields: [...fields], personId: record.personId }],
       withheld: null,
     });
   }
@@ -233,7 +234,7 @@ function indicatorSection(result: IndicatorResult, entries: readonly ChronologyE
     const references = cited.flatMap((entry) => {
       const record = (entry.source as { record: DisclosedRecord }).record;
       const fields = INDICATOR_FIELDS.filter((f) => record.fields[f] !== undefined);
-      return fields.length === 0 ? [] : [{ ref: entry.reference!, auditEventId: entry.auditEventId, category: record.category, subjectId: entry.subject.id, fields: [...fields] }];
+      return fields.length === 0 ? [] : [{ ref: entry.reference!, auditEventId: entry.auditEventId, category: record.category, subjectId: entry.subject.id, fields: [...fields], personId: record.personId }];
     });
     if (references.length === 0) continue;
     const earlier = fired.earlier ? ` (against ${fired.earlier.count} in the earlier period)` : '';
@@ -269,7 +270,7 @@ function incidentSection(groups: readonly IncidentGroup[], id: () => string): Pr
       seen.add(`${entry.reference}|${entry.subject.id}`);
       const record = entry.source.record;
       const fields = GROUP_FIELDS.filter((f) => record.fields[f] !== undefined);
-      return fields.length === 0 ? [] : [{ ref: entry.reference, auditEventId: entry.auditEventId, category: record.category, subjectId: entry.subject.id, fields: [...fields] }];
+      return fields.length === 0 ? [] : [{ ref: entry.reference, auditEventId: entry.auditEventId, category: record.category, subjectId: entry.subject.id, fields: [...fields], personId: record.personId }];
     });
     if (references.length < 2) continue;
     const date = group.entries[0]?.date ?? '';

@@ -6,6 +6,7 @@ import {
   auditDecisions,
   auditEnquiry,
   auditSubject,
+  candidateKey,
   discloseCitations,
   type Access,
   type AccessServices,
@@ -125,6 +126,7 @@ export function createPrecisService(services: PrecisServices) {
       subjects.set(subject.id, {
         compiled: services.abilities({ roles: actor.roles, purpose: enquiry.purpose, consent: enquiry.consentRecorded, relation: subject.relation, relevance: subject.relevance !== null }),
         linkedAgencies: new Set(subject.links.map((l) => l.agency)),
+        linkedPersons: new Set(subject.links.map((l) => candidateKey(l.agency, l.personId))),
         reviews: (agency, category) => reviews.get(`${agency}|${category}`),
       });
     }
@@ -149,7 +151,7 @@ export function createPrecisService(services: PrecisServices) {
             contactRefs++;
             return;
           }
-          citations.push({ key: `${statement.id}#${i}`, agency: source, recordId: id, category: reference.category, subjectId: reference.subjectId, fields: reference.fields });
+          citations.push({ key: `${statement.id}#${i}`, agency: source, recordId: id, category: reference.category, subjectId: reference.subjectId, fields: reference.fields, personId: reference.personId });
         });
         if (statement.withheld) citations.push({ key: `${statement.id}#withheld`, ...statement.withheld, recordId: '', fields: [], marker: true });
       }
@@ -378,7 +380,7 @@ export function createPrecisService(services: PrecisServices) {
       });
     });
     if (eventIds.size === 0) return;
-    const { rows } = await services.store.query<{ id: string; enquiry_id: string | null; operation: string; outcome: string; body: { decisions?: AuditDecision[]; subjects?: { subjectId: string }[] } }>(
+    const { rows } = await services.store.query<{ id: string; enquiry_id: string | null; operation: string; outcome: string; body: { decisions?: AuditDecision[]; subjects?: { subjectId: string; links?: { agency: string; personId: string }[] }[] } }>(
       'SELECT id, enquiry_id, operation, outcome, body FROM audit_event WHERE id = ANY($1::uuid[])',
       [[...eventIds]],
     );
@@ -401,7 +403,9 @@ export function createPrecisService(services: PrecisServices) {
             event.enquiry_id === enquiry.id &&
             CITABLE_OPERATIONS.has(event.operation) &&
             (event.outcome === 'success' || event.outcome === 'partial') &&
-            (event.body.subjects ?? []).some((x) => x.subjectId === reference.subjectId) &&
+            (event.body.subjects ?? []).some(
+              (x) => x.subjectId === reference.subjectId && (reference.personId === null || (x.links ?? []).some((l) => l.agency === source && l.personId === reference.personId)),
+            ) &&
             (event.body.decisions ?? []).some(
               (d) =>
                 (d.subjectId === undefined || d.subjectId === reference.subjectId) &&

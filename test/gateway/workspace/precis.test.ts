@@ -31,6 +31,8 @@ const HEALTH_PERSON = 'NHS-P1';
 const ADULT_PERSON = 'NHS-P2';
 /** A child with 150 long health records: more than a précis may hold. */
 const BIG_PERSON = 'NHS-P3';
+/** A second health record linked to the child by mistake (another child's). */
+const DUPLICATE_PERSON = 'NHS-P4';
 /** The test force, with its call-out recorded as a domestic abuse incident at which the child was present. */
 const police: Connector = {
   ...testPolice,
@@ -75,7 +77,9 @@ const health: Connector = {
     new Map(
       ids.map((id) => [
         id,
-        id === BIG_PERSON
+        id === DUPLICATE_PERSON
+          ? [healthRecord('health.summary', 'T1', 'DUP-1', { type: 'gp-consultation', title: 'GP consultation', start: '2026-08-02' }, DUPLICATE_PERSON)]
+          : id === BIG_PERSON
           ? Array.from({ length: 150 }, (_, i) => healthRecord('health.summary', 'T1', `BIG-${i}`, { type: 'gp-consultation', title: 'GP consultation', start: '2026-06-01', narrative: 'n'.repeat(3000) }, BIG_PERSON))
           : id === ADULT_PERSON
           ? [healthRecord('health.clinical', 'T3', 'MH-ADULT-1', { type: 'adult-mental-health', title: 'Adult mental health referral', start: '2026-11-20', narrative: NARRATIVES.adult }, ADULT_PERSON)]
@@ -190,7 +194,7 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     expect(ae.text).toContain('A&E attendance (2026-10-03)');
     expect(ae.text).toContain(NARRATIVES.ae); // s47: the health summary is disclosed in full
     expect(ae.relevance).toMatch(/unmet need/);
-    expect(ae.references).toEqual([{ ref: 'health:ENC-1', auditEventId: draft.disclosureEventId, category: 'health.summary', subjectId, fields: expect.arrayContaining(['type', 'title', 'start', 'narrative', 'contactName']) }]);
+    expect(ae.references).toEqual([{ ref: 'health:ENC-1', auditEventId: draft.disclosureEventId, category: 'health.summary', subjectId, fields: expect.arrayContaining(['type', 'title', 'start', 'narrative', 'contactName']), personId: HEALTH_PERSON }]);
 
     // The chronology: dated lines across agencies in time order, each citing its entry.
     const chronology = draft.content.sections.find((s) => s.key === 'chronology')!.statements;
@@ -205,7 +209,7 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     const [incident] = draft.content.sections.find((s) => s.key === 'incidents')!.statements;
     expect(incident!.text).toMatch(/^Possibly one incident \(G1, 2026-10-1[23]\): (health and police|police and health) records\./);
     expect(incident!.references.map((r) => r.ref).sort()).toEqual(['health:ENC-2', 'police:OCC-1']);
-    expect(chronology[1]!.references).toEqual([{ ref: 'health:ENC-1', auditEventId: draft.disclosureEventId, category: 'health.summary', subjectId, fields: ['type', 'title', 'start'] }]);
+    expect(chronology[1]!.references).toEqual([{ ref: 'health:ENC-1', auditEventId: draft.disclosureEventId, category: 'health.summary', subjectId, fields: ['type', 'title', 'start'], personId: HEALTH_PERSON }]);
     // The indicators that fired, with the records they count: no score.
     const indicators = draft.content.sections.find((s) => s.key === 'indicators')!.statements;
     const da = indicators.find((s) => s.text.startsWith('Domestic abuse incidents with a child present: 1'))!;
@@ -440,6 +444,27 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     await enquiries.unlinkSubject(researcher, { enquiryId, subjectId, agency: 'police', personId: POLICE_PERSON, reason: 'Different person: wrong date of birth' }, clock);
     const unlinked = await precis.read(scope(researcher), enquiryId, 1);
     expect(unlinked.content.sections.find((s) => s.key === `subject:${subjectId}:police`)!.statements.every((s) => !s.available)).toBe(true);
+  });
+
+  it('re-checks the link of the very agency person a record is about: undoing one of two links at an agency hides only that record', async () => {
+    const { enquiryId, subjectId } = await openEnquiry({ purpose: 's47' });
+    await createSearchShownRepository(store).record(enquiryId, [{ agency: 'health', personId: DUPLICATE_PERSON }], { auditEventId: SEARCH_EVENT, actorId: researcher.id, issuer: researcher.issuer }, clock);
+    await enquiries.linkSubject(researcher, { enquiryId, subjectId, agency: 'health', personId: DUPLICATE_PERSON }, clock);
+    const draft = await precis.draft(scope(researcher), enquiryId);
+    expect(citing(draft.content, 'health:DUP-1')!.references[0]!.personId).toBe(DUPLICATE_PERSON);
+    const content = asInput(draft.content);
+    // A reference naming a person the event's links do not name is refused.
+    const forged = structuredClone(content);
+    forged.sections.flatMap((s) => s.statements).find((s) => s.references[0]?.ref === 'health:ENC-1')!.references[0]!.personId = 'NHS-SOMEONE';
+    expect((await refusal(precis.save(scope(researcher), enquiryId, 0, forged))).message).toMatch(/health:ENC-1 was not disclosed/);
+    await precis.save(scope(researcher), enquiryId, 0, content);
+
+    await enquiries.unlinkSubject(researcher, { enquiryId, subjectId, agency: 'health', personId: DUPLICATE_PERSON, reason: 'Another child: different date of birth' }, clock);
+    const read = await precis.read(scope(researcher), enquiryId, 1);
+    expect(statements(read.content).filter((s) => s.references.some((r) => r.ref === 'health:DUP-1'))).toEqual([]);
+    expect(allText(read.content)).not.toContain('DUP-1');
+    expect(citing(read.content, 'health:ENC-1')!.available).toBe(true);
+    expect(read.unavailable).toBeGreaterThanOrEqual(2); // its agency line and its chronology line
   });
 
   it('shows released detail once the originator approves, and re-checks it for each reader', async () => {

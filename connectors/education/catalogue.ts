@@ -17,6 +17,7 @@ import { ConnectorError } from '../sdk/index.js';
 import { parseCtf } from './ctf.js';
 import { parseEducationCsv } from './csv.js';
 import type { DirectoryReader, FileEntry } from './directory.js';
+import { EMPTY_HOUSEHOLD_INDEX } from './household.js';
 import { buildIndex, type EducationIndex, type LoadedFile, type MappingContext } from './mapping.js';
 
 export interface FileProblem {
@@ -97,7 +98,7 @@ export interface CatalogueState {
 export class FileCatalogue {
   private readonly cache = new Map<string, CachedFile>();
   private state: CatalogueState = {
-    index: { persons: new Map(), formerUpns: new Map(), records: new Map() },
+    index: { persons: new Map(), formerUpns: new Map(), records: new Map(), household: EMPTY_HOUSEHOLD_INDEX },
     problems: [],
     ctfFiles: 0,
     validCtfFiles: 0,

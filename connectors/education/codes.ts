@@ -2,7 +2,7 @@
  * The education connector's vocabulary: identifier system, policy categories and tiers
  * (POLICY-GUIDANCE.md "Categories and tiers") and the labels of DfE codes it reads.
  */
-import type { CategoryManifest, RecordField, Tier } from '../sdk/index.js';
+import type { CategoryManifest, HouseholdRelationship, RecordField, Tier } from '../sdk/index.js';
 
 export const AGENCY = 'education';
 
@@ -90,3 +90,33 @@ export const EXCLUSION_REASON_LABELS: Readonly<Record<string, string>> = {
   PD: 'Persistent or general disruptive behaviour',
   OT: 'Other',
 };
+
+/**
+ * DfE "Relationship to pupil" codes of a CTF contact, mapped to the SDK household vocabulary:
+ * `member` is what the contact is to the pupil, `pupil` what the pupil is to the contact.
+ * `professional`: a contact in a professional capacity (childminder, doctor, social worker), not
+ * a household or family member, and never returned as one. An unknown code is `unknown` both ways.
+ */
+export const CONTACT_RELATIONSHIPS: Readonly<Record<string, { label: string; member: HouseholdRelationship; pupil: HouseholdRelationship; professional?: true }>> = {
+  PAM: { label: 'Parent (mother)', member: 'parent', pupil: 'child' },
+  PAF: { label: 'Parent (father)', member: 'parent', pupil: 'child' },
+  STP: { label: 'Step-parent', member: 'step-parent', pupil: 'child' },
+  FOP: { label: 'Foster parent', member: 'carer', pupil: 'household-member' },
+  FOM: { label: 'Foster mother', member: 'carer', pupil: 'household-member' },
+  FOF: { label: 'Foster father', member: 'carer', pupil: 'household-member' },
+  CAR: { label: 'Carer', member: 'carer', pupil: 'household-member' },
+  GRM: { label: 'Grandmother', member: 'other-relative', pupil: 'other-relative' },
+  GRF: { label: 'Grandfather', member: 'other-relative', pupil: 'other-relative' },
+  REL: { label: 'Other relative', member: 'other-relative', pupil: 'other-relative' },
+  FAM: { label: 'Other family member', member: 'other-relative', pupil: 'other-relative' },
+  OTH: { label: 'Other contact', member: 'unknown', pupil: 'unknown' },
+  CHM: { label: 'Childminder', member: 'associate', pupil: 'associate', professional: true },
+  DOC: { label: 'Doctor', member: 'associate', pupil: 'associate', professional: true },
+  SWR: { label: 'Social worker', member: 'associate', pupil: 'associate', professional: true },
+};
+
+/** Codes whose contact, shared by two pupils, makes them siblings (a parent or carer of both). */
+export const SIBLING_EVIDENCE: ReadonlySet<string> = new Set(['PAM', 'PAF', 'STP', 'FOP', 'FOM', 'FOF', 'CAR']);
+
+/** A contact's person id: the pupil's UPN, `/contact/`, and the contact's order in that pupil's CTF. */
+export const CONTACT_ID = /^([A-Za-z0-9]{13})\/contact\/(\d{1,3})$/;

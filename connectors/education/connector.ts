@@ -6,17 +6,20 @@
  */
 import {
   ConnectorError,
+  type AddressQuery,
   type AgencyContact,
   type CallContext,
   type Connector,
   type ConnectorHealth,
   type ConnectorManifest,
+  type HouseholdMember,
   type PersonQuery,
   type SourcePerson,
   type SourceRecord,
 } from '../sdk/index.js';
 import { FileCatalogue, type CatalogueState, type FileProblem } from './catalogue.js';
-import { AGENCY, EDUCATION_CATEGORIES, SYSTEMS } from './codes.js';
+import { AGENCY, CONTACT_ID, EDUCATION_CATEGORIES, SYSTEMS } from './codes.js';
+import { atAddress, householdOf, line1Key, postcodeKey } from './household.js';
 import { nodeDirectory, type DirectoryReader } from './directory.js';
 import { fold, foldPostcode, type PupilEntry } from './mapping.js';
 import { isValidUpn, normaliseUpn } from './upn.js';
@@ -34,6 +37,8 @@ export interface EducationConnectorOptions {
   maxPersonMatches?: number;
   /** Re-list the directory at most this often (0, the default: on every call). */
   minRefreshIntervalMs?: number;
+  /** An address search finding more persons than this is refused as too broad. Default 50. */
+  maxAddressMatches?: number;
 }
 
 export interface EducationConnector extends Connector {
@@ -47,6 +52,8 @@ const DEFAULT_CONTACT: AgencyContact = {
 };
 
 const PARTIAL_DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
+const UPRN = /^\d{1,12}$/;
+const MAX_ADDRESS_TEXT = 200;
 
 function trimmed(value: string | undefined): string | undefined {
   const t = value?.trim();
@@ -72,6 +79,8 @@ export function createEducationConnector(options: EducationConnectorOptions): Ed
   const directory = options.directory ?? nodeDirectory(options.dir as string);
   const maxPersonMatches = options.maxPersonMatches ?? 50;
   if (!Number.isInteger(maxPersonMatches) || maxPersonMatches < 1) throw new RangeError('createEducationConnector: maxPersonMatches must be a positive integer');
+  const maxAddressMatches = options.maxAddressMatches ?? 50;
+  if (!Number.isInteger(maxAddressMatches) || maxAddressMatches < 1) throw new RangeError('createEducationConnector: maxAddressMatches must be a positive integer');
   const contact = options.contact ?? DEFAULT_CONTACT;
   const catalogue = new FileCatalogue(directory, { system: options.system ?? directory.location, fallbackContact: contact }, options.minRefreshIntervalMs ?? 0);
 
@@ -103,10 +112,69 @@ export function createEducationConnector(options: EducationConnectorOptions): Ed
     return true;
   }
 
+  /** A pupil (by current UPN) or a contact (by contact id) of the index. */
+  function personOf(state: CatalogueState, personId: string): SourcePerson | undefined {
+    if (typeof personId !== 'string') return undefined;
+    if (isValidUpn(personId)) return state.index.persons.get(personId)?.person;
+    return CONTACT_ID.test(personId) ? state.index.household.contacts.get(personId)?.person : undefined;
+  }
+
+  /** Ids worth looking up: current UPNs and contact ids; anything else is no one we hold. */
+  function lookupIds(personIds: readonly string[]): string[] {
+    return [...new Set(personIds)].filter((id) => typeof id === 'string' && (isValidUpn(id) || CONTACT_ID.test(id)));
+  }
+
   return {
     manifest,
 
     problems: () => catalogue.problems(),
+
+    async householdOf(personIds: readonly string[], ctx: CallContext): Promise<Map<string, HouseholdMember[]>> {
+      if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'education household lookup was aborted before it started');
+      const ids = lookupIds(personIds);
+      const result = new Map<string, HouseholdMember[]>(ids.map((id) => [id, []]));
+      if (ids.length === 0) return result;
+      const state = await usable(ctx.signal);
+      for (const id of ids) {
+        if (!personOf(state, id)) continue;
+        result.set(id, householdOf(state.index.household, id, (other) => personOf(state, other)));
+      }
+      return result;
+    },
+
+    async personsAtAddress(address: AddressQuery, ctx: CallContext): Promise<SourcePerson[]> {
+      const uprn = trimmed(address.uprn);
+      const line1 = trimmed(address.line1);
+      const postalCode = trimmed(address.postalCode);
+      for (const value of [uprn, line1, postalCode]) {
+        if (value !== undefined && value.length > MAX_ADDRESS_TEXT) throw new ConnectorError('BAD_QUERY', 'education address search: a value is too long', { rejectedInput: true });
+      }
+      if (uprn !== undefined && !UPRN.test(uprn)) throw new ConnectorError('BAD_QUERY', 'education address search: a UPRN is up to 12 digits', { rejectedInput: true });
+      const line = line1 !== undefined ? line1Key(line1) : '';
+      const postcode = postalCode !== undefined ? postcodeKey(postalCode) : '';
+      const lineKey = line !== '' && postcode !== '' ? `${line}|${postcode}` : undefined;
+      if (uprn === undefined && lineKey === undefined) {
+        throw new ConnectorError('BAD_QUERY', 'education address search needs a UPRN, or a first line with a postcode', { rejectedInput: true });
+      }
+      if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'education address search was aborted before it started');
+      const state = await usable(ctx.signal);
+      const found = atAddress(state.index.household, { ...(uprn ? { uprn } : {}), ...(lineKey ? { lineKey } : {}) });
+      if (found.length > maxAddressMatches) throw new ConnectorError('BAD_QUERY', 'education address search found too many people at the address');
+      return found.map((l) => personOf(state, l.personId)).filter((p): p is SourcePerson => p !== undefined);
+    },
+
+    async fetchPersons(personIds: readonly string[], ctx: CallContext): Promise<Map<string, SourcePerson>> {
+      if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'education person fetch was aborted before it started');
+      const ids = lookupIds(personIds);
+      const found = new Map<string, SourcePerson>();
+      if (ids.length === 0) return found;
+      const state = await usable(ctx.signal);
+      for (const id of ids) {
+        const person = personOf(state, id);
+        if (person) found.set(id, person);
+      }
+      return found;
+    },
 
     async searchPersons(query: PersonQuery, ctx: CallContext): Promise<SourcePerson[]> {
       const upns = [

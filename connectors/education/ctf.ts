@@ -11,7 +11,7 @@ import type { Address } from '../sdk/index.js';
 import { isValidUpn, normaliseUpn } from './upn.js';
 
 /** Elements that repeat in a CTF; parsed as arrays even when one is present. */
-const REPEATED = new Set(['Pupil', 'SEN', 'SENneed', 'YearData', 'Exclusion', 'School']);
+const REPEATED = new Set(['Pupil', 'SEN', 'SENneed', 'YearData', 'Exclusion', 'School', 'Contact', 'Phone']);
 
 const parser = new XMLParser({
   ignoreAttributes: true,
@@ -90,6 +90,8 @@ const PupilSchema = z.object({
     }),
   ),
   Address: section(AddressSchema),
+  // Each contact is checked on its own (ContactSchema): a bad contact leaves the pupil in.
+  Contacts: section(z.object({ Contact: z.array(z.unknown()).optional() })),
   Attendance: section(
     z.object({
       YearData: z
@@ -141,6 +143,46 @@ const PupilSchema = z.object({
     }),
   ),
 });
+
+const flag = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : /^(true|1|y|yes)$/i.test(v)));
+
+/** CTF `Contacts/Contact`: a person the school contacts about the pupil. */
+const ContactSchema = z.object({
+  Order: optCount,
+  Title: optText,
+  Surname: text.pipe(z.string().min(1, 'is empty')),
+  Forename: text.pipe(z.string().min(1, 'is empty')),
+  MiddleNames: optText,
+  Gender: z.union([z.enum(['M', 'F', 'U']), z.literal('')]).optional().transform((v) => (v ? v : undefined)),
+  Relationship: z.string().trim().max(8, 'is not a relationship code').optional().transform((v) => (v ? v.toUpperCase() : undefined)),
+  Responsibility: flag,
+  AddressAsPupil: flag,
+  Address: section(AddressSchema),
+  Phones: section(z.object({ Phone: z.array(z.object({ TelephoneType: optText, PhoneNo: optText })).optional() })),
+  Email: optText,
+});
+
+/** A pupil contact as the file gives it; `address` is the pupil's when AddressAsPupil. */
+export interface CtfContact {
+  /** Position in the file's contact list, 1-based (the file's Order where given). */
+  order: number;
+  title?: string;
+  surname: string;
+  forename: string;
+  middleNames: string[];
+  gender?: 'M' | 'F' | 'U';
+  /** DfE "Relationship to pupil" code, upper case (PAM, PAF, STP, CAR, OTH, ...). */
+  relationship?: string;
+  responsibility?: boolean;
+  addressAsPupil: boolean;
+  address?: Address;
+  phones: string[];
+  email?: string;
+}
 
 export interface CtfSchool {
   lea: string;
@@ -195,6 +237,7 @@ export interface CtfPupil {
   attendance: CtfAttendance[];
   exclusions: CtfExclusion[];
   history: CtfSchoolSpell[];
+  contacts: CtfContact[];
 }
 
 export interface Ctf {
@@ -248,6 +291,45 @@ function toAddress(raw: z.infer<typeof AddressSchema> | undefined): Address | un
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/** The pupil's contacts that can be read, and a reason (position only) for each left out. */
+function toContacts(raw: z.infer<typeof PupilSchema>, pupilAddress: Address | undefined): { contacts: CtfContact[]; problems: string[] } {
+  const contacts: CtfContact[] = [];
+  const problems: string[] = [];
+  const orders = new Set<number>();
+  (raw.Contacts?.Contact ?? []).forEach((item, index) => {
+    const parsed = ContactSchema.safeParse(item);
+    if (!parsed.success) {
+      problems.push(`contact ${index + 1}: ${describeIssue(parsed.error)}`);
+      return;
+    }
+    const c = parsed.data;
+    // The file's Order where it is usable and unique, else the position: the contact's id uses it.
+    const order = c.Order !== undefined && c.Order > 0 && !orders.has(c.Order) ? c.Order : index + 1;
+    if (orders.has(order)) {
+      problems.push(`contact ${index + 1}: Order repeats another contact's`);
+      return;
+    }
+    orders.add(order);
+    const asPupil = c.AddressAsPupil === true || (c.AddressAsPupil === undefined && c.Address === undefined);
+    const address = asPupil ? pupilAddress : toAddress(c.Address);
+    contacts.push({
+      order,
+      ...(c.Title ? { title: c.Title } : {}),
+      surname: c.Surname,
+      forename: c.Forename,
+      middleNames: c.MiddleNames ? c.MiddleNames.split(/\s+/) : [],
+      ...(c.Gender ? { gender: c.Gender } : {}),
+      ...(c.Relationship ? { relationship: c.Relationship } : {}),
+      ...(c.Responsibility !== undefined ? { responsibility: c.Responsibility } : {}),
+      addressAsPupil: asPupil,
+      ...(address ? { address } : {}),
+      phones: (c.Phones?.Phone ?? []).map((p) => p.PhoneNo).filter((p): p is string => p !== undefined),
+      ...(c.Email ? { email: c.Email } : {}),
+    });
+  });
+  return { contacts, problems };
+}
+
 function toPupil(raw: z.infer<typeof PupilSchema>): CtfPupil {
   const basic = raw.BasicDetails;
   const senEntries = raw.SENhistory?.SEN ?? [];
@@ -295,6 +377,7 @@ function toPupil(raw: z.infer<typeof PupilSchema>): CtfPupil {
       ...(s.LeavingDate ? { leavingDate: s.LeavingDate } : {}),
       ...(s.LeavingReason ? { leavingReason: s.LeavingReason } : {}),
     })),
+    contacts: [],
   };
 }
 
@@ -324,8 +407,12 @@ export function parseCtf(xml: string): CtfParse {
   const pupilProblems: string[] = [];
   rawPupils.forEach((raw, index) => {
     const parsed = PupilSchema.safeParse(raw);
-    if (parsed.success) pupils.push(toPupil(parsed.data));
-    else pupilProblems.push(`pupil ${index + 1}: ${describeIssue(parsed.error)}`);
+    if (parsed.success) {
+      const pupil = toPupil(parsed.data);
+      const { contacts, problems } = toContacts(parsed.data, pupil.address);
+      pupils.push({ ...pupil, contacts });
+      for (const problem of problems) pupilProblems.push(`pupil ${index + 1}: ${problem} (the contact is left out)`);
+    } else pupilProblems.push(`pupil ${index + 1}: ${describeIssue(parsed.error)}`);
   });
   const exportedAt = Date.parse(/(Z|[+-]\d{2}:\d{2})$/.test(h.DateTime) ? h.DateTime : `${h.DateTime}Z`);
   if (Number.isNaN(exportedAt)) return { ok: false, reason: 'CTF header: DateTime is not a date-time' };

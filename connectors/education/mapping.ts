@@ -23,6 +23,7 @@ import {
 } from './codes.js';
 import type { Ctf, CtfPupil } from './ctf.js';
 import type { AttendanceRow, DirectoryRow, RegisterRow } from './csv.js';
+import { buildHouseholdIndex, type HouseholdIndex, type PupilHouseholdSource } from './household.js';
 
 export type LoadedFile =
   | { name: string; kind: 'ctf'; ctf: Ctf }
@@ -47,6 +48,8 @@ export interface EducationIndex {
   /** Former UPN -> current UPN. */
   formerUpns: ReadonlyMap<string, string>;
   records: ReadonlyMap<string, SourceRecord[]>;
+  /** Contacts, shared contacts and current addresses (connectors/education/household.ts). */
+  household: HouseholdIndex;
 }
 
 export interface MappingContext {
@@ -494,5 +497,19 @@ export function buildIndex(files: readonly LoadedFile[], ctx: MappingContext): E
     const entry = persons.get(upn);
     if (onRoll && entry) entry.person = { ...entry.person, provenance: { ...entry.person.provenance, organisation: onRoll.provenance.organisation! } };
   }
-  return { persons, formerUpns, records };
+  const householdSources: PupilHouseholdSource[] = [];
+  for (const [upn, entry] of persons) {
+    const identity = identities.get(upn);
+    // The current address: the newest CTF's, else the latest LA register row's.
+    const address = identity ? identity.pupil.address : entry.person.addresses.at(-1);
+    householdSources.push({
+      upn,
+      person: entry.person,
+      ...(address ? { address } : {}),
+      contacts: identity?.pupil.contacts ?? [],
+      recordId: identity?.recordId ?? entry.person.provenance.recordId,
+      asOf: identity?.asOf ?? entry.person.provenance.asOf,
+    });
+  }
+  return { persons, formerUpns, records, household: buildHouseholdIndex(householdSources, ctx.system) };
 }

@@ -37,6 +37,8 @@ export {
   type ExclusionCategory as EducationExclusionCategory,
   type ExclusionReason as EducationExclusionReason,
   type Pupil as EducationPupil,
+  type PupilContact as EducationPupilContact,
+  type ContactRelationship as EducationContactRelationship,
   type RegisterEntry as EducationRegisterEntry,
   type RegisterKind as EducationRegisterKind,
   type SchoolSpell as EducationSchoolSpell,

@@ -110,6 +110,26 @@ function pupilElement(pupil: Pupil, schools: ReadonlyMap<string, EducationSchool
         }
       : undefined,
     Address: { BS7666Address: bs7666(pupil.address), Postcode: pupil.address.postcode },
+    Contacts:
+      pupil.contacts.length > 0
+        ? {
+            Contact: pupil.contacts.map((c) =>
+              compact({
+                Order: String(c.order),
+                Title: c.title,
+                Surname: c.surname,
+                Forename: c.forename,
+                Gender: c.gender,
+                Relationship: c.relationship,
+                Responsibility: c.responsibility ? 'true' : 'false',
+                AddressAsPupil: c.addressAsPupil ? 'true' : 'false',
+                Address: !c.addressAsPupil && c.address ? { BS7666Address: bs7666(c.address), Postcode: c.address.postcode } : undefined,
+                Phones: { Phone: [{ TelephoneType: 'M', PhoneNo: c.phone }] },
+                Email: c.email,
+              }),
+            ),
+          }
+        : undefined,
     Attendance: pupil.attendance.length > 0 ? { YearData: pupil.attendance.map((p) => attendanceYear(p, schoolOf(p.schoolId))) } : undefined,
     Exclusions:
       pupil.exclusions.length > 0

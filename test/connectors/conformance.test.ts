@@ -26,6 +26,8 @@ import { startHealthServer } from '../../sandbox/health/index.js';
 import { createHousingConnector } from '../../connectors/housing/index.js';
 import { startHousingSystem } from '../../sandbox/housing/index.js';
 import { createSocialCareConnector } from '../../connectors/social-care/index.js';
+import { createEducationConnector } from '../../connectors/education/index.js';
+import { startEducationSystem, upnCheckLetter } from '../../sandbox/education/index.js';
 import { startSocialCareDatabase } from '../../sandbox/social-care/index.js';
 
 /**
@@ -113,7 +115,35 @@ const AGENCIES: AgencyUnderTest[] = [
     }),
   ),
   // overHttp('police', startPoliceServer, (baseUrl) => createPoliceConnector({ baseUrl })),
-  // { agency: 'education', start: async (county) => { ...; return { connector, close, samples? }; } },
+  {
+    agency: 'education',
+    async start(county) {
+      const system = await startEducationSystem({ county });
+      const view = county.views.education;
+      /** A pupil's UPN; an adult's contact id (the first pupil, in UPN order, listing them). */
+      const idsOf = (personId: string): string[] => {
+        const upn = view.upnByPersonId.get(personId);
+        if (upn) return [upn];
+        const listing = view.pupils.flatMap((p) => p.contacts.filter((c) => c.personId === personId).map((c) => ({ upn: p.upn, order: c.order })));
+        const first = listing.sort((a, b) => a.upn.localeCompare(b.upn))[0];
+        return first ? [`${first.upn}/contact/${first.order}`] : [];
+      };
+      return {
+        connector: createEducationConnector({ directory: system.files }),
+        close: () => system.close(),
+        faults: [
+          { name: 'unreadable directory', expect: 'UNREACHABLE', apply: () => system.setFaults({ unreadable: true }), clear: () => system.setFaults({}) },
+          { name: 'directory hangs', expect: 'TIMEOUT', apply: () => system.setFaults({ hang: true }), clear: () => system.setFaults({}) },
+        ],
+        samples: {
+          household: featuredHouseholdFixture(county, idsOf),
+          // The featured child is the household's only pupil: a second pupil for the batch checks.
+          knownPersonIds: [view.upnByPersonId.get(county.featured.child.id)!, view.pupils.find((p) => p.personId !== county.featured.child.id)!.upn],
+          unknownPersonId: `${upnCheckLetter('980200199999')}980200199999`,
+        },
+      };
+    },
+  },
   {
     agency: 'housing',
     async start(county) {

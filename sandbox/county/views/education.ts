@@ -107,6 +107,32 @@ export interface SenRecord {
   needs: SenNeed[];
 }
 
+/**
+ * DfE "Relationship to pupil" codes a school records for a contact (a subset): parent (mother,
+ * father), step-parent, carer, other relative, other contact.
+ */
+export type ContactRelationship = 'PAM' | 'PAF' | 'STP' | 'CAR' | 'REL' | 'OTH';
+
+/** A pupil contact as the school's MIS holds it (CTF `Contacts/Contact`). */
+export interface PupilContact {
+  /** Priority order (1 is called first). */
+  order: number;
+  title: string;
+  surname: string;
+  forename: string;
+  gender: 'M' | 'F';
+  relationship: ContactRelationship;
+  /** Has parental responsibility. */
+  responsibility: boolean;
+  /** Lives at the pupil's address (the CTF's AddressAsPupil); else `address`. */
+  addressAsPupil: boolean;
+  address?: PlaceAddress;
+  phone: string;
+  email?: string;
+  /** True person id (ground truth; not in the file). */
+  personId: string;
+}
+
 export interface Pupil {
   upn: string;
   personId: string;
@@ -132,6 +158,8 @@ export interface Pupil {
   termAttendance?: AttendancePeriod;
   sen?: SenRecord;
   exclusions: Exclusion[];
+  /** The household adults the school holds as contacts, parents first. */
+  contacts: PupilContact[];
 }
 
 export type RegisterKind = 'CME' | 'EHE';
@@ -392,6 +420,43 @@ class EducationViewBuilder {
     };
   }
 
+  /**
+   * The pupil's contacts: the household's adults, parents first (PAM, PAF, with parental
+   * responsibility), then a parent's partner (STP where they share the parent's surname, else OTH),
+   * living at the pupil's address. Drawn from their own streams, so the rest of the view is as it
+   * was; an adult's phone is the same for every pupil they are a contact of (schools match
+   * contacts across siblings by name and phone).
+   */
+  private contactsFor(person: Person, address: PlaceAddress): PupilContact[] {
+    const household = this.county.householdsById.get(person.householdId);
+    const adults = (household?.memberIds ?? []).map((id) => this.county.personsById.get(id)).filter((m): m is Person => m !== undefined && m.role === 'adult');
+    const parents = adults.filter((a) => person.parentIds.includes(a.id));
+    const ordered = [...parents, ...adults.filter((a) => !person.parentIds.includes(a.id))];
+    return ordered.map((adult, i) => {
+      const parent = person.parentIds.includes(adult.id);
+      const female = adult.sex === 'female';
+      const relationship: ContactRelationship = parent ? (female ? 'PAM' : 'PAF') : parents.some((p) => p.family === adult.family) ? 'STP' : 'OTH';
+      const rng = Rng.derive(this.county.seed, 'education-contact', adult.id);
+      const phone = dramaPhone(rng);
+      const title = female ? rng.pick(['Mrs', 'Ms', 'Miss']) : 'Mr';
+      const first = adult.given[0] as string;
+      return {
+        order: i + 1,
+        title,
+        surname: adult.family,
+        forename: first,
+        gender: female ? 'F' : 'M',
+        relationship,
+        responsibility: parent,
+        addressAsPupil: true,
+        address,
+        phone,
+        ...(rng.chance(0.7) ? { email: `${slug(first)}.${slug(adult.family)}@mail.marlshire.example` } : {}),
+        personId: adult.id,
+      };
+    });
+  }
+
   private schoolIn(rng: Rng, town: string, phase: School['phase'], avoid?: string): EducationSchool | undefined {
     const list = this.schoolsByTownPhase.get(`${town}|${phase}`) ?? [];
     const choices = list.filter((s) => s.schoolId !== avoid);
@@ -597,6 +662,7 @@ class EducationViewBuilder {
       ...(termAttendance ? { termAttendance } : {}),
       ...(sen ? { sen } : {}),
       exclusions,
+      contacts: this.contactsFor(person, address),
     };
     if (featured) this.featuredRecords(pupil, person);
     this.pupils.push(pupil);

@@ -859,6 +859,16 @@ export async function checkConnector(connector: Connector, options: ConformanceO
     }
   }
 
+  /** With the household capability, its three methods join the timeout and fault checks (an address of no one: a well-formed UPRN). */
+  const householdCalls = (): Array<[string, (ctx: CallContext) => Promise<unknown>]> =>
+    household
+      ? [
+          ['householdOf', (ctx) => household.householdOf(fetchIds, ctx)],
+          ['fetchPersons', (ctx) => household.fetchPersons(fetchIds, ctx)],
+          ['personsAtAddress', (ctx) => household.personsAtAddress({ uprn: '100000000001' }, ctx)],
+        ]
+      : [];
+
   // ---- timeouts
   const searchQuery: PersonQuery | undefined = samples.identifiers?.[0] ? { identifiers: [samples.identifiers[0]] } : samples.demographics;
   const fetchIds = known.length > 0 ? known : [unknownPersonId];
@@ -868,10 +878,7 @@ export async function checkConnector(connector: Connector, options: ConformanceO
     const calls: Array<[string, (ctx: CallContext) => Promise<unknown>]> = [['fetchRecords', (ctx) => connector.fetchRecords(fetchIds, ctx)]];
     if (searchQuery) calls.unshift(['searchPersons', (ctx) => connector.searchPersons(searchQuery, ctx)]);
     else problems.push('searchPersons not checked: no sample to search with');
-    if (household) {
-      calls.push(['householdOf', (ctx) => household.householdOf(fetchIds, ctx)], ['fetchPersons', (ctx) => household.fetchPersons(fetchIds, ctx)]);
-      calls.push(['personsAtAddress', (ctx) => household.personsAtAddress({ uprn: '100000000001' }, ctx)]);
-    }
+    calls.push(...householdCalls());
     for (const [what, run] of calls) {
       const outcome = await invoke(what, run, AbortSignal.abort(), promptMs);
       const timedOut = outcome.settled === 'error' && outcome.error instanceof ConnectorError && outcome.error.kind === 'TIMEOUT';
@@ -893,6 +900,7 @@ export async function checkConnector(connector: Connector, options: ConformanceO
     const problems: string[] = [];
     const calls: Array<[string, (ctx: CallContext) => Promise<unknown>]> = [['fetchRecords', (ctx) => connector.fetchRecords(fetchIds, ctx)]];
     if (searchQuery) calls.unshift(['searchPersons', (ctx) => connector.searchPersons(searchQuery, ctx)]);
+    calls.push(...householdCalls());
     const results: string[] = [];
     for (const [what, run] of calls) {
       const controller = new AbortController();
@@ -923,10 +931,11 @@ export async function checkConnector(connector: Connector, options: ConformanceO
   for (const fault of options.faults ?? []) {
     const expected: readonly ConnectorErrorKind[] = typeof fault.expect === 'string' ? [fault.expect] : fault.expect;
     const problems: string[] = [];
+    const calls: Array<[string, (ctx: CallContext) => Promise<unknown>]> = [['fetchRecords', (ctx) => connector.fetchRecords(fetchIds, ctx)]];
+    if (searchQuery) calls.unshift(['searchPersons', (ctx) => connector.searchPersons(searchQuery, ctx)]);
+    calls.push(...householdCalls());
     try {
       await fault.apply();
-      const calls: Array<[string, (ctx: CallContext) => Promise<unknown>]> = [['fetchRecords', (ctx) => connector.fetchRecords(fetchIds, ctx)]];
-      if (searchQuery) calls.unshift(['searchPersons', (ctx) => connector.searchPersons(searchQuery, ctx)]);
       for (const [what, run] of calls) {
         const outcome = await invoke(what, run);
         const ok = outcome.settled === 'error' && outcome.error instanceof ConnectorError && expected.includes(outcome.error.kind);
@@ -939,7 +948,7 @@ export async function checkConnector(connector: Connector, options: ConformanceO
         .then(() => fault.clear())
         .catch((error: unknown) => problems.push(`could not clear the fault: ${error instanceof Error ? error.message : String(error)}`));
     }
-    record(`errors.fault:${fault.name}`, `Fault "${fault.name}" is reported as ${expected.join(' or ')}`, problems, `searchPersons and fetchRecords rejected with ${expected.join(' or ')}`);
+    record(`errors.fault:${fault.name}`, `Fault "${fault.name}" is reported as ${expected.join(' or ')}`, problems, `${calls.map(([what]) => what).join(', ')} rejected with ${expected.join(' or ')}`);
   }
 
   record(

@@ -589,6 +589,36 @@ describe('the conformance kit on the household capability', () => {
     expect(statusOf(noFlag, 'address.empty-query')!.reason).toMatch(/without rejectedInput/);
   });
 
+  it('checks the household calls under each injected fault, and that they honour a signal aborted mid-flight', async () => {
+    let down = false;
+    const connector = exampleWithHousehold(() => ({}));
+    const faulty: Connector = {
+      ...connector,
+      async searchPersons(query, ctx) {
+        if (down) throw new ConnectorError('UNREACHABLE', 'down');
+        return connector.searchPersons(query, ctx);
+      },
+      async fetchRecords(ids, ctx) {
+        if (down) throw new ConnectorError('UNREACHABLE', 'down');
+        return connector.fetchRecords(ids, ctx);
+      },
+      // fetchPersons and personsAtAddress follow the fault; householdOf answers from a stale cache.
+      async fetchPersons(ids, ctx) {
+        if (down) throw new ConnectorError('UNREACHABLE', 'down');
+        return connector.fetchPersons!(ids, ctx);
+      },
+      async personsAtAddress(query, ctx) {
+        if (down) throw new ConnectorError('UNREACHABLE', 'down');
+        return connector.personsAtAddress!(query, ctx);
+      },
+    };
+    const fault: ConformanceFault = { name: 'down', expect: 'UNREACHABLE', apply: () => void (down = true), clear: () => void (down = false) };
+    const report = await checkConnector(faulty, { samples: { ...samples, household: householdFixture }, faults: [fault], timeoutMs: 1000 });
+    expect(statusOf(report, 'errors.fault:down')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/householdOf answered; expected ConnectorError UNREACHABLE/) });
+    expect(statusOf(report, 'errors.fault:down')!.reason).not.toMatch(/fetchPersons|personsAtAddress|searchPersons|fetchRecords/);
+    expect(statusOf(report, 'timeout.mid-flight')!.reason).toMatch(/householdOf .*fetchPersons .*personsAtAddress/);
+  });
+
   it('fails personsAtAddress that does not find a resident at their recorded address', async () => {
     const report = await checkHousehold(exampleWithHousehold((cap) => ({ personsAtAddress: async (query, ctx) => (await cap.personsAtAddress(query, ctx)).filter((p) => p.personId !== 'sn-1001') })));
     expect(statusOf(report, 'address.search')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/by UPRN did not find "sn-1001"/) });

@@ -291,11 +291,17 @@ describe.each(storeKinds())('chronology and risk indicators ($name)', (kind) => 
         expect(response.body.data).toBeNull();
         expect(await lastEvent(operation)).toMatchObject({ outcome: 'refused', outcomeCode: 'FORBIDDEN_NOT_MEMBER', enquiry: { id: enquiryId } });
       }
+      // A refused read computes nothing, so no snapshot is kept for the queue.
+      const { rows } = await t.gateway.store.query('SELECT 1 FROM enquiry_indicator_snapshot WHERE enquiry_id = $1', [enquiryId]);
+      expect(rows).toEqual([]);
     });
 
     it('refuses a read after the enquiry closes', async () => {
       const { enquiryId, childId } = await featuredEnquiry();
-      await t.graphql(`mutation { closeEnquiry(enquiryId: "${enquiryId}", decision: "NFA: no further action") { status } }`, {}, token);
+      // Closed as closeEnquiry closes it (how a closure is reached, e.g. a signed-off decision, is not this test's concern).
+      await t.gateway.store.query(`UPDATE enquiry SET closed_at = $2, closed_by = 'researcher-1', closure_decision = 'NFA', closed_by_issuer = 'test' WHERE id = $1`, [enquiryId, NOW.toISOString()]);
+      const status = await t.graphql(`query { enquiry(id: "${enquiryId}") { status } }`, {}, token);
+      expect(status.body.data.enquiry.status).toBe('CLOSED');
       const response = await t.graphql(CHRONOLOGY, { enquiryId, subjectId: childId }, token);
       expect(response.body.errors[0].extensions.code).toBe('FORBIDDEN_ENQUIRY_CLOSED');
       expect(await lastEvent('chronology')).toMatchObject({ outcome: 'refused', outcomeCode: 'FORBIDDEN_ENQUIRY_CLOSED' });

@@ -311,3 +311,61 @@ export function compareIdentities(views: readonly IdentityView[]): FieldConflict
 }
 
 export const WITHHELD_BY_POLICY = 'withheld by policy';
+
+// ---- household composition ----------------------------------------------------------------------
+
+/** An agency that answered who it records with the person (householdOf), and its record of the person. */
+export interface HouseholdRecorder {
+  agency: string;
+  /** The agency's record of the person the composition is about (the linked record). */
+  personId: string;
+  provenance: Provenance;
+}
+
+/** One person some agency records with the subject, as the gate disclosed them. */
+export interface HouseholdPersonView {
+  /** The person's name as disclosed; absent when the policy withheld it. */
+  name?: string;
+  records: readonly { agency: string; personId: string; relationship?: string; provenance: Provenance }[];
+}
+
+/**
+ * Household composition as each agency records it: a person recorded with the subject by some of
+ * the agencies that answered and not by others is listed, each side saying whom the agency
+ * records (with the relationship) or that it records no such person. Agencies hold different
+ * people (police only those they have met, education only pupils), so this is a question to put
+ * to the agency, which the explanation says; a relationship recorded differently is a conflict.
+ */
+export function compareHouseholds(recorders: readonly HouseholdRecorder[], people: readonly HouseholdPersonView[]): FieldConflict[] {
+  if (recorders.length < 2) return [];
+  const conflicts: FieldConflict[] = [];
+  for (const person of people) {
+    const by = new Map(person.records.map((r) => [r.agency, r] as const));
+    const recording = recorders.filter((r) => by.has(r.agency));
+    const missing = recorders.filter((r) => !by.has(r.agency));
+    const relationships = new Set(person.records.map((r) => r.relationship).filter((r): r is string => r !== undefined));
+    if (missing.length === 0 && relationships.size <= 1) continue;
+    const who = person.name ?? 'a person whose identity the policy withholds';
+    const texts: string[] = [];
+    if (missing.length > 0) {
+      texts.push(
+        `${recording.map((r) => r.agency).join(' and ')} record${recording.length === 1 ? 's' : ''} this person in the household; ${missing.map((r) => r.agency).join(' and ')} record${missing.length === 1 ? 's' : ''} no such person with the subject (they may not hold the person at all: check with them)`,
+      );
+    }
+    if (relationships.size > 1) texts.push('the agencies record the relationship differently');
+    conflicts.push({
+      field: 'household',
+      kind: 'conflict',
+      explanation: `The agencies' records differ on the ${FIELD_LABEL.household}. ${texts.join('; ')}.`,
+      sides: [
+        ...recording.map((r) => {
+          const record = by.get(r.agency)!;
+          const value = person.name === undefined ? undefined : `${who}${record.relationship ? ` (${record.relationship})` : ''}`;
+          return { agency: r.agency, personId: record.personId, ...(value !== undefined ? { value } : {}), withheld: value === undefined, provenance: record.provenance };
+        }),
+        ...missing.map((r) => ({ agency: r.agency, personId: r.personId, value: 'not recorded in the household', withheld: false, provenance: r.provenance })),
+      ],
+    });
+  }
+  return conflicts;
+}

@@ -5,6 +5,7 @@ import {
   compareFamily,
   compareGender,
   compareGiven,
+  compareHouseholds,
   compareIdentities,
   compareNhsNumber,
   type IdentityView,
@@ -150,5 +151,36 @@ describe('conflicts: comparing agencies’ records of one person', () => {
     ]);
     expect(conflicts.find((c) => c.field === 'address')).toMatchObject({ kind: 'stale-address' });
     expect(conflicts.find((c) => c.field === 'nhsNumber')).toMatchObject({ kind: 'conflict' });
+  });
+});
+
+describe('conflicts: household composition as each agency records it', () => {
+  const recorder = (agency: string) => ({ agency, personId: `${agency}-1`, provenance: provenance(agency) });
+  const record = (agency: string, relationship?: string) => ({ agency, personId: `${agency}-m`, ...(relationship ? { relationship } : {}), provenance: { ...provenance(agency), recordId: `${agency}-link` } });
+
+  it('lists a member some agencies record and others do not, each side with its provenance', () => {
+    const [only, ...rest] = compareHouseholds([recorder('health'), recorder('police'), recorder('housing')], [{ name: 'Noah Walker', records: [record('health', 'sibling'), record('housing')] }]);
+    expect(rest).toEqual([]);
+    expect(only).toMatchObject({ field: 'household', kind: 'conflict', explanation: expect.stringContaining('police records no such person with the subject') });
+    expect(only!.sides).toEqual([
+      { agency: 'health', personId: 'health-m', value: 'Noah Walker (sibling)', withheld: false, provenance: { ...provenance('health'), recordId: 'health-link' } },
+      { agency: 'housing', personId: 'housing-m', value: 'Noah Walker', withheld: false, provenance: { ...provenance('housing'), recordId: 'housing-link' } },
+      { agency: 'police', personId: 'police-1', value: 'not recorded in the household', withheld: false, provenance: provenance('police') },
+    ]);
+  });
+
+  it.each([
+    ['every agency records them alike', [record('health', 'parent'), record('police', 'parent')], 0],
+    ['one agency records no relationship term', [record('health', 'parent'), record('police')], 0],
+    ['the agencies record different relationships', [record('health', 'parent'), record('police', 'sibling')], 1],
+  ] as const)('%s', (_, records, expected) => {
+    expect(compareHouseholds([recorder('health'), recorder('police')], [{ name: 'Sarah Walker', records }])).toHaveLength(expected);
+  });
+
+  it('never names a member whose identity the policy withholds, and compares nothing with one agency alone', () => {
+    const [withheld] = compareHouseholds([recorder('health'), recorder('police')], [{ records: [record('health', 'parent')] }]);
+    expect(withheld!.sides[0]).toMatchObject({ agency: 'health', withheld: true });
+    expect(withheld!.sides[0]).not.toHaveProperty('value');
+    expect(compareHouseholds([recorder('health')], [{ name: 'X', records: [record('health')] }])).toEqual([]);
   });
 });

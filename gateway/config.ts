@@ -9,6 +9,7 @@ import { DEFAULT_BANDS } from './identity/search.js';
 import type { BandThresholds } from './identity/types.js';
 import { defaultLimits, limitsConfigSchema, type LimitsConfig } from './limits/config.js';
 import { defaultQueueSettings, queueConfigSchema, queueSettings, type QueueSettings } from './workspace/queue/config.js';
+import { DECISION_OUTCOMES, DEFAULT_THRESHOLD_LEVELS, type ThresholdLevel } from './workspace/decision/vocabulary.js';
 
 /**
  * Configuration: environment variables for where the gateway runs, and one YAML file for what it
@@ -100,6 +101,35 @@ const httpSchema = z
   .strict()
   .default({ trustProxy: [] });
 
+/**
+ * The MASH decision's local threshold levels, each with the outcomes consistent with it (see
+ * gateway/workspace/decision/vocabulary.ts for the outcomes and the default Levels 1-4).
+ */
+const decisionSchema = z
+  .object({
+    levels: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,19}$/, 'must be a short id of letters, digits, dots and hyphens, e.g. "4"'),
+            label: z.string().trim().min(1).max(100),
+            outcomes: z.array(z.enum(DECISION_OUTCOMES, { error: `must be one of ${DECISION_OUTCOMES.join(', ')}` })).min(1, 'a level needs at least one outcome'),
+          })
+          .strict(),
+      )
+      .min(1, 'at least one threshold level is needed')
+      .max(20)
+      .superRefine((levels, ctx) => {
+        const seen = new Set<string>();
+        for (const [index, level] of levels.entries()) {
+          if (seen.has(level.id)) ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `level ${level.id} is defined twice` });
+          seen.add(level.id);
+        }
+      }),
+  })
+  .strict()
+  .optional();
+
 export const MODES = ['development', 'production'] as const;
 export type GatewayMode = (typeof MODES)[number];
 
@@ -134,6 +164,7 @@ const fileSchema = z
     limits: limitsConfigSchema.optional(),
     /** The triage queue: RAG timescales, working hours, access grace, extensions (workspace/queue/config.ts). */
     queue: queueConfigSchema.optional(),
+    decision: decisionSchema,
   })
   .strict();
 
@@ -166,6 +197,8 @@ export interface GatewayConfig {
   limits: LimitsConfig;
   /** RAG timescales, working hours, the access grace after a deadline, the longest extension. */
   queue: QueueSettings;
+  /** The MASH decision's threshold levels (DEFAULT_THRESHOLD_LEVELS where the file says nothing). */
+  decision: { levels: readonly ThresholdLevel[] };
 }
 
 /**
@@ -255,5 +288,6 @@ export function configFromDocument(raw: unknown, configPath: string, env: z.infe
     },
     limits: file.limits ?? defaultLimits(),
     queue: file.queue ? queueSettings(file.queue) : defaultQueueSettings(),
+    decision: { levels: file.decision?.levels ?? DEFAULT_THRESHOLD_LEVELS },
   };
 }

@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   /** No registered issuer has ever authenticated the actor named (issuer, subject). */
   UNKNOWN_ACTOR: { http: 404, exit: 5 },
   CONFLICT: { http: 409, exit: 6 },
+  /** An enquiry closes only on a MASH decision a manager has signed off (recordDecision, signOffDecision). */
+  DECISION_REQUIRED: { http: 409, exit: 6 },
   AUDIT_UNAVAILABLE: { http: 503, exit: 7 },
   STORE_UNAVAILABLE: { http: 503, exit: 7 },
   STORE_LOCKED: { http: 503, exit: 7 },

@@ -75,6 +75,7 @@ export function createEnquiryRepository(store: Store) {
       closedAt: isoOrNull(row.closed_at),
       closedBy: textOrNull(row.closed_by),
       closureDecision: textOrNull(row.closure_decision),
+      closureDecisionId: textOrNull(row.closure_decision_id),
       breakGlassJustification: textOrNull(row.break_glass_justification),
       consents: json(row.consents).map((c) => ({
         id: String(c.id),
@@ -248,12 +249,26 @@ export function createEnquiryRepository(store: Store) {
       await store.query('UPDATE enquiry_subject SET relevance = $2 WHERE id = $1', [subjectId, relevance]);
     },
 
-    async close(enquiryId: string, closedBy: ActorRef, decision: string, now: Date): Promise<boolean> {
+    /**
+     * Closes the enquiry on its current MASH decision, which must be signed off: checked in the
+     * same statement, so a decision recorded or returned meanwhile cannot be closed past.
+     * 'closed' with the decision's id; 'already-closed'; or 'no-decision' when the newest
+     * decision is missing or not signed off.
+     */
+    async close(enquiryId: string, closedBy: ActorRef, note: string, now: Date): Promise<{ status: 'closed'; decisionId: string } | { status: 'already-closed' | 'no-decision' }> {
       const { rows } = await store.query<Row>(
-        `UPDATE enquiry SET closed_at = $2, closed_by = $3, closure_decision = $4, closed_by_issuer = $5 WHERE id = $1 AND closed_at IS NULL RETURNING id`,
-        [enquiryId, now.toISOString(), closedBy.id, decision, closedBy.issuer],
+        `WITH current_decision AS (
+           SELECT d.id, d.status FROM mash_decision d WHERE d.enquiry_id = $1 ORDER BY d.seq DESC LIMIT 1
+         )
+         UPDATE enquiry SET closed_at = $2, closed_by = $3, closure_decision = $4, closed_by_issuer = $5,
+                closure_decision_id = (SELECT id FROM current_decision)
+         WHERE id = $1 AND closed_at IS NULL AND EXISTS (SELECT 1 FROM current_decision WHERE status = 'signed-off')
+         RETURNING closure_decision_id`,
+        [enquiryId, now.toISOString(), closedBy.id, note, closedBy.issuer],
       );
-      return rows.length === 1;
+      if (rows.length === 1) return { status: 'closed', decisionId: String(rows[0]!.closure_decision_id) };
+      const { rows: state } = await store.query<Row>('SELECT closed_at FROM enquiry WHERE id = $1', [enquiryId]);
+      return { status: state[0]?.closed_at !== null && state[0]?.closed_at !== undefined ? 'already-closed' : 'no-decision' };
     },
   };
 }

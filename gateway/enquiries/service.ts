@@ -383,11 +383,24 @@ export function createEnquiryService(deps: {
       return { enquiry: updated, subject: after, link };
     },
 
-    async close(actor: Actor, enquiryId: string, decision: string, now: Date): Promise<Enquiry> {
+    /**
+     * WT23, POLICY-GUIDANCE: an enquiry closes at its decision. Only on a MASH decision a manager
+     * has signed off (gateway/workspace/decision), which the enquiry records; `note` is the
+     * closure note. DECISION_REQUIRED when the current decision is missing or not signed off.
+     */
+    async close(actor: Actor, enquiryId: string, note: string, now: Date): Promise<Enquiry> {
       const enquiry = await memberEnquiry(actor, enquiryId);
       if (enquiry.closedAt !== null) throw new GatewayError('CONFLICT', `Enquiry ${enquiryId} is already closed (at ${enquiry.closedAt}).`);
-      const closureDecision = text('decision', decision, 500)!;
-      await repository.close(enquiryId, actor, closureDecision, now);
+      const closureNote = text('decision', note, 500)!;
+      const closed = await repository.close(enquiryId, actor, closureNote, now);
+      if (closed.status === 'already-closed') throw new GatewayError('CONFLICT', `Enquiry ${enquiryId} is already closed.`);
+      if (closed.status === 'no-decision') {
+        throw new GatewayError(
+          'DECISION_REQUIRED',
+          `Enquiry ${enquiryId} closes only on a MASH decision a manager has signed off: record the decision (recordDecision) and ask a MASH manager of the owning team to sign it off (signOffDecision) first.`,
+          { details: { enquiryId } },
+        );
+      }
       return (await repository.get(enquiryId))!;
     },
 

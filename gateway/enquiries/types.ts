@@ -97,7 +97,10 @@ export interface Enquiry {
   ownerAgency: string | null;
   closedAt: string | null;
   closedBy: string | null;
+  /** The closure note given when the enquiry was closed. */
   closureDecision: string | null;
+  /** The signed-off MASH decision the enquiry was closed on (gateway/workspace/decision). */
+  closureDecisionId: string | null;
   /** Set for a break-glass (emergency, out of hours) enquiry: flagged for IG review. */
   breakGlassJustification: string | null;
   /** Consent records, oldest first; the current one is the last not withdrawn. */

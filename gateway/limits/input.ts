@@ -88,6 +88,16 @@ export const ARGUMENT_CLASSES: Readonly<Record<string, ArgumentClass>> = {
   ref: REFERENCE,
   auditEventId: REFERENCE,
   fields: KEYWORD,
+  // The MASH decision: the rationale, comments and actions are never quoted back (nor into the
+  // audit reason).
+  level: KEYWORD,
+  decisionId: REFERENCE,
+  rationale: { ...FREE_TEXT, max: 4000, quote: false },
+  comment: { ...FREE_TEXT, quote: false },
+  action: { ...FREE_TEXT, max: 500, quote: false },
+  teamName: { ...NAME, max: 200 },
+  agencyName: { ...NAME, max: 200 },
+  due: { description: 'a date as YYYY-MM-DD', max: 10, allowed: /^[0-9-]*$/ },
 };
 
 export const defaultArgumentClass = (maxLength: number): ArgumentClass => ({ description: 'one line of text (no control characters)', max: maxLength, allowed: ONE_LINE });

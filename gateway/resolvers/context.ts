@@ -1,10 +1,11 @@
 import type { Actor } from '../auth/index.js';
 import type { Access, AccessServices } from '../disclosure/index.js';
 import type { RequestFederation } from '../federation/index.js';
+import type { DecisionAreaServices } from '../workspace/decision/index.js';
 import type { IndicatorServices } from '../workspace/indicators/index.js';
 
 /** The services resolvers use: the access path and the workspace's. */
-export type GatewayServices = AccessServices & { access: Access; indicators: IndicatorServices };
+export type GatewayServices = AccessServices & { access: Access; indicators: IndicatorServices } & DecisionAreaServices;
 
 /** What every resolver receives: the verified actor, the request id and the services. */
 export interface GatewayContext {

@@ -384,7 +384,7 @@ export const resolvers = {
     closeEnquiry: async (_: unknown, args: { enquiryId: string; decision: string }, ctx: GatewayContext) => {
       const { value } = await audited(ctx.services, ctx, 'closeEnquiry', { enquiry: { id: args.enquiryId } }, async () => {
         const enquiry = await ctx.services.enquiries.close(ctx.actor, args.enquiryId, args.decision, ctx.services.now());
-        return { value: enquiry, event: { outcome: 'success', enquiry: auditEnquiry(enquiry) } };
+        return { value: enquiry, event: { outcome: 'success', enquiry: auditEnquiry(enquiry), reason: `closed on MASH decision ${enquiry.closureDecisionId}` } };
       });
       return shapeEnquiry(value, ctx.services.now());
     },

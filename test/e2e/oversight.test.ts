@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEvents } from '../../gateway/audit/index.js';
+import { recordAndSignOff } from '../helpers/decision.js';
 import { enquiryInput, LINK, OPEN_ENQUIRY, PROFILE, SEARCH, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 /** Information governance reads the audit log: filtered, paged, per person, anomalies, notifications. */
@@ -20,6 +21,7 @@ describe('information-governance queries', () => {
     personId = search.body.data.searchPeople.agencies.find((a: any) => a.agency === 'health').people[0].personId;
     const subjectId = (await t.graphql(LINK, { input: { enquiryId, agency: 'health', personId } }, researcher)).body.data.linkSubject.id;
     for (let i = 0; i < 3; i++) await t.graphql(PROFILE, { enquiryId, subjectId }, researcher);
+    await recordAndSignOff(t, enquiryId, researcher);
     await t.graphql(`mutation { closeEnquiry(enquiryId: "${enquiryId}", decision: "Strategy discussion held") { status } }`, {}, researcher);
     for (let i = 0; i < 3; i++) await t.graphql(PROFILE, { enquiryId, subjectId }, researcher); // refused: closed
   });

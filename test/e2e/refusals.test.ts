@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEvents } from '../../gateway/audit/index.js';
 import { DEMO_ISSUER } from '../../gateway/auth/index.js';
+import { recordAndSignOff } from '../helpers/decision.js';
 import { enquiryInput, LINK, OPEN_ENQUIRY, PROFILE, SEARCH, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 /** Reads outside the legitimate relationship are refused with a stable code, and audited. */
@@ -44,6 +45,7 @@ describe('scope of access', () => {
 
   it('refuses a read after the enquiry closes', async () => {
     const { enquiryId, subjectId } = await linkedSubject();
+    await recordAndSignOff(t, enquiryId, token);
     const closed = await t.graphql(`mutation { closeEnquiry(enquiryId: "${enquiryId}", decision: "NFA: no further action") { status } }`, {}, token);
     expect(closed.body.data.closeEnquiry.status).toBe('CLOSED');
     await expectRefusedAndAudited(await t.graphql(PROFILE, { enquiryId, subjectId }, token), 'FORBIDDEN_ENQUIRY_CLOSED', 'profile');

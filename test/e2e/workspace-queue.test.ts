@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEvents, type RecordedEvent } from '../../gateway/audit/index.js';
 import { DEMO_ISSUER } from '../../gateway/auth/index.js';
 import { enquiryInput, OPEN_ENQUIRY, SEARCH, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { recordAndSignOff } from '../helpers/decision.js';
 
 /**
  * Referral intake and the triage queue over HTTP: the referral is recorded at opening and read only
@@ -216,6 +217,7 @@ describe('referral intake and the triage queue', () => {
 
   it('refuses every mutation on a closed enquiry, audited', async () => {
     const id = await openReferral({ referralReference: 'REF-CLOSED' });
+    await recordAndSignOff(t, id, tokens.riley!);
     await t.graphql(`mutation($id: ID!) { closeEnquiry(enquiryId: $id, decision: "NFA") { status } }`, { id }, tokens.riley);
     const assign = await t.graphql(`mutation($id: ID!) { assignEnquiry(enquiryId: $id, actorId: "sam", issuer: "${DEMO_ISSUER}") { id } }`, { id }, tokens.morgan);
     const extend = await t.graphql(`mutation($id: ID!) { extendDeadline(enquiryId: $id, deadline: "2026-12-01T12:00:00Z", reason: "r") { id } }`, { id }, tokens.morgan);

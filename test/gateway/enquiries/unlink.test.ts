@@ -10,6 +10,7 @@ import type { Store } from '../../../gateway/store/index.js';
 import { applyMigrations, MIGRATIONS_DIR } from '../../../gateway/store/migrate.js';
 import { openPglite } from '../../../gateway/store/pglite.js';
 import { loadPolicyFile } from '../../../policies/index.js';
+import { signedOffDecision } from '../../helpers/decision.js';
 import { storeKinds } from '../../helpers/stores.js';
 
 const policy = loadPolicyFile();
@@ -120,6 +121,7 @@ describe.each(storeKinds())('unlinking a subject on $name', (kind) => {
 
   it('is for members of an open enquiry only', async () => {
     await expect(enquiries.unlinkSubject(outsider, { enquiryId, subjectId, agency: 'police', personId: 'NOM0000003', reason }, at(3))).rejects.toMatchObject({ code: 'FORBIDDEN_NOT_MEMBER' });
+    await signedOffDecision(store, enquiryId, researcher, at(4));
     await enquiries.close(researcher, enquiryId, 'No further action', at(4));
     await expect(enquiries.unlinkSubject(researcher, { enquiryId, subjectId, agency: 'police', personId: 'NOM0000003', reason }, at(5))).rejects.toMatchObject({ code: 'FORBIDDEN_ENQUIRY_CLOSED' });
     expect((await enquiries.get(researcher, enquiryId)).subjects[0]!.links).toHaveLength(2);

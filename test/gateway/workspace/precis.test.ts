@@ -13,6 +13,7 @@ import { silentLogger } from '../../../gateway/log.js';
 import type { Store } from '../../../gateway/store/index.js';
 import { createPrecisService, PRECIS_LIMITS, UNAVAILABLE_TEXT, type PrecisContent, type PrecisService, type ShownContent } from '../../../gateway/workspace/precis/index.js';
 import { docxParts, pdfPages } from '../../helpers/documents.js';
+import { signedOffDecision } from '../../helpers/decision.js';
 import { storeKinds } from '../../helpers/stores.js';
 import { police as testPolice, POLICE_PERSON } from '../../helpers/test-police.js';
 import { createIndicatorSnapshotRepository, loadIndicatorFile } from '../../../gateway/workspace/indicators/index.js';
@@ -569,6 +570,7 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     // Before closure a manager who is not a member joins first, like any reader.
     expect((await refusal(precis.export(scope(manager), enquiryId, 1, 'PDF'))).code).toBe('FORBIDDEN_NOT_MEMBER');
     clock = at(30);
+    await signedOffDecision(store, enquiryId, researcher, clock);
     await enquiries.close(researcher, enquiryId, 'Strategy discussion held; s47 enquiry to proceed', clock);
 
     const member = await precis.export(scope(researcher), enquiryId, 1, 'PDF');

@@ -16,6 +16,7 @@ import {
   type QueueService,
 } from '../../../gateway/workspace/queue/index.js';
 import { loadPolicyFile } from '../../../policies/index.js';
+import { signedOffDecision } from '../../helpers/decision.js';
 import { storeKinds } from '../../helpers/stores.js';
 
 const settings = defaultQueueSettings();
@@ -216,6 +217,7 @@ describe.each(storeKinds())('the triage queue on $name', (kind) => {
     await queue.assign(morgan, amberAssigned.id, { actorId: sam.id, issuer: ISSUER }, T0);
     await open(policeResearcher, 'Q-POLICE', 'RED'); // another team's: never in this queue
     const closed = await open(riley, 'Q-CLOSED', 'RED');
+    await signedOffDecision(store, closed.id, riley, T0);
     await enquiries.close(riley, closed.id, 'NFA', T0);
 
     const now = at(3.75); // 13:15: the RED received on Saturday was due at 13:00; the one received at 09:30 is due at 13:30
@@ -311,6 +313,7 @@ describe.each(storeKinds())('the triage queue on $name', (kind) => {
       await refused(queue.assign(morgan, e.id, { actorId: 'pr', issuer: ISSUER }, T0), 'BAD_INPUT', /of the owning team \(social-care\)/);
       await refused(queue.assign(morgan, e.id, { actorId: 'sam', issuer: 'https://other.test' }, T0), 'UNKNOWN_ACTOR');
       await refused(queue.assign(morgan, 'no-such-enquiry', { actorId: 'sam', issuer: ISSUER }, T0), 'FORBIDDEN_NO_ENQUIRY');
+      await signedOffDecision(store, e.id, riley, T0);
       await enquiries.close(riley, e.id, 'NFA', T0);
       await refused(queue.assign(morgan, e.id, { actorId: 'sam', issuer: ISSUER }, T0), 'FORBIDDEN_ENQUIRY_CLOSED');
       expect(await queue.assignments(e.id)).toEqual([]);
@@ -336,6 +339,7 @@ describe.each(storeKinds())('the triage queue on $name', (kind) => {
       await refused(queue.extendDeadline(morgan, e.id, { deadline: '2026-12-01T13:30:00Z', reason: '  ' }, T0), 'BAD_INPUT', /reason/);
       await refused(queue.extendDeadline(morgan, e.id, { deadline: '2026-11-30T12:00:00Z', reason: 'Sooner' }, T0), 'BAD_INPUT', /not later than the current deadline/);
       await refused(queue.extendDeadline(morgan, e.id, { deadline: '2029-11-30T13:30:00Z', reason: 'Later' }, T0), 'BAD_INPUT', /further out than a RED .* may be extended by at most 10 working days/);
+      await signedOffDecision(store, e.id, riley, T0);
       await enquiries.close(riley, e.id, 'NFA', T0);
       await refused(queue.extendDeadline(morgan, e.id, { deadline: '2026-12-01T13:30:00Z', reason: 'More time' }, T0), 'FORBIDDEN_ENQUIRY_CLOSED');
       expect(await queue.deadlineChanges(e.id)).toEqual([]);
@@ -374,6 +378,7 @@ describe.each(storeKinds())('the triage queue on $name', (kind) => {
       // After handing over to Riley, Sam (no longer the assignee) may leave.
       await queue.assign(sam, e.id, { actorId: 'riley', issuer: ISSUER, note: 'Handing back' }, T0);
       await queue.removeMember(sam, e.id, { actorId: 'sam', issuer: ISSUER, reason: 'Handed back' }, T0);
+      await signedOffDecision(store, e.id, riley, T0);
       await enquiries.close(riley, e.id, 'NFA', T0);
       await refused(queue.removeMember(riley, e.id, { actorId: 'riley', issuer: ISSUER, reason: 'x' }, T0), 'FORBIDDEN_ENQUIRY_CLOSED');
     });
@@ -415,6 +420,7 @@ describe.each(storeKinds())('the triage queue on $name', (kind) => {
       expect((await queue.readReferral(morgan, e.id, T0)).managerNotMember).toBe(true);
       await refused(queue.readReferral(sam, e.id, T0), 'FORBIDDEN_NOT_MEMBER');
       await refused(queue.readReferral(policeManager, e.id, T0), 'FORBIDDEN_NOT_MEMBER');
+      await signedOffDecision(store, e.id, riley, T0);
       await enquiries.close(riley, e.id, 'Strategy discussion', T0);
       await refused(queue.readReferral(riley, e.id, T0), 'FORBIDDEN_ENQUIRY_CLOSED');
     });

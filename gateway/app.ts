@@ -17,6 +17,7 @@ import { silentLogger, type Logger } from './log.js';
 import { ensureOwnerOnlyDirectory, tightenOwnerOnly } from './owner-only.js';
 import { createQueueRepository, createQueueService, createReferralIntake } from './workspace/queue/index.js';
 import { openStore, type Store } from './store/index.js';
+import { createContactLogRepository, createContactLogService } from './workspace/contacts/index.js';
 import { createDecisionRepository, createDecisionService } from './workspace/decision/index.js';
 
 export interface Gateway {
@@ -132,6 +133,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     const services = { enquiries, reviews, shown, policy, store, auditSettings, audit, abilities: createAbilityCache(policy), federation, matcher, logger, now, queue };
     const access = createAccess(services);
     const decisions = createDecisionService({ repository: createDecisionRepository(store), enquiries: enquiryRepository, levels: config.decision.levels });
+    const contactLog = createContactLogService(services, createContactLogRepository(store));
 
     // PGlite gives its files mode 0666 whatever the umask: take group and other access off
     // everything the store and the key files put in the data directory.
@@ -142,7 +144,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       host: config.host,
       port: config.port,
       authenticator: rememberingAuthenticator(createAuthenticator(issuers, { knownRoles }), knownActors, { now, logger }),
-      services: { ...services, access, decisions, indicators: { definitions, snapshots: createIndicatorSnapshotRepository(store) } },
+      services: { ...services, access, decisions, contactLog, indicators: { definitions, snapshots: createIndicatorSnapshotRepository(store) } },
       logger,
       shutdownGraceMs: config.shutdownGraceMs,
       mode: config.mode,

@@ -98,6 +98,13 @@ export const ARGUMENT_CLASSES: Readonly<Record<string, ArgumentClass>> = {
   teamName: { ...NAME, max: 200 },
   agencyName: { ...NAME, max: 200 },
   due: { description: 'a date as YYYY-MM-DD', max: 10, allowed: /^[0-9-]*$/ },
+  // The contact log: what was said is never quoted back (nor into the audit reason).
+  contactName: { ...NAME, max: 200 },
+  contactRole: { ...NAME, max: 200 },
+  contactPhone: { description: 'a phone number (digits, spaces, +, ( ) and -)', max: 40, allowed: /^[0-9+() -]*$/ },
+  contactEmail: { ...NAME, max: 200 },
+  account: { ...FREE_TEXT, max: 8000, quote: false },
+  corrects: REFERENCE,
 };
 
 export const defaultArgumentClass = (maxLength: number): ArgumentClass => ({ description: 'one line of text (no control characters)', max: maxLength, allowed: ONE_LINE });

@@ -1,11 +1,13 @@
-import { audited, auditEnquiry } from '../../disclosure/index.js';
+import { audited, auditEnquiry, auditSubject, isDisclosed, type WithheldMarker } from '../../disclosure/index.js';
+import { GatewayError } from '../../errors.js';
+import { channelOfType, type ContactLogDisclosure, type DisclosedContactEntry, type LogContactInput } from '../../workspace/contacts/index.js';
 import { outcomeEnum, type MashDecision, type RecordDecisionInput } from '../../workspace/decision/index.js';
 import type { GatewayContext } from '../context.js';
 
 /**
  * The MASH decision and the contact log: the researcher's workspace resolvers for this area
  * (fields in schema.graphql's section). Thin: they call the services, audit, and shape. Free text
- * (rationale, comments, reasons) never goes into an audit reason.
+ * (rationale, comments, reasons, what was said) never goes into an audit reason.
  */
 
 const STATUS_NAMES = { recorded: 'AWAITING_SIGN_OFF', 'signed-off': 'SIGNED_OFF', returned: 'RETURNED' } as const;
@@ -34,6 +36,58 @@ const shapeDecision = (decision: MashDecision) => ({
   current: decision.supersededBy === null,
 });
 
+/** Invariant 2 at run time: only values the gate made are shaped into a response. */
+function gateOutput<T extends object>(value: T): T {
+  if (!isDisclosed(value)) throw new GatewayError('INTERNAL_ERROR', 'Refused to return a value that did not pass the disclosure gate.');
+  return value;
+}
+
+function shapeEntry(entry: DisclosedContactEntry) {
+  const record = gateOutput(entry.record);
+  const f = record.fields;
+  const hasContact = f.contactName ?? f.contactRole ?? f.contactPhone ?? f.contactEmail;
+  const channel = channelOfType(f.type);
+  return {
+    id: entry.id,
+    reference: entry.reference,
+    subjectId: entry.subjectId,
+    channel: channel === undefined ? null : channel.toUpperCase(),
+    agency: record.agency,
+    category: record.category,
+    sensitivity: record.tier,
+    decision: record.decision === 'disclose' ? 'DISCLOSED' : 'SUMMARISED',
+    type: f.type ?? null,
+    title: f.title ?? null,
+    status: f.status ?? null,
+    start: f.start ?? null,
+    end: f.end ?? null,
+    location: f.location ?? null,
+    narrative: f.narrative ?? null,
+    outcome: f.outcome ?? null,
+    service: f.service ?? null,
+    contact: hasContact === undefined ? null : { name: f.contactName ?? null, role: f.contactRole ?? null, organisation: f.service ?? null, phone: f.contactPhone ?? null, email: f.contactEmail ?? null },
+    withheldFields: record.withheldFields,
+    provenance: record.provenance,
+    recordedAt: entry.recordedAt,
+    recordedBy: entry.recordedBy.id,
+    recordedByIssuer: entry.recordedBy.issuer,
+    recordedByName: entry.recordedBy.name,
+    corrects: entry.corrects,
+    correctedBy: entry.correctedBy,
+  };
+}
+
+const shapeMarker = (marker: WithheldMarker) => ({
+  ...gateOutput(marker),
+  awaiting: marker.awaiting === 'originator-approval' ? 'ORIGINATOR_APPROVAL' : null,
+});
+
+const shapeSubjectLog = (read: ContactLogDisclosure) => ({
+  subject: { ...read.subject, relation: read.subject.relation.toUpperCase() },
+  entries: read.entries.map(shapeEntry),
+  withheld: [...read.disclosure.agencies.flatMap((a) => gateOutput(a).withheld.map(shapeMarker)), ...(read.disclosure.restricted ? [shapeMarker(read.disclosure.restricted)] : [])],
+});
+
 /** A refused attempt names what it was about (bounded: it is unchecked input). */
 const named = (value: unknown, max = 100): string => String(value ?? '').slice(0, max);
 
@@ -48,6 +102,15 @@ export const decisionResolvers = {
     },
     thresholdLevels: (_: unknown, __: unknown, ctx: GatewayContext) =>
       ctx.services.decisions.levels().map((level) => ({ id: level.id, label: level.label, outcomes: level.outcomes.map(outcomeEnum) })),
+    contactLog: async (_: unknown, args: { enquiryId: string; subjectId?: string | null }, ctx: GatewayContext) => {
+      const answer = await ctx.services.contactLog.read(ctx, args.enquiryId, args.subjectId);
+      return {
+        enquiryId: answer.enquiry.id,
+        subjects: answer.subjects.map(shapeSubjectLog),
+        auditEventId: answer.auditEventId,
+        policyVersion: ctx.services.policy.document.version,
+      };
+    },
   },
   Mutation: {
     recordDecision: async (_: unknown, args: { enquiryId: string; input: RecordDecisionInput }, ctx: GatewayContext) => {
@@ -79,6 +142,32 @@ export const decisionResolvers = {
         return { value: decision, event: { outcome: 'success', enquiry: auditEnquiry(enquiry), reason: `returned MASH decision ${decision.id}` } };
       });
       return shapeDecision(value);
+    },
+    logContact: async (_: unknown, args: { enquiryId: string; input: LogContactInput }, ctx: GatewayContext) => {
+      const attempt = { enquiry: { id: named(args.enquiryId) }, subjects: [{ subjectId: named(args.input.subjectId), links: [] }] };
+      const { value } = await audited(ctx.services, ctx, 'logContact', attempt, async () => {
+        const { enquiry, subject, entry } = await ctx.services.contactLog.log(ctx.actor, args.enquiryId, args.input, ctx.services.now());
+        return {
+          value: entry,
+          event: {
+            outcome: 'success',
+            enquiry: auditEnquiry(enquiry),
+            subjects: [auditSubject(subject)],
+            reason: `logged contact-log entry ${entry.id}: ${entry.agency} ${entry.category} by ${entry.channel}${entry.corrects ? `, correcting ${entry.corrects}` : ''}`,
+          },
+        };
+      });
+      return {
+        id: value.id,
+        reference: `contact:${value.id}`,
+        subjectId: value.subjectId,
+        agency: value.agency,
+        category: value.category,
+        channel: value.channel.toUpperCase(),
+        occurredAt: value.occurredAt,
+        recordedAt: value.recordedAt,
+        corrects: value.corrects,
+      };
     },
   },
 };

@@ -2,8 +2,10 @@ export { createDecisionRepository, type DecisionRepository, type DecisionStatus,
 export { createDecisionService, DECISION_ROLES, type DecisionService, type NextStepInput, type RecordDecisionInput } from './service.js';
 export { DECISION_OUTCOMES, DEFAULT_THRESHOLD_LEVELS, OUTCOME_LABELS, outcomeEnum, outcomeFromEnum, type DecisionOutcome, type ThresholdLevel } from './vocabulary.js';
 
+import type { ContactLogService } from '../contacts/index.js';
 import type { DecisionService } from './service.js';
-/** What the MASH decision resolvers need besides the access services. */
+/** What the MASH decision and contact-log resolvers need besides the access services. */
 export interface DecisionAreaServices {
   decisions: DecisionService;
+  contactLog: ContactLogService;
 }

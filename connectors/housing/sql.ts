@@ -22,17 +22,31 @@ const LINE1_KEY = (column: string): string => `btrim(regexp_replace(lower(${colu
 const POSTCODE_KEY = (column: string): string => `upper(regexp_replace(${column}, '\\s+', '', 'g'))`;
 
 /**
+ * Household records that mention an address with one of `uprns` or `postcodes` (as compared): a
+ * superset of those at the address, found through indexes (sandbox/housing/schema.ts), so the
+ * current addresses are worked out for those households only, not the whole table.
+ */
+const CANDIDATES = (uprns: string, postcodes: string): string => `candidates AS (
+  SELECT t.tenancy_ref AS household_ref FROM tenancies t WHERE t.uprn IN (${uprns})
+  UNION SELECT t.tenancy_ref FROM tenancies t WHERE ${POSTCODE_KEY('t.postcode')} IN (${postcodes})
+  UNION SELECT c.household_ref FROM homelessness_cases c WHERE c.uprn IN (${uprns})
+  UNION SELECT c.household_ref FROM homelessness_cases c WHERE c.moved_on_uprn IN (${uprns})
+  UNION SELECT c.household_ref FROM homelessness_cases c WHERE ${POSTCODE_KEY('c.postcode')} IN (${postcodes})
+  UNION SELECT c.household_ref FROM homelessness_cases c WHERE ${POSTCODE_KEY('c.moved_on_postcode')} IN (${postcodes})
+)`;
+
+/**
  * Every current member's current address, with the record that gives it: the tenancy while it
  * runs; for a household known only through homelessness applications, the latest application's
  * home while it is open (still there, threatened), or the home it moved on to when the council
  * recorded one (otherwise housing does not know where they live now).
  */
-const CURRENT_ADDRESS = `current_address AS (
+const CURRENT_ADDRESS = (name: string, members: string): string => `${name} AS (
   SELECT m.person_ref, m.household_ref, 'tenancies/' || t.tenancy_ref AS source, t.uprn, t.address_line1 AS line1, t.address_line2 AS line2,
     t.town, t.postcode, t.start_date::text AS since, ${ts('t.updated_at', 'as_of')},
     ${LINE1_KEY('t.address_line1')} AS line1_key, ${POSTCODE_KEY('t.postcode')} AS postcode_key
   FROM household_members m JOIN tenancies t ON t.tenancy_ref = m.household_ref
-  WHERE ${STILL_MEMBER('m')} AND (t.end_date IS NULL OR t.end_date > current_date)
+  WHERE ${members} AND ${STILL_MEMBER('m')} AND (t.end_date IS NULL OR t.end_date > current_date)
   UNION ALL
   SELECT m.person_ref, m.household_ref, 'homelessness_cases/' || c.case_ref,
     CASE WHEN c.status = 'open' THEN c.uprn ELSE c.moved_on_uprn END,
@@ -46,7 +60,7 @@ const CURRENT_ADDRESS = `current_address AS (
     ${POSTCODE_KEY("CASE WHEN c.status = 'open' THEN c.postcode ELSE c.moved_on_postcode END")}
   FROM household_members m
   JOIN LATERAL (SELECT * FROM homelessness_cases x WHERE x.household_ref = m.household_ref ORDER BY x.approach_date DESC, x.case_ref DESC LIMIT 1) c ON true
-  WHERE ${STILL_MEMBER('m')} AND NOT EXISTS (SELECT 1 FROM tenancies t WHERE t.tenancy_ref = m.household_ref)
+  WHERE ${members} AND ${STILL_MEMBER('m')} AND NOT EXISTS (SELECT 1 FROM tenancies t WHERE t.tenancy_ref = m.household_ref)
     AND (c.status = 'open' OR c.moved_on_address_line1 IS NOT NULL)
 )`;
 
@@ -133,8 +147,9 @@ ORDER BY a.person_ref, m.member_no`,
    * same current address: the same UPRN where both records have one, else the same first line and
    * postcode as compared (LINE1_KEY, POSTCODE_KEY). Two joins, each on equal keys.
    */
-  householdSameAddress: `WITH ${CURRENT_ADDRESS},
-asked AS (SELECT * FROM current_address WHERE person_ref = ANY($1::text[])),
+  householdSameAddress: `WITH ${CURRENT_ADDRESS('asked', 'm.person_ref = ANY($1::text[])')},
+${CANDIDATES('SELECT uprn FROM asked', 'SELECT postcode_key FROM asked')},
+${CURRENT_ADDRESS('current_address', 'm.household_ref IN (SELECT household_ref FROM candidates)')},
 matched AS (
   SELECT a.person_ref AS of_ref, o.person_ref AS member_ref, o.household_ref, o.source, o.uprn, o.line1, o.line2, o.town, o.postcode, o.since, o.as_of
   FROM asked a JOIN current_address o ON o.uprn = a.uprn
@@ -153,7 +168,8 @@ ORDER BY x.of_ref, x.member_ref`,
    * compared (POSTCODE_KEY), each null when not given; the UPRN decides where a record has one,
    * the first line and postcode where it has none. $4 the row limit.
    */
-  personsAtAddress: `WITH ${CURRENT_ADDRESS}
+  personsAtAddress: `WITH ${CANDIDATES('$1::text', '$3::text')},
+${CURRENT_ADDRESS('current_address', 'm.household_ref IN (SELECT household_ref FROM candidates)')}
 SELECT DISTINCT o.person_ref FROM current_address o
 WHERE ($1::text IS NOT NULL AND o.uprn = $1::text)
    OR ($2::text IS NOT NULL AND $3::text IS NOT NULL AND o.line1_key = $2::text AND o.postcode_key = $3::text AND ($1::text IS NULL OR o.uprn IS NULL))

@@ -234,13 +234,25 @@ export const squashName = (name: string): string => name.toLowerCase().replace(/
 const LINE1_KEY = (column: string): string => `btrim(regexp_replace(lower(${column}), '[^a-z0-9]+', ' ', 'g'))`;
 /** A postcode as compared: upper case without spaces. */
 const POSTCODE_KEY = (column: string): string => `upper(regexp_replace(coalesce(${column}, ''), '\\s+', '', 'g'))`;
+/** A UPRN as compared: trimmed, empty as none. */
+const UPRN_KEY = (column: string): string => `nullif(btrim(${column}), '')`;
 
-/** Every address the system holds as current (no end date, or one still to come), with its comparison keys. */
-const CURRENT_ADDRESS = `current_address AS (
-  SELECT a.person_id, a.address_line1 AS line1, a.address_line2 AS line2, a.town, a.postcode, nullif(btrim(a.uprn), '') AS uprn,
+/** The current addresses (no end date, or one still to come) of the persons `persons` selects, with their comparison keys. */
+const CURRENT_ADDRESS = (name: string, persons: string): string => `${name} AS (
+  SELECT a.person_id, a.address_line1 AS line1, a.address_line2 AS line2, a.town, a.postcode, ${UPRN_KEY('a.uprn')} AS uprn,
     to_char(a.start_date, 'YYYY-MM-DD') AS since, ${LINE1_KEY('a.address_line1')} AS line1_key, ${POSTCODE_KEY('a.postcode')} AS postcode_key
   FROM person_address a
-  WHERE a.end_date IS NULL OR a.end_date > current_date
+  WHERE ${persons} AND (a.end_date IS NULL OR a.end_date > current_date)
+)`;
+
+/**
+ * Persons with an address (current or not) of one of `uprns` or `postcodes`: a superset of those
+ * at the address, found through indexes (sandbox/social-care/schema.ts), so current addresses are
+ * worked out for them only, not for the whole table.
+ */
+const CANDIDATES = (uprns: string, postcodes: string): string => `candidates AS (
+  SELECT a.person_id FROM person_address a WHERE ${UPRN_KEY('a.uprn')} IN (${uprns})
+  UNION SELECT a.person_id FROM person_address a WHERE ${POSTCODE_KEY('a.postcode')} IN (${postcodes})
 )`;
 
 export const SQL = {
@@ -254,8 +266,9 @@ export const SQL = {
    * one of theirs: the same UPRN where both have one, else the same first line and postcode as
    * compared. Two equality joins.
    */
-  sameAddress: `WITH ${CURRENT_ADDRESS},
-    asked AS (SELECT * FROM current_address WHERE person_id = ANY($1::text[])),
+  sameAddress: `WITH ${CURRENT_ADDRESS('asked', 'a.person_id = ANY($1::text[])')},
+    ${CANDIDATES('SELECT uprn FROM asked', 'SELECT postcode_key FROM asked')},
+    ${CURRENT_ADDRESS('current_address', 'a.person_id IN (SELECT person_id FROM candidates)')},
     matched AS (
       SELECT a.person_id AS of_id, o.person_id AS member_id, o.line1, o.line2, o.town, o.postcode, o.uprn, o.since
       FROM asked a JOIN current_address o ON o.uprn = a.uprn
@@ -269,7 +282,8 @@ export const SQL = {
     WHERE m.member_id <> m.of_id
     ORDER BY m.of_id, m.member_id`,
   /** Persons at an address: $1 UPRN, $2 first line as compared, $3 postcode as compared (null when not given); $4 limit. */
-  personsAtAddress: `WITH ${CURRENT_ADDRESS}
+  personsAtAddress: `WITH ${CANDIDATES('$1::text', '$3::text')},
+    ${CURRENT_ADDRESS('current_address', 'a.person_id IN (SELECT person_id FROM candidates)')}
     SELECT DISTINCT o.person_id FROM current_address o
     WHERE ($1::text IS NOT NULL AND o.uprn = $1::text)
        OR ($2::text IS NOT NULL AND $3::text IS NOT NULL AND o.line1_key = $2::text AND o.postcode_key = $3::text AND ($1::text IS NULL OR o.uprn IS NULL))

@@ -44,6 +44,8 @@ CREATE TABLE household_members (
 CREATE INDEX household_members_household ON household_members (household_ref);
 CREATE INDEX household_members_family ON household_members (lower(family_name) text_pattern_ops);
 CREATE INDEX tenancies_uprn ON tenancies (uprn);
+-- The connector's address search compares postcodes upper case without spaces.
+CREATE INDEX tenancies_postcode_key ON tenancies (upper(regexp_replace(postcode, '\\s+', '', 'g')));
 
 -- H-CLIC shaped: one case per approach to the housing options service.
 CREATE TABLE homelessness_cases (
@@ -76,6 +78,10 @@ CREATE TABLE homelessness_cases (
   updated_at              timestamptz NOT NULL
 );
 CREATE INDEX homelessness_cases_household ON homelessness_cases (household_ref);
+CREATE INDEX homelessness_cases_uprn ON homelessness_cases (uprn);
+CREATE INDEX homelessness_cases_moved_on_uprn ON homelessness_cases (moved_on_uprn);
+CREATE INDEX homelessness_cases_postcode_key ON homelessness_cases (upper(regexp_replace(postcode, '\\s+', '', 'g')));
+CREATE INDEX homelessness_cases_moved_on_postcode_key ON homelessness_cases (upper(regexp_replace(moved_on_postcode, '\\s+', '', 'g')));
 
 CREATE TABLE temporary_accommodation (
   placement_ref   text PRIMARY KEY,

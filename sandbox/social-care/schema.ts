@@ -211,7 +211,8 @@ CREATE TABLE person_relationship (
   last_updated timestamptz NOT NULL
 );
 CREATE INDEX person_relationship_person ON person_relationship (person_id);
-CREATE INDEX person_address_uprn ON person_address (uprn);
+CREATE INDEX person_address_uprn ON person_address ((nullif(btrim(uprn), '')));
+CREATE INDEX person_address_postcode_key ON person_address ((upper(regexp_replace(coalesce(postcode, ''), '\\s+', '', 'g'))));
 `;
 
 type Row = Record<string, string | number | null>;

@@ -33,8 +33,11 @@ export type HouseholdAnswer =
   | NotSupportedAnswer
   | { agency: string; status: 'not-linked' };
 
-/** The persons each agency records at an address. */
-export type AddressAnswer = PersonAnswer | NotSupportedAnswer;
+/**
+ * The persons each agency records at an address. `refused` counts address searches the agency
+ * declined to run (BAD_QUERY, e.g. a crowded address that is not a household): no one from them.
+ */
+export type AddressAnswer = (PersonAnswer & { refused?: number }) | NotSupportedAnswer;
 
 /** The linked persons' identity as each agency holds it (fetchPersons). */
 export type LinkedPersonAnswer = PersonAnswer | NotSupportedAnswer | { agency: string; status: 'not-linked' };

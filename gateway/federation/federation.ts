@@ -217,16 +217,20 @@ export function createFederation(connectors: readonly Connector[], options: Fede
               if (!supports(connector, 'personsAtAddress')) return notSupported(agency, 'personsAtAddress');
               const outcomes = await Promise.allSettled(addresses.map((address) => call(connector, requestId, 'personsAtAddress', (ctx) => connector.personsAtAddress(address, ctx))));
               const persons = new Map<string, SourcePerson>();
+              let refused = 0;
               for (const outcome of outcomes) {
                 if (outcome.status === 'fulfilled') {
                   for (const person of outcome.value) if (!persons.has(person.personId)) persons.set(person.personId, person);
                   continue;
                 }
                 if (outcome.reason instanceof ConnectorError && outcome.reason.rejectedInput) throw rejectedInput(agency, outcome.reason);
-                if (outcome.reason instanceof ConnectorError && outcome.reason.kind === 'BAD_QUERY') continue;
+                if (outcome.reason instanceof ConnectorError && outcome.reason.kind === 'BAD_QUERY') {
+                  refused++;
+                  continue;
+                }
                 return { agency, status: 'unavailable', reason: reasonFor(agency, requestId, outcome.reason) };
               }
-              return { agency, status: 'answered', persons: [...persons.values()], contact: connector.manifest.contact };
+              return { agency, status: 'answered', persons: [...persons.values()], contact: connector.manifest.contact, ...(refused > 0 ? { refused } : {}) };
             }),
           );
         },

@@ -212,6 +212,22 @@ describe.each(stores)('household and conflicts over HTTP ($name)', ({ open }) =>
     expect(encompass.text).not.toContain(county.featured.partner.family);
   });
 
+  it('says when an agency declined the address search (a crowded address), keeping the related persons it records', async () => {
+    const { enquiryId, subjectId } = await childSubject({ referralReference: 'REF-CROWDED' });
+    police.faults.crowded = true;
+    try {
+      const answer = await t.graphql(HOUSEHOLD, { enquiryId, subjectId }, researcher);
+      expect(answer.body.errors).toBeUndefined();
+      const result = answer.body.data.household;
+      expect(result.agencies.find((a: any) => a.agency === 'police')).toMatchObject({ status: 'RECORDS', detail: expect.stringContaining('police declined 1 address search') });
+      const mother = result.candidates.find((c: any) => c.records.some((r: any) => r.personId === HOUSEHOLD_POLICE.mother));
+      const evidence = mother.records.find((r: any) => r.agency === 'police').evidence;
+      expect(evidence.map((e: any) => e.basis)).toEqual(['RELATED_PERSON']);
+    } finally {
+      police.faults.crowded = false;
+    }
+  });
+
   it('lists where agencies disagree about the child, each side with its provenance, and calls a day/month swap a likely data-entry error; audited', async () => {
     const { enquiryId, subjectId } = await childSubject();
     const answer = await t.graphql(CONFLICTS, { enquiryId, subjectId }, researcher);

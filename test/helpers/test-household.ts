@@ -1,4 +1,4 @@
-import type { Address, Connector, HouseholdMember, SourcePerson, SourceRecord } from '../../connectors/sdk/index.js';
+import { ConnectorError, type Address, type Connector, type HouseholdMember, type SourcePerson, type SourceRecord } from '../../connectors/sdk/index.js';
 import { generateCounty, type County, type Person } from '../../sandbox/index.js';
 
 /**
@@ -78,6 +78,8 @@ export function householdPolice(county: County = generateCounty({ seed: 7, house
     ],
   ]);
   const calls: string[] = [];
+  /** When set, address searches are declined as a crowded address would be (BAD_QUERY). */
+  const faults = { crowded: false };
   const atAddress = (query: { uprn?: string; line1?: string; postalCode?: string }) =>
     [...persons.values()].filter((p) => {
       const current = p.addresses[0]!;
@@ -120,6 +122,7 @@ export function householdPolice(county: County = generateCounty({ seed: 7, house
     },
     async personsAtAddress(query) {
       calls.push('personsAtAddress');
+      if (faults.crowded) throw new ConnectorError('BAD_QUERY', 'address search matched too many persons (not a household)');
       return atAddress(query);
     },
     async fetchPersons(ids) {
@@ -127,5 +130,5 @@ export function householdPolice(county: County = generateCounty({ seed: 7, house
       return new Map(ids.flatMap((id) => (persons.has(id) ? [[id, persons.get(id)!] as const] : [])));
     },
   };
-  return { connector, persons, truth, calls, home };
+  return { connector, persons, truth, calls, home, faults };
 }

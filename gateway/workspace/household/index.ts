@@ -138,6 +138,9 @@ export function createHousehold(services: AccessServices) {
           } else {
             const shown = disclosure.candidates.some((c) => c.records.some((r) => r.agency === agency));
             status = shown || withheld.length > 0 ? 'RECORDS' : 'NO_RECORD';
+            // A declined address search is said, so "no one" is never read into it.
+            const refused = address?.status === 'answered' ? (address.refused ?? 0) : 0;
+            if (refused > 0) detail = `${agency} declined ${countOf(refused, 'address search')} of the child's (e.g. an address with too many residents to be one household); persons recorded there are not listed.`;
           }
           agencies.push({ agency, status, ...(detail !== undefined ? { detail } : {}), withheld });
         }

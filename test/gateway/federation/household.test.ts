@@ -141,7 +141,7 @@ describe('federation: the household capability', () => {
   it('treats an address search the agency cannot run as finding no one, and a value its system refuses as the caller’s BAD_INPUT', async () => {
     const housing = fakeConnector('housing', { behaviour: 'bad-query' });
     const [answer] = await createFederation([housing.connector], options).forRequest('r9').personsAtAddress([{ line1: 'x', postalCode: 'MH1 1AA' }]);
-    expect(answer).toMatchObject({ status: 'answered', persons: [] });
+    expect(answer).toMatchObject({ status: 'answered', persons: [], refused: 1 });
     housing.set('rejected-input');
     const refused = await createFederation([housing.connector], options).forRequest('r10').personsAtAddress([{ line1: 'x\u0000', postalCode: 'MH1 1AA' }]).catch((e: unknown) => e);
     expect(isGatewayError(refused) && refused.code).toBe('BAD_INPUT');

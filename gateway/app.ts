@@ -19,6 +19,7 @@ import { createQueueRepository, createQueueService, createReferralIntake } from 
 import { openStore, type Store } from './store/index.js';
 import { createContactLogRepository, createContactLogService } from './workspace/contacts/index.js';
 import { createDecisionRepository, createDecisionService } from './workspace/decision/index.js';
+import { channelsFromConfig, createNotifications, type Notifications } from './workspace/notifications/index.js';
 
 export interface Gateway {
   /** development or production (see config.ts). */
@@ -31,6 +32,8 @@ export interface Gateway {
   sandbox: Sandbox | undefined;
   demoIssuer: DemoIssuer | undefined;
   auditSettings: AuditSettings;
+  /** The notification inbox, its outbox worker and the deadline-near scan. */
+  notifications: Notifications;
   /** Finishes in-flight requests, flushes the audit log, then closes agencies, store and sandbox. */
   close(): Promise<void>;
 }
@@ -115,7 +118,16 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     const federation = createFederation(connectors, { timeoutMs, logger, ...(resilience ? { resilience } : {}) });
     const auditSettings = await loadAuditSettings(config.audit, { dataDir: config.dataDir, baseDir: config.baseDir });
     const audit = createAuditLog(store, { logger, checkpoints: auditSettings.checkpoints });
-    const reviews = createReviewRepository(store);
+    const notifications = createNotifications({
+      store,
+      config: config.notifications,
+      channels: channelsFromConfig(config.notifications, process.env, now),
+      reviewerRoles: policy.document.crossCutting.originatorReview.roles,
+      now,
+      logger,
+    });
+    // ORIG: opening and deciding a review notify, in the same transaction as the state change.
+    const reviews = createReviewRepository(store, { requested: notifications.reviewRequested, decided: notifications.reviewDecided });
     const shown = createSearchShownRepository(store);
     const enquiryRepository = createEnquiryRepository(store);
     const intake = createReferralIntake(config.queue);
@@ -144,7 +156,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       host: config.host,
       port: config.port,
       authenticator: rememberingAuthenticator(createAuthenticator(issuers, { knownRoles }), knownActors, { now, logger }),
-      services: { ...services, access, decisions, contactLog, indicators: { definitions, snapshots: createIndicatorSnapshotRepository(store) } },
+      services: { ...services, access, decisions, contactLog, indicators: { definitions, snapshots: createIndicatorSnapshotRepository(store) }, notifications },
       logger,
       shutdownGraceMs: config.shutdownGraceMs,
       mode: config.mode,
@@ -152,6 +164,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       limits: config.limits,
     });
 
+    notifications.start();
     return {
       mode: config.mode,
       url: http.url,
@@ -162,9 +175,12 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       sandbox,
       demoIssuer,
       auditSettings,
+      notifications,
       async close() {
         logger.debug('closing http');
         await http.close();
+        // Delivery and the deadline scan stop (a pass in progress finishes) before the store closes.
+        await notifications.close();
         logger.debug('closing audit');
         await audit.close();
         logger.debug('closing connectors');

@@ -10,6 +10,7 @@ import type { BandThresholds } from './identity/types.js';
 import { defaultLimits, limitsConfigSchema, type LimitsConfig } from './limits/config.js';
 import { defaultQueueSettings, queueConfigSchema, queueSettings, type QueueSettings } from './workspace/queue/config.js';
 import { DECISION_OUTCOMES, DEFAULT_THRESHOLD_LEVELS, type ThresholdLevel } from './workspace/decision/vocabulary.js';
+import { notificationsConfigSchema, type NotificationsConfig } from './workspace/notifications/config.js';
 
 /**
  * Configuration: environment variables for where the gateway runs, and one YAML file for what it
@@ -165,6 +166,7 @@ const fileSchema = z
     /** The triage queue: RAG timescales, working hours, access grace, extensions (workspace/queue/config.ts). */
     queue: queueConfigSchema.optional(),
     decision: decisionSchema,
+    notifications: notificationsConfigSchema,
   })
   .strict();
 
@@ -199,6 +201,8 @@ export interface GatewayConfig {
   queue: QueueSettings;
   /** The MASH decision's threshold levels (DEFAULT_THRESHOLD_LEVELS where the file says nothing). */
   decision: { levels: readonly ThresholdLevel[] };
+  /** The inbox's deadline-near scan and the outbox's delivery channels (off unless configured). */
+  notifications: NotificationsConfig;
 }
 
 /**
@@ -289,5 +293,6 @@ export function configFromDocument(raw: unknown, configPath: string, env: z.infe
     limits: file.limits ?? defaultLimits(),
     queue: file.queue ? queueSettings(file.queue) : defaultQueueSettings(),
     decision: { levels: file.decision?.levels ?? DEFAULT_THRESHOLD_LEVELS },
+    notifications: file.notifications,
   };
 }

@@ -514,16 +514,107 @@ export function discloseSearch(compiled: PolicyAbility, answers: readonly Person
   };
 }
 
+// ---- originator review: what the owning agency's reviewer sees ---------------------------------
+
+/**
+ * What an agency's reviewer is shown of a review request (ORIG): their own agency's records of the
+ * category under review, for the subject of that request only, and of each record only the
+ * category's summary fields the reviewer rule allows (type, title, status, dates): enough to know
+ * what they are asked to release, never the narrative. Another agency's records, the category's
+ * sealed (T4) records and the subject's records in other categories are denied and audited.
+ */
+export type ReviewDisclosure = Disclosed<{
+  agency: string;
+  category: string;
+  status: AgencyStatus;
+  detail?: string;
+  records: DisclosedRecord[];
+}>;
+
+/** The fields a reviewer may see of a record under review, where the category's summary has them. */
+export const REVIEWER_FIELDS: readonly string[] = ['type', 'title', 'status', 'start', 'end'];
+
+export interface ReviewerRule {
+  /** The reviewer's agency: the request's owning agency (checked before anything is fetched). */
+  agency: string;
+  category: string;
+  /** The category's label and summary fields in the policy (summary: what a summary may show). */
+  label: string;
+  summaryFields: readonly string[];
+  ruleId: string;
+  sources: readonly string[];
+  policy: { id: string; version: string };
+}
+
+export function discloseForReview(rule: ReviewerRule, answers: readonly AgencyAnswer[]): { disclosure: ReviewDisclosure; decisions: AuditDecision[]; failures: AuditDecision[] } {
+  const fields = REVIEWER_FIELDS.filter((f) => rule.summaryFields.includes(f));
+  const decisions: AuditDecision[] = [];
+  const failures: AuditDecision[] = [];
+  const records: DisclosedRecord[] = [];
+  let status: AgencyStatus = 'NO_RECORD';
+  let detail: string | undefined;
+  for (const answer of answers) {
+    if (answer.agency !== rule.agency) continue; // never another agency's answer
+    if (answer.status === 'unavailable') {
+      status = 'UNAVAILABLE';
+      detail = answer.reason;
+      failures.push(failure(answer.agency, answer.reason));
+      continue;
+    }
+    if (answer.status === 'not-linked') {
+      detail = 'No record at your agency is linked to the subject of this request.';
+      continue;
+    }
+    const under = answer.records.filter((r) => r.agency === rule.agency && r.category === rule.category && r.tier !== 'T4');
+    const others = answer.records.filter((r) => !under.includes(r));
+    for (const record of under) {
+      const { kept, withheld } = filterFields(record.fields, new Set(fields));
+      records.push(brand({ kind: record.kind, agency: record.agency, personId: record.personId, category: record.category, tier: record.tier, decision: 'summarise', provenance: record.provenance, fields: kept, withheldFields: withheld }));
+    }
+    decisions.push({
+      agency: rule.agency,
+      category: rule.category,
+      decision: 'summarise',
+      ruleId: rule.ruleId,
+      sources: [...rule.sources],
+      fields,
+      recordIds: under.map((r) => r.provenance.recordId),
+      markers: 0,
+      reason: `originator review: the reviewer sees ${rule.label} records of the request's subject, summary fields only`,
+    });
+    if (others.length > 0) {
+      decisions.push({
+        agency: rule.agency,
+        category: `${rule.agency}.*`,
+        decision: 'deny',
+        ruleId: `${rule.ruleId}+out-of-scope`,
+        sources: [...rule.sources],
+        fields: [],
+        recordIds: others.map((r) => r.provenance.recordId),
+        markers: 0,
+        reason: 'out-of-scope: not the category under review (or sealed)',
+      });
+    }
+    status = records.length > 0 ? 'RECORDS' : 'NO_RECORD';
+  }
+  return {
+    disclosure: brand({ agency: rule.agency, category: rule.category, status, ...(detail !== undefined ? { detail } : {}), records }),
+    decisions,
+    failures,
+  };
+}
+
 /** Every agency person a search showed (a record of a likely person), once each, in the order shown. */
-export function shownPersons(disclosure: SearchDisclosure): { agency: string; personId: string }[] {
+export function shownPersons(disclosure: SearchDisclosure): { agency: string; personId: string; matchKey: string }[] {
   const seen = new Set<string>();
-  const shown: { agency: string; personId: string }[] = [];
+  const shown: { agency: string; personId: string; matchKey: string }[] = [];
   for (const match of disclosure.people) {
     for (const record of match.records) {
       const key = candidateKey(record.agency, record.personId);
       if (seen.has(key)) continue;
       seen.add(key);
-      shown.push({ agency: record.agency, personId: record.personId });
+      // The likely person (P1, P2...) the record was shown as: linkPerson links one of them whole.
+      shown.push({ agency: record.agency, personId: record.personId, matchKey: match.key });
     }
   }
   return shown;

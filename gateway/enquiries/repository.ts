@@ -196,6 +196,33 @@ export function createEnquiryRepository(store: Store) {
       return id;
     },
 
+    /**
+     * A new subject with all its links, in one transaction: all are written or none (linkPerson).
+     * Returns the subject's id.
+     */
+    async addSubjectWithLinks(
+      enquiryId: string,
+      subject: { relation: SubjectRelation; label?: string | undefined; relevance?: string | undefined },
+      links: readonly { agency: string; personId: string }[],
+      by: ActorRef,
+      now: Date,
+    ): Promise<string> {
+      const id = randomUUID();
+      await store.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO enquiry_subject (id, enquiry_id, relation, label, relevance, created_at, created_by, created_by_issuer) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [id, enquiryId, subject.relation, subject.label ?? null, subject.relevance ?? null, now.toISOString(), by.id, by.issuer],
+        );
+        for (const link of links) {
+          await tx.query(
+            `INSERT INTO subject_link (subject_id, agency, person_id, linked_at, linked_by, linked_by_issuer) VALUES ($1, $2, $3, $4, $5, $6)`,
+            [id, link.agency, link.personId, now.toISOString(), by.id, by.issuer],
+          );
+        }
+      });
+      return id;
+    },
+
     /** Links the agency person to the subject; linking one already in force changes nothing. */
     async link(subjectId: string, agency: string, personId: string, linkedBy: ActorRef, now: Date): Promise<void> {
       await store.query(

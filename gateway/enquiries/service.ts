@@ -45,6 +45,17 @@ export interface LinkSubjectInput {
   personId: string;
 }
 
+export interface LinkPersonInput {
+  enquiryId: string;
+  /** The audit event id of the search (searchPeople's auditEventId) that showed the likely person. */
+  searchEventId: string;
+  /** The likely person's key in that search's answer (P1, P2, ...). */
+  key: string;
+  relation?: string | null;
+  label?: string | null;
+  relevance?: string | null;
+}
+
 export interface AddMemberInput {
   /** The new member's subject at their issuer. */
   actorId: string;
@@ -343,6 +354,46 @@ export function createEnquiryService(deps: {
         );
       }
       await repository.link(subjectId, input.agency, personId, actor, now);
+      const updated = (await repository.get(enquiry.id))!;
+      return { enquiry: updated, subject: updated.subjects.find((s) => s.id === subjectId)! };
+    },
+
+    /**
+     * Links every record one search showed as one likely person (its `key`, e.g. P1) as one new
+     * subject, all in one transaction: all links or none. Any member of the open enquiry may, as for
+     * linkSubject (a search's results are the enquiry's, not the searcher's), but only for a search
+     * in this enquiry that showed that key: another enquiry's search event, or a key it did not
+     * show, is FORBIDDEN_NOT_SHOWN. A record already linked to a subject of the enquiry is CONFLICT.
+     */
+    async linkPerson(actor: Actor, input: LinkPersonInput, now: Date): Promise<{ enquiry: Enquiry; subject: EnquirySubject }> {
+      const enquiry = await openEnquiryOf(actor, input.enquiryId, now);
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(input.searchEventId)) {
+        throw badInput('searchEventId must be the auditEventId a searchPeople answer gave.', { field: 'searchEventId' });
+      }
+      if (!/^P[1-9][0-9]{0,3}$/.test(input.key)) throw badInput(`key must name a likely person of the search, such as P1 (got "${input.key.slice(0, 20)}").`, { field: 'key' });
+      const relation = (input.relation ?? 'child').toLowerCase() as SubjectRelation;
+      if (!RELATIONS.includes(relation)) throw badInput(`relation must be CHILD or ADULT (got "${input.relation}").`, { field: 'relation' });
+      const label = text('label', input.label, 100);
+      const relevance = text('relevance', input.relevance, 2000);
+      const persons = await deps.shown.personsOf(enquiry.id, input.searchEventId.toLowerCase(), input.key);
+      if (persons.length === 0) {
+        throw new GatewayError(
+          'FORBIDDEN_NOT_SHOWN',
+          `No search ${input.searchEventId} in enquiry ${enquiry.id} showed a likely person ${input.key}, so nothing can be linked from it. Use the auditEventId and a key of a search made in this enquiry.`,
+          { details: { enquiryId: enquiry.id } },
+        );
+      }
+      const gone = persons.find((p) => !deps.agencies().includes(p.agency));
+      if (gone) throw new GatewayError('CONFLICT', `${gone.agency} is no longer connected; link the other records one by one (linkSubject).`, { details: { enquiryId: enquiry.id } });
+      const linked = persons.filter((p) => enquiry.subjects.some((s) => s.links.some((l) => l.agency === p.agency && l.personId === p.personId)));
+      if (linked.length > 0) {
+        throw new GatewayError(
+          'CONFLICT',
+          `${linked.map((p) => `${p.agency} person ${p.personId}`).join(', ')} ${linked.length === 1 ? 'is' : 'are'} already linked to a subject of enquiry ${enquiry.id}; nothing was linked. Link the remaining records to that subject with linkSubject, or unlink first.`,
+          { details: { enquiryId: enquiry.id } },
+        );
+      }
+      const subjectId = await repository.addSubjectWithLinks(enquiry.id, { relation, label, relevance }, persons, actor, now);
       const updated = (await repository.get(enquiry.id))!;
       return { enquiry: updated, subject: updated.subjects.find((s) => s.id === subjectId)! };
     },

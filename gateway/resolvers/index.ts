@@ -284,6 +284,8 @@ export const resolvers = {
     openEnquiry: async (_: unknown, args: { input: OpenEnquiryInput }, ctx: GatewayContext) => {
       const { value } = await audited(ctx.services, ctx, 'openEnquiry', {}, async () => {
         const enquiry = await ctx.services.enquiries.open(ctx.actor, args.input, ctx.services.now());
+        // EMER: information governance is told a break-glass enquiry waits for its review.
+        if (enquiry.breakGlassJustification !== null) await ctx.services.notifications.breakGlassOpened(ctx.services.store, enquiry, ctx.services.now());
         const breakGlass = enquiry.breakGlassJustification !== null ? { breakGlass: true, reason: `break-glass: ${enquiry.breakGlassJustification}` } : {};
         return { value: enquiry, event: { outcome: 'success', enquiry: auditEnquiry(enquiry), ...breakGlass } };
       });

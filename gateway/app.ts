@@ -132,7 +132,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     const enquiryRepository = createEnquiryRepository(store);
     const intake = createReferralIntake(config.queue);
     const enquiries = createEnquiryService({ repository: enquiryRepository, reviews, shown, policy, agencies: () => federation.agencies(), knownActors, intake });
-    const queue = createQueueService({ enquiries: enquiryRepository, repository: createQueueRepository(store), knownActors, settings: config.queue });
+    const queue = createQueueService({ enquiries: enquiryRepository, repository: createQueueRepository(store, { assigned: notifications.enquiryAssigned }), knownActors, settings: config.queue });
     // One matcher for the gateway's life: the model and band thresholds are fixed at start.
     // A model file that is missing or malformed stops the start, naming the file and what is wrong.
     let model;

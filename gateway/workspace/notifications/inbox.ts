@@ -193,8 +193,10 @@ export function createInbox(store: Store, channels: () => readonly string[]): In
   };
 }
 
-/** Who is told an enquiry's deadline is near: its members (an actor is issuer and subject). */
+/** Who is told an enquiry's deadline is near: its assignee, or its members while it has none (an actor is issuer and subject). */
 async function deadlineRecipients(db: Queryable, enquiryId: string): Promise<ActorRef[]> {
+  const { rows: assigned } = await db.query<Row>('SELECT assignee_issuer, assignee_id FROM enquiry WHERE id = $1 AND assignee_id IS NOT NULL', [enquiryId]);
+  if (assigned[0]) return [{ issuer: String(assigned[0].assignee_issuer), id: String(assigned[0].assignee_id) }];
   const { rows } = await db.query<Row>("SELECT actor_issuer, actor_id FROM enquiry_member WHERE enquiry_id = $1 AND actor_issuer <> '' ORDER BY actor_issuer, actor_id", [enquiryId]);
   return rows.map((r) => ({ issuer: String(r.actor_issuer), id: String(r.actor_id) }));
 }

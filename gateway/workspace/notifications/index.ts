@@ -28,8 +28,8 @@ export interface Notifications {
   reviewDecided(tx: Queryable, request: ReviewRequest, now: Date): Promise<void>;
   /** EMER: information governance is told a break-glass enquiry awaits its review. */
   breakGlassOpened(tx: Queryable, enquiry: { id: string; referralReference: string }, now: Date): Promise<void>;
-  /** The assignee is told an enquiry is theirs. */
-  enquiryAssigned(tx: Queryable, enquiry: { id: string; referralReference: string }, assignee: { issuer: string; id: string }, now: Date): Promise<void>;
+  /** The assignee is told an enquiry is theirs (in the assignment's transaction). */
+  enquiryAssigned(tx: Queryable, enquiryId: string, assignee: { issuer: string; id: string }, now: Date): Promise<void>;
   /** One deadline-near scan now (the scheduler runs it every deadlineNear.scanEverySeconds). */
   scanDeadlines(now?: Date): Promise<number>;
   start(): void;
@@ -125,7 +125,9 @@ export function createNotifications(deps: {
         now,
       );
     },
-    async enquiryAssigned(tx, enquiry, assignee, now) {
+    async enquiryAssigned(tx, enquiryId, assignee, now) {
+      const { rows } = await tx.query<{ referral_reference: string }>('SELECT referral_reference FROM enquiry WHERE id = $1', [enquiryId]);
+      const enquiry = { id: enquiryId, referralReference: String(rows[0]?.referral_reference ?? '') };
       await inbox.raise(
         tx,
         {

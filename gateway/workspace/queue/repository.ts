@@ -100,7 +100,12 @@ async function lock(tx: Queryable, enquiryId: string): Promise<Row | undefined> 
   return rows[0];
 }
 
-export function createQueueRepository(store: Store) {
+/** Called inside the assignment's transaction (notifications: the assignee is told). */
+export interface QueueHooks {
+  assigned?(tx: Queryable, enquiryId: string, assignee: ActorRef, now: Date): Promise<void>;
+}
+
+export function createQueueRepository(store: Store, hooks: QueueHooks = {}) {
   return {
     /** The referral's source and text; null when the enquiry was opened without them. */
     async referral(enquiryId: string): Promise<ReferralRecord | null> {
@@ -193,6 +198,7 @@ export function createQueueRepository(store: Store) {
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (enquiry_id, actor_issuer, actor_id) DO NOTHING`,
           [enquiryId, change.assignee.issuer, change.assignee.id, change.assignee.name, change.assignee.agency, at, change.by.issuer, change.by.id, change.memberReason],
         );
+        if (hooks.assigned) await hooks.assigned(tx, enquiryId, { issuer: change.assignee.issuer, id: change.assignee.id }, now);
         return true;
       });
     },

@@ -5,6 +5,7 @@ import { silentLogger } from '../../../gateway/log.js';
 import type { Queryable, Store } from '../../../gateway/store/index.js';
 import { createNotifications, defaultNotificationsConfig, type DeliveryChannel, type Notifications } from '../../../gateway/workspace/notifications/index.js';
 import { loadPolicyFile } from '../../../policies/index.js';
+import { createQueueRepository } from '../../../gateway/workspace/queue/repository.js';
 import { storeKinds } from '../../helpers/stores.js';
 
 const policy = loadPolicyFile();
@@ -190,6 +191,20 @@ describe.each(storeKinds())('notifications on $name', (kind) => {
     await store.query('UPDATE enquiry SET deadline = $2 WHERE id = $1', [near.id, at(100).toISOString()]);
     expect(await notifications.scanDeadlines(at(20))).toBe(2);
     await second.close();
+  });
+
+  it('tells the assignee in the assignment’s transaction, and from then on only the assignee that the deadline is near', async () => {
+    const near = await openEnquiry(enquiries, store, at(90).toISOString(), 'REF-ASSIGNED');
+    await addColleague(near.id);
+    const queue = createQueueRepository(store, { assigned: notifications.enquiryAssigned });
+    expect(await queue.assign(near.id, { expected: null, assignee: { ...colleague, name: colleague.name, agency: colleague.agency }, note: null, by: researcher, memberReason: 'Assigned' }, at(1))).toBe(true);
+    const assigned = (await notifications.inbox.list(reader(colleague), {})).items;
+    expect(assigned).toEqual([expect.objectContaining({ kind: 'enquiry-assigned', enquiryId: near.id, text: 'Enquiry REF-ASSIGNED has been assigned to you.', to: { actor: true } })]);
+    expect((await notifications.inbox.list(reader(researcher), {})).items).toEqual([]);
+
+    expect(await notifications.scanDeadlines(at(2))).toBe(1);
+    expect((await notifications.inbox.list(reader(colleague), {})).items.map((n) => n.kind)).toEqual(['deadline-near', 'enquiry-assigned']);
+    expect((await notifications.inbox.list(reader(researcher), {})).items).toEqual([]);
   });
 
   it('links every record of one likely person as one subject, all or nothing', async () => {

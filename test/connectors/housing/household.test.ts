@@ -217,9 +217,22 @@ describe.each(backends)('housing household capability on $name', (backend) => {
 
   it('does not place anyone at the home a household lost (a closed application with no recorded new home)', async () => {
     const lost = view.homelessnessCases.find((c) => c.status === 'closed' && !c.movedOnAddress && c.householdRef.startsWith('HL'));
+    expect(lost, 'the sandbox county has a household that left into an unrecorded home').toBeDefined();
     if (!lost) return;
     const atLost = await connector.personsAtAddress({ uprn: lost.address.uprn }, ctx());
     expect(atLost.map((p) => p.personId).filter((id) => id.startsWith(`${lost.householdRef}/`))).toEqual([]);
+    // Once the council records the new home, the household is placed there instead.
+    await db.run(
+      `UPDATE homelessness_cases SET moved_on_uprn = '999000000001', moved_on_address_line1 = '9 Test Row', moved_on_town = 'Marlbridge', moved_on_postcode = 'MH1 9ZZ' WHERE case_ref = $1`,
+      [lost.caseRef],
+    );
+    try {
+      const members = view.members.filter((m) => m.householdRef === lost.householdRef).map((m) => m.personRef).sort();
+      expect((await connector.personsAtAddress({ uprn: '999000000001' }, ctx())).map((p) => p.personId).sort()).toEqual(members);
+      expect((await connector.personsAtAddress({ line1: '9 test row', postalCode: 'mh19zz' }, ctx())).map((p) => p.personId).sort()).toEqual(members);
+    } finally {
+      await db.run(`UPDATE homelessness_cases SET moved_on_uprn = NULL, moved_on_address_line1 = NULL, moved_on_town = NULL, moved_on_postcode = NULL WHERE case_ref = $1`, [lost.caseRef]);
+    }
   });
 
   it('refuses an empty or malformed address query as rejected input, and a too broad one', async () => {

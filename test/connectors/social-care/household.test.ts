@@ -213,6 +213,7 @@ describe.each(backends)('social care household capability on $name', (backend) =
       const previous = household.previousAddressId ? county.addressesById.get(household.previousAddressId) : undefined;
       return p.addresses.length === 1 && previous !== undefined && p.addresses[0]!.uprn === previous.uprn;
     });
+    expect(stale, 'the sandbox county has a social care record left at the old address').toBeDefined();
     if (!stale) return;
     const found = await connector.personsAtAddress({ uprn: stale.addresses[0]!.uprn }, ctx());
     expect(found.map((p) => p.personId)).toContain(stale.id);

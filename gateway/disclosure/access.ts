@@ -12,7 +12,7 @@ import { sharesFamilyName } from '../identity/surname.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import type { QueueService } from '../workspace/queue/index.js';
-import { auditDecisions, auditSearchDecisions, candidateKey, discloseRecords, discloseSearch, shownPersons, type AgencyAnswer, type AgencyDisclosure, type Disclosure, type PersonAnswer, type SearchDisclosure } from './gate.js';
+import { auditDecisions, auditSearchDecisions, candidateKey, discloseRecords, discloseSearch, shownPersons, type AgencyAnswer, type AgencyDisclosure, type DisclosedRecord, type Disclosure, type PersonAnswer, type ReviewLookup, type SearchDisclosure } from './gate.js';
 import { narrowSearchToRoll, requireOnRoll, schoolOf } from './school-roll.js';
 
 /**
@@ -115,6 +115,28 @@ export interface ProfileAnswer {
 export interface SubjectDisclosure {
   subject: EnquirySubject;
   disclosure: Disclosure<AgencyDisclosure>;
+  /** What each extra source (e.g. the contact log) disclosed about the subject, in the order the sources were given. */
+  sourced?: readonly SourcedDisclosure[];
+}
+
+/** One extra source's gate output for one subject. */
+export interface SourcedDisclosure {
+  source: string;
+  /** How the source's records are cited (the contact log: `contact:<id>`). */
+  reference: (record: DisclosedRecord) => string;
+  disclosure: Disclosure<AgencyDisclosure>;
+}
+
+/**
+ * Information held outside the agencies' systems (the contact log) that a disclosure step reads
+ * with the agencies: `disclose` must pass its records through the gate with the ability it is
+ * given and must not audit (the step's one event carries its decisions); it may ask for originator
+ * reviews as the step does (`requestedBy`).
+ */
+export interface SubjectSource {
+  readonly name: string;
+  reference(record: DisclosedRecord): string;
+  disclose(enquiry: Enquiry, subject: EnquirySubject, compiled: PolicyAbility, reviews: ReviewLookup, requestedBy: Actor): Promise<Disclosure<AgencyDisclosure>>;
 }
 
 /** The subjects disclosed in one audited step: the subject asked about first. */
@@ -202,7 +224,7 @@ export function createAccess(services: AccessServices) {
      * federation call, and one AccessEvent names every subject and every decision (each decision
      * carrying its subject when there are several), committed before anything is returned.
      */
-    async discloseSubjects(scope: RequestScope, operation: string, enquiryId: string, subjectId: string, options: { household?: boolean } = {}): Promise<SubjectsAnswer> {
+    async discloseSubjects(scope: RequestScope, operation: string, enquiryId: string, subjectId: string, options: { household?: boolean; sources?: readonly SubjectSource[] } = {}): Promise<SubjectsAnswer> {
       const { value, eventId } = await audited(
         services,
         scope,
@@ -235,15 +257,22 @@ export function createAccess(services: AccessServices) {
                 );
               }
             }
-            disclosed.push({ subject: s, disclosure });
+            const lookup: ReviewLookup = (agency, category) => states.get(`${agency}|${category}`);
+            const sourced: SourcedDisclosure[] = [];
+            for (const source of options.sources ?? []) sourced.push({ source: source.name, reference: (record) => source.reference(record), disclosure: await source.disclose(enquiry, s, abilities[index]!, lookup, scope.actor) });
+            disclosed.push({ subject: s, disclosure, ...(sourced.length > 0 ? { sourced } : {}) });
           }
           const several = disclosed.length > 1;
           // An agency that could not answer is one failure of the call, not one per subject.
           const failures = new Map<string, AuditDecision>();
           for (const { disclosure } of disclosed) for (const f of disclosure.failures) failures.set(f.agency, f);
-          const decisions = disclosed.flatMap(({ subject: s, disclosure }) =>
-            auditDecisions({ ...disclosure, failures: [] }).map((d) => (several ? { ...d, subjectId: s.id } : d)),
-          );
+          const decisions = disclosed.flatMap(({ subject: s, disclosure, sourced }) => [
+            ...auditDecisions({ ...disclosure, failures: [] }).map((d) => (several ? { ...d, subjectId: s.id } : d)),
+            // A source's decisions name it, so its record ids are not read as the agency's own.
+            ...(sourced ?? []).flatMap(({ source, disclosure: other }) =>
+              auditDecisions(other).map((d) => ({ ...d, reason: d.reason ? `${source}: ${d.reason}` : source, ...(several ? { subjectId: s.id } : {}) })),
+            ),
+          ]);
           return {
             value: { enquiry, subjects: disclosed },
             event: {

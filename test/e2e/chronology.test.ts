@@ -32,7 +32,7 @@ const CHRONOLOGY = /* GraphQL */ `
       enquiryId auditEventId policyVersion from to
       subjects { id label relation focus }
       entries {
-        reference date precision kind agency category decision type title start end narrative withheldFields groupId auditEventId
+        reference date precision kind source agency category decision type title start end narrative withheldFields groupId auditEventId
         subject { id relation focus }
         provenance { system recordId asOf }
         withheld { label reason count }
@@ -268,6 +268,40 @@ describe.each(storeKinds())('chronology and risk indicators ($name)', (kind) => 
     const colleague = await t.token({ sub: 'researcher-3', name: 'Colleague Researcher' });
     const theirs = (await t.graphql(QUEUE, {}, colleague)).body.data.enquiryQueue.entries;
     expect(theirs.find((e: any) => e.enquiryId === enquiryId).riskIndicators).toBeNull();
+  });
+
+  it('merges the contact log as its own source (contact:<id>), through the gate with each subject’s ability, in the one audit event', async () => {
+    const { enquiryId, childId, motherId } = await featuredEnquiry();
+    const LOG = `mutation($e: ID!, $input: LogContactInput!) { logContact(enquiryId: $e, input: $input) { id reference } }`;
+    const call = { contactName: 'Dr Patel', contactRole: 'GP', agency: 'health', channel: 'PHONE', occurredAt: '2025-09-29T10:30:00Z' };
+    const aboutChild = await t.graphql(LOG, { e: enquiryId, input: { ...call, subjectId: childId, category: 'health.summary', account: 'Child seen at the surgery with bruising to the arm.' } }, token);
+    expect(aboutChild.body.errors).toBeUndefined();
+    const aboutMother = await t.graphql(LOG, { e: enquiryId, input: { ...call, subjectId: motherId, category: 'health.clinical', account: 'Mother has stopped taking her antidepressants.' } }, token);
+    expect(aboutMother.body.errors).toBeUndefined();
+    const { id, reference } = aboutChild.body.data.logContact;
+    expect(reference).toBe(`contact:${id}`);
+
+    const response = await t.graphql(CHRONOLOGY, { enquiryId, subjectId: childId }, token);
+    expect(response.body.errors).toBeUndefined();
+    const answer = response.body.data.chronology;
+    const entry = answer.entries.find((e: any) => e.reference === reference);
+    expect(entry).toMatchObject({ source: 'CONTACT_LOG', kind: 'EVENT', agency: 'health', category: 'health.summary', date: '2025-09-29T10:30:00.000Z', subject: { id: childId } });
+    expect(entry.narrative).toContain('bruising');
+    // The mother's relevance is not recorded: her clinical contact entry is a marker, never what was said.
+    const motherContact = answer.entries.filter((e: any) => e.source === 'CONTACT_LOG' && e.subject.id === motherId);
+    expect(motherContact.map((e: any) => e.kind)).toEqual(['WITHHELD']);
+    expect(response.text).not.toContain('antidepressants');
+    expect(response.text).not.toContain(aboutMother.body.data.logContact.id);
+    // One event: the contact log's decisions name their source and subject; what was said is never in it.
+    const event = (await readEvents(t.gateway.store, { limit: 10_000 })).find((e) => e.id === answer.auditEventId)!;
+    const contactDecisions = event.decisions!.filter((d) => d.reason?.startsWith('contact'));
+    expect(contactDecisions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ subjectId: childId, category: 'health.summary', decision: 'disclose', recordIds: [id] }),
+        expect.objectContaining({ subjectId: motherId, category: 'health.clinical', decision: 'withhold' }),
+      ]),
+    );
+    expect(JSON.stringify(event)).not.toMatch(/bruising|antidepressants/);
   });
 
   it('counts the mother’s mental health flag once her relevance is recorded', async () => {

@@ -1,6 +1,6 @@
 import { audited, isDisclosed, type DisclosedRecord, type WithheldMarker } from '../../disclosure/index.js';
 import { GatewayError, badInput } from '../../errors.js';
-import { readChronology, type ChronologyEntry, type ChronologySubject, type ChronologyWindow } from '../../workspace/chronology/index.js';
+import { contactLogSource, readChronology, type ChronologyEntry, type ChronologySubject, type ChronologyWindow } from '../../workspace/chronology/index.js';
 import { readRiskIndicators, type FiredIndicator } from '../../workspace/indicators/index.js';
 import type { GatewayContext } from '../context.js';
 
@@ -72,6 +72,7 @@ function shapeEntry(entry: ChronologyEntry, groupOf: ReadonlyMap<ChronologyEntry
     precision: entry.precision === null ? null : entry.precision === 'date' ? 'DATE' : 'DATE_TIME',
     kind: entry.kind.toUpperCase().replace('-', '_'),
     agency: entry.agency,
+    source: entry.source.origin === 'contact' ? 'CONTACT_LOG' : 'AGENCY',
     groupId: groupOf.get(entry) ?? null,
     auditEventId: entry.auditEventId,
   };
@@ -90,7 +91,7 @@ export const chronologyResolvers = {
         await audited(ctx.services, ctx, 'chronology', { enquiry: { id: args.enquiryId.slice(0, 200) } }, () => Promise.reject(error));
         throw error;
       }
-      const chronology = await readChronology(ctx.services.access, ctx, args.enquiryId, args.subjectId, ctx.services.now, window);
+      const chronology = await readChronology(ctx.services.access, ctx, args.enquiryId, args.subjectId, ctx.services.now, window, [contactLogSource(ctx.services.contactLog)]);
       const groupOf = new Map<ChronologyEntry, string>();
       for (const group of chronology.groups) for (const entry of group.entries) groupOf.set(entry, group.id);
       return {
@@ -107,7 +108,7 @@ export const chronologyResolvers = {
       };
     },
     riskIndicators: async (_: unknown, args: { enquiryId: string; subjectId: string }, ctx: GatewayContext) => {
-      const answer = await readRiskIndicators(ctx.services.access, ctx.services.indicators, ctx, args.enquiryId, args.subjectId, ctx.services.now);
+      const answer = await readRiskIndicators(ctx.services.access, ctx.services.indicators, ctx, args.enquiryId, args.subjectId, ctx.services.now, [contactLogSource(ctx.services.contactLog)]);
       return {
         enquiryId: answer.enquiryId,
         subjectId: answer.subjectId,

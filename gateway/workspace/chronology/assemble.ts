@@ -22,10 +22,16 @@ export type EntryKind = (typeof ENTRY_KINDS)[number];
 
 export type DatePrecision = 'date' | 'date-time';
 
-/** Where an entry came from: a disclosed agency record, a withheld marker, or a contact-log entry. */
+/** The agencies' own systems: the origin of every entry not from another source. */
+export const AGENCY_ORIGIN = 'agency';
+
+/**
+ * Where an entry came from: a disclosed record or a withheld marker, and its origin (`agency` for
+ * an agency's system, or the source's name, e.g. `contact` for the contact log).
+ */
 export type EntrySource =
-  | { readonly kind: 'record'; readonly record: DisclosedRecord }
-  | { readonly kind: 'withheld'; readonly marker: WithheldMarker };
+  | { readonly kind: 'record'; readonly record: DisclosedRecord; readonly origin: string }
+  | { readonly kind: 'withheld'; readonly marker: WithheldMarker; readonly origin: string };
 
 export interface ChronologyEntry {
   /** `<agency>:<provenance.recordId>` for a record; null for a withheld marker (it names no record). */
@@ -49,6 +55,16 @@ export interface ChronologyEntry {
 /** What one subject's disclosure step produced, as the assembler reads it (gate output only). */
 export interface SubjectMaterial {
   readonly subject: ChronologySubject;
+  readonly records: readonly DisclosedRecord[];
+  readonly withheld: readonly WithheldMarker[];
+  /** Other sources' gate output (the contact log), each with how its records are referenced. */
+  readonly sources?: readonly SourceMaterial[];
+}
+
+export interface SourceMaterial {
+  readonly origin: string;
+  /** The shared reference of one of its records (the contact log: `contact:<id>`). */
+  readonly reference: (record: DisclosedRecord) => string;
   readonly records: readonly DisclosedRecord[];
   readonly withheld: readonly WithheldMarker[];
 }
@@ -84,14 +100,20 @@ export const recordReference = (record: Pick<DisclosedRecord, 'agency' | 'proven
  * part of what happened). A record whose dates the gate did not disclose (or which has none)
  * is one undated entry: its existence was disclosed, its date was not.
  */
-export function recordEntries(record: DisclosedRecord, subject: ChronologySubject, auditEventId: string, now: number): ChronologyEntry[] {
+export function recordEntries(
+  record: DisclosedRecord,
+  subject: ChronologySubject,
+  auditEventId: string,
+  now: number,
+  origin: { name: string; reference: string } = { name: AGENCY_ORIGIN, reference: recordReference(record) },
+): ChronologyEntry[] {
   const base = {
-    reference: recordReference(record),
+    reference: origin.reference,
     subject,
     agency: record.agency,
     category: record.category,
     type: record.fields.type ?? null,
-    source: { kind: 'record', record } as const,
+    source: { kind: 'record', record, origin: origin.name } as const,
     auditEventId,
   };
   const dated = (kind: EntryKind, placed: ReturnType<typeof placeDate>): ChronologyEntry => ({
@@ -115,8 +137,8 @@ export function recordEntries(record: DisclosedRecord, subject: ChronologySubjec
  * no date (a `withhold` decision discloses no field, and a date is a field), so a marker is listed
  * undated: never with more than the gate gave.
  */
-export function markerEntry(marker: WithheldMarker, subject: ChronologySubject, auditEventId: string): ChronologyEntry {
-  return { reference: null, subject, date: null, precision: null, at: null, kind: 'withheld', agency: marker.agency, category: null, type: null, source: { kind: 'withheld', marker }, auditEventId };
+export function markerEntry(marker: WithheldMarker, subject: ChronologySubject, auditEventId: string, origin: string = AGENCY_ORIGIN): ChronologyEntry {
+  return { reference: null, subject, date: null, precision: null, at: null, kind: 'withheld', agency: marker.agency, category: null, type: null, source: { kind: 'withheld', marker, origin }, auditEventId };
 }
 
 const KIND_ORDER: Readonly<Record<EntryKind, number>> = { 'state-end': 0, 'involvement-end': 1, event: 2, 'state-start': 3, 'involvement-start': 4, withheld: 5 };
@@ -141,6 +163,7 @@ export function compareEntries(a: ChronologyEntry, b: ChronologyEntry): number {
     Number(b.subject.focus) - Number(a.subject.focus) ||
     compareText(a.subject.id, b.subject.id) ||
     KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+    compareText(a.source.origin, b.source.origin) ||
     (a.source.kind === 'withheld' && b.source.kind === 'withheld' ? compareText(a.source.marker.label, b.source.marker.label) : 0)
   );
 }
@@ -151,9 +174,13 @@ const inWindow = (entry: ChronologyEntry, window: ChronologyWindow): boolean =>
 /** Every subject's disclosed records and markers as one time-ordered list, within the window. */
 export function assembleChronology(material: readonly SubjectMaterial[], auditEventId: string, now: number, window: ChronologyWindow = {}): ChronologyEntry[] {
   const entries: ChronologyEntry[] = [];
-  for (const { subject, records, withheld } of material) {
+  for (const { subject, records, withheld, sources } of material) {
     for (const record of records) entries.push(...recordEntries(record, subject, auditEventId, now));
     for (const marker of withheld) entries.push(markerEntry(marker, subject, auditEventId));
+    for (const source of sources ?? []) {
+      for (const record of source.records) entries.push(...recordEntries(record, subject, auditEventId, now, { name: source.origin, reference: source.reference(record) }));
+      for (const marker of source.withheld) entries.push(markerEntry(marker, subject, auditEventId, source.origin));
+    }
   }
   return entries.filter((e) => inWindow(e, window)).sort(compareEntries);
 }

@@ -1,4 +1,4 @@
-import type { Access, RequestScope } from '../../disclosure/index.js';
+import type { Access, RequestScope, SubjectSource } from '../../disclosure/index.js';
 import { chronologyOf } from '../chronology/index.js';
 import { computeIndicators, type IndicatorResult } from './compute.js';
 import type { IndicatorDocument } from './definitions.js';
@@ -23,8 +23,16 @@ export interface RiskIndicatorsAnswer extends IndicatorResult {
  * audited disclosure step as the chronology (operation `riskIndicators`), the indicators computed
  * from the chronology's disclosed entries only, and the enquiry's snapshot (ids and counts) replaced.
  */
-export async function readRiskIndicators(access: Access, indicators: IndicatorServices, scope: RequestScope, enquiryId: string, subjectId: string, now: () => Date): Promise<RiskIndicatorsAnswer> {
-  const answer = await access.discloseSubjects(scope, 'riskIndicators', enquiryId, subjectId, { household: true });
+export async function readRiskIndicators(
+  access: Access,
+  indicators: IndicatorServices,
+  scope: RequestScope,
+  enquiryId: string,
+  subjectId: string,
+  now: () => Date,
+  sources: readonly SubjectSource[] = [],
+): Promise<RiskIndicatorsAnswer> {
+  const answer = await access.discloseSubjects(scope, 'riskIndicators', enquiryId, subjectId, { household: true, sources });
   const at = now();
   const chronology = chronologyOf(answer, at);
   const result = computeIndicators(indicators.definitions, chronology.entries, at);

@@ -134,6 +134,22 @@ describe('ordering', () => {
   });
 });
 
+describe('other sources (the contact log)', () => {
+  it('cite their own reference and origin and sort with the agencies’ entries', () => {
+    const records = disclosed([{ agency: 'health', category: 'health.summary', id: 'Encounter/1', fields: { type: 'ae-attendance', start: '2025-03-01T22:00:00Z' } }]);
+    const logged = disclosed([{ agency: 'health', category: 'health.summary', id: '7b1c', fields: { type: 'contact-phone', start: '2025-03-01T09:00:00Z' } }]);
+    const entries = assembleChronology(
+      [{ subject: CHILD, records, withheld: [], sources: [{ origin: 'contact', reference: (r) => `contact:${r.provenance.recordId}`, records: logged, withheld: [] }] }],
+      'e',
+      NOW,
+    );
+    expect(entries.map((e) => [e.reference, e.source.origin])).toEqual([
+      ['contact:7b1c', 'contact'],
+      ['health:Encounter/1', 'agency'],
+    ]);
+  });
+});
+
 describe('withheld markers', () => {
   it('are listed undated, with the marker and nothing of the records it stands for', () => {
     const answers: AgencyAnswer[] = [

@@ -84,9 +84,14 @@ function uprnOf(address: Address): string | undefined {
   return u ? u : undefined;
 }
 
-function contactKey(c: CtfContact): string {
+/**
+ * Who a contact is, across pupils: the folded names with the phone, else with the address. A
+ * contact with neither is matched with no other pupil's (the same name alone is not the same person).
+ */
+function contactKey(c: CtfContact, upn: string): string {
   const phone = c.phones.map((p) => p.replace(/\D+/g, '')).find((p) => p.length >= 6);
-  const where = phone ? `t:${phone}` : c.address ? `a:${(c.address.uprn ?? '').trim()}|${lineKeyOf(c.address) ?? ''}` : `p:none`;
+  const address = c.address ? `${(c.address.uprn ?? '').trim()}|${lineKeyOf(c.address) ?? ''}` : '';
+  const where = phone ? `t:${phone}` : address !== '|' && address !== '' ? `a:${address}` : `p:${upn}`;
   return `${fold(c.surname)}|${fold(c.forename)}|${where}`;
 }
 
@@ -102,7 +107,7 @@ export function buildHouseholdIndex(pupils: readonly PupilHouseholdSource[], sys
     for (const c of pupil.contacts) {
       if (c.relationship && CONTACT_RELATIONSHIPS[c.relationship]?.professional) continue;
       const provenance: Provenance = { system, recordId: `${pupil.recordId}/contact/${c.order}`, asOf: pupil.asOf };
-      const key = contactKey(c);
+      const key = contactKey(c, pupil.upn);
       let id = idByKey.get(key);
       if (!id) {
         id = `${pupil.upn}/contact/${c.order}`;

@@ -244,3 +244,37 @@ describe('education household capability', () => {
     expect((await failure(connector.personsAtAddress({ uprn: featured.address.uprn }, ctx(controller.signal)))).kind).toBe('TIMEOUT');
   });
 });
+
+describe('education household index', () => {
+  it('does not merge two contacts of the same name with no phone or address to tell them apart', async () => {
+    const { buildHouseholdIndex, householdOf } = await import('../../../connectors/education/household.js');
+    const person = (upn: string) => ({ agency: 'education', personId: upn, identifiers: [], names: [], addresses: [], provenance: { system: 's', recordId: upn, asOf: '2025-09-30T00:00:00Z' } });
+    const contact = { order: 1, surname: 'Smith', forename: 'Sam', middleNames: [], relationship: 'PAF', addressAsPupil: false, phones: [] };
+    const a = newUpn(60);
+    const b = newUpn(61);
+    const index = buildHouseholdIndex(
+      [
+        { upn: a, person: person(a), contacts: [contact], recordId: `x/${a}`, asOf: '2025-09-30T00:00:00Z' },
+        { upn: b, person: person(b), contacts: [contact], recordId: `x/${b}`, asOf: '2025-09-30T00:00:00Z' },
+      ],
+      's',
+    );
+    expect([...index.contacts.keys()].sort()).toEqual([`${a}/contact/1`, `${b}/contact/1`].sort());
+    const lookup = (id: string) => (id === a || id === b ? person(id) : index.contacts.get(id)?.person);
+    expect(householdOf(index, a, lookup).map((m) => m.person.personId)).toEqual([`${a}/contact/1`]);
+    // With the same phone they are one contact, and the pupils siblings.
+    const phoned = { ...contact, phones: ['01632 960123'] };
+    const joined = buildHouseholdIndex(
+      [
+        { upn: a, person: person(a), contacts: [phoned], recordId: `x/${a}`, asOf: '2025-09-30T00:00:00Z' },
+        { upn: b, person: person(b), contacts: [phoned], recordId: `x/${b}`, asOf: '2025-09-30T00:00:00Z' },
+      ],
+      's',
+    );
+    const lookupJoined = (id: string) => (id === a || id === b ? person(id) : joined.contacts.get(id)?.person);
+    expect(householdOf(joined, b, lookupJoined).map((m) => [m.person.personId, m.relationship])).toEqual([
+      [`${[a, b].sort()[0]}/contact/1`, 'parent'],
+      [a, 'sibling'],
+    ]);
+  });
+});

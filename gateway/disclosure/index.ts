@@ -12,6 +12,7 @@ export {
   type HouseholdDisclosure,
   type HouseholdEvidence,
   type HouseholdRecord,
+  type HouseholdRankingInput,
   type LinkedPersonAnswer,
   disclosePersons,
   discloseRecords,

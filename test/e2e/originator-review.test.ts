@@ -156,6 +156,21 @@ describe('originator review with notifications, over HTTP', () => {
     expect(events.some((e) => e.operation === 'notifications' && e.actor?.id === 'researcher-1')).toBe(true);
   });
 
+  it('tells the assignee when a manager assigns them the enquiry, and no one else', async () => {
+    const manager = await t.token({ sub: 'mgr-1', name: 'Morgan Manager', roles: ['mash-manager'] });
+    const colleague = await t.token({ sub: 'researcher-2', name: 'Sam Second' });
+    await t.graphql('{ me { id } }', {}, colleague); // signed in once: a known actor
+    const assigned = await t.graphql(
+      `mutation($id: ID!, $actorId: ID!, $issuer: String!) { assignEnquiry(enquiryId: $id, actorId: $actorId, issuer: $issuer) { id } }`,
+      { id: enquiryId, actorId: 'researcher-2', issuer: DEMO_ISSUER },
+      manager,
+    );
+    expect(assigned.body.errors).toBeUndefined();
+    const inbox = (await t.graphql(INBOX, {}, colleague)).body.data.notifications.notifications;
+    expect(inbox).toEqual([expect.objectContaining({ kind: 'ENQUIRY_ASSIGNED', enquiryId, addressedTo: 'ACTOR', text: `Enquiry ${reference} has been assigned to you.` })]);
+    expect((await t.graphql(INBOX, {}, manager)).body.data.notifications.notifications).toEqual([]);
+  });
+
   it('tells information governance of a break-glass enquiry', async () => {
     const outOfHours = await t.token({ sub: 'edt-1', name: 'Eve Duty', agency: 'social-care', roles: ['out-of-hours'] });
     const opened = await t.graphql(OPEN_ENQUIRY, { input: enquiryInput({ referralReference: 'REF-EDT-7', purpose: 'emergency', justification: 'Child found alone at 02:00; police at the address now.' }) }, outOfHours);

@@ -10,6 +10,7 @@ import type { BandThresholds } from './identity/types.js';
 import { defaultLimits, limitsConfigSchema, type LimitsConfig } from './limits/config.js';
 import { defaultQueueSettings, queueConfigSchema, queueSettings, type QueueSettings } from './workspace/queue/config.js';
 import { DECISION_OUTCOMES, DEFAULT_THRESHOLD_LEVELS, type ThresholdLevel } from './workspace/decision/vocabulary.js';
+import { DEFAULT_INDICATORS_PATH } from './workspace/indicators/definitions.js';
 import { notificationsConfigSchema, type NotificationsConfig } from './workspace/notifications/config.js';
 
 /**
@@ -139,8 +140,11 @@ const fileSchema = z
     /** `production` turns off schema discovery and refuses the demo issuer and the sandbox. */
     mode: z.enum(MODES, { error: 'must be development or production' }).optional(),
     policy: z.string().min(1).default('policies/mash-disclosure-policy.yaml'),
-    /** The risk indicator definitions (gateway/workspace/indicators), validated at start like the policy. */
-    riskIndicators: z.string().min(1).default('policies/risk-indicators.yaml'),
+    /**
+     * The risk indicator definitions (gateway/workspace/indicators), validated at start like the
+     * policy; by default the definitions shipped with the gateway, wherever the configuration file is.
+     */
+    riskIndicators: z.string().min(1).optional(),
     auth: z
       .object({
         demoIssuer: z.boolean().default(false),
@@ -278,7 +282,7 @@ export function configFromDocument(raw: unknown, configPath: string, env: z.infe
     logLevel: env.LOG_LEVEL,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     policyPath: resolve(base, file.policy),
-    riskIndicatorsPath: resolve(base, file.riskIndicators),
+    riskIndicatorsPath: file.riskIndicators === undefined ? DEFAULT_INDICATORS_PATH : resolve(base, file.riskIndicators),
     baseDir: base,
     demoIssuer: file.auth.demoIssuer,
     issuers,

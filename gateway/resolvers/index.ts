@@ -7,14 +7,12 @@ import {
   auditEnquiry,
   auditSubject,
   audited,
-  isDisclosed,
   type AgencyDisclosure,
   type DisclosedPerson,
   type DisclosedRecord,
   type MatchedRecord,
   type PersonDisclosure,
   type PersonMatch,
-  type WithheldMarker,
 } from '../disclosure/index.js';
 import { enquiryStatus, type ConsentInput, type Enquiry, type EnquirySubject, type LinkSubjectInput, type OpenEnquiryInput, type ReviewRequest, type ReviewStatus, type UnlinkSubjectInput } from '../enquiries/index.js';
 import { explain, ExplainError } from '../../policies/index.js';
@@ -22,6 +20,7 @@ import { GatewayError, badInput } from '../errors.js';
 import { NHS_NUMBER_SYSTEM, normaliseNhsNumber } from '../identity/index.js';
 import type { GatewayContext } from './context.js';
 import { oversightQueries } from './oversight.js';
+import { decisionName, gateOutput, shapeMarker, shapeRecord } from './shape.js';
 import { workspaceResolvers } from './workspace/index.js';
 
 export type { GatewayContext } from './context.js';
@@ -83,11 +82,6 @@ function personQuery(input: { nhsNumber?: string | null; family?: string | null;
   return query;
 }
 
-/** Invariant 2 at run time too: a value the gate did not make is never shaped into a response. */
-function gateOutput<T extends object>(value: T): T {
-  if (!isDisclosed(value)) throw new GatewayError('INTERNAL_ERROR', 'Refused to return a value that did not pass the disclosure gate.');
-  return value;
-}
 
 const shapeEnquiry = (enquiry: Enquiry, now: Date) => ({
   ...enquiry,
@@ -99,35 +93,8 @@ const shapeEnquiry = (enquiry: Enquiry, now: Date) => ({
 });
 const shapeReview = (request: ReviewRequest) => ({ ...request, status: request.status.toUpperCase() });
 const shapeSubject = (subject: EnquirySubject) => ({ ...subject, relation: subject.relation.toUpperCase() });
-const decisionName = (d: 'disclose' | 'summarise') => (d === 'disclose' ? 'DISCLOSED' : 'SUMMARISED');
 
-function shapeRecord(record: DisclosedRecord) {
-  const f = gateOutput(record).fields;
-  const hasContact = f.contactName ?? f.contactRole ?? f.contactPhone ?? f.contactEmail;
-  return {
-    agency: record.agency,
-    category: record.category,
-    sensitivity: record.tier,
-    decision: decisionName(record.decision),
-    type: f.type ?? null,
-    title: f.title ?? null,
-    status: f.status ?? null,
-    start: f.start ?? null,
-    end: f.end ?? null,
-    location: f.location ?? null,
-    narrative: f.narrative ?? null,
-    outcome: f.outcome ?? null,
-    service: f.service ?? null,
-    contact: hasContact === undefined ? null : { name: f.contactName ?? null, role: f.contactRole ?? null, phone: f.contactPhone ?? null, email: f.contactEmail ?? null },
-    withheldFields: record.withheldFields,
-    provenance: record.provenance,
-  };
-}
 
-const shapeMarker = (marker: WithheldMarker) => ({
-  ...gateOutput(marker),
-  awaiting: marker.awaiting === 'originator-approval' ? 'ORIGINATOR_APPROVAL' : null,
-});
 
 function shapeAgency(result: AgencyDisclosure) {
   gateOutput(result);

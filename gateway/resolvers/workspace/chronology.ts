@@ -1,16 +1,12 @@
-import { audited, isDisclosed, type DisclosedRecord, type WithheldMarker } from '../../disclosure/index.js';
-import { GatewayError, badInput } from '../../errors.js';
+import { audited } from '../../disclosure/index.js';
+import { badInput } from '../../errors.js';
 import { contactLogSource, readChronology, type ChronologyEntry, type ChronologySubject, type ChronologyWindow } from '../../workspace/chronology/index.js';
 import { readRiskIndicators, type FiredIndicator } from '../../workspace/indicators/index.js';
 import type { GatewayContext } from '../context.js';
+import { shapeMarker, shapeRecord } from '../shape.js';
 
 /** The multi-agency chronology and risk indicators: thin resolvers over the one access path. */
 
-/** Invariant 2 at run time: only values the gate made are shaped into a response. */
-function gateOutput<T extends object>(value: T): T {
-  if (!isDisclosed(value)) throw new GatewayError('INTERNAL_ERROR', 'Refused to return a value that did not pass the disclosure gate.');
-  return value;
-}
 
 const YEAR = 365.25 * 24 * 3600 * 1000;
 /** The widest window a chronology may be asked for: a lifetime, not an unbounded range. */
@@ -29,33 +25,7 @@ export function chronologyWindow(args: { from?: string | null; to?: string | nul
 
 const shapeSubject = (subject: ChronologySubject) => ({ ...subject, relation: subject.relation.toUpperCase() });
 
-const shapeMarker = (marker: WithheldMarker) => ({
-  ...gateOutput(marker),
-  awaiting: marker.awaiting === 'originator-approval' ? 'ORIGINATOR_APPROVAL' : null,
-});
 
-function recordFields(record: DisclosedRecord) {
-  const f = gateOutput(record).fields;
-  const hasContact = f.contactName ?? f.contactRole ?? f.contactPhone ?? f.contactEmail;
-  return {
-    category: record.category,
-    decision: record.decision === 'disclose' ? 'DISCLOSED' : 'SUMMARISED',
-    sensitivity: record.tier,
-    type: f.type ?? null,
-    title: f.title ?? null,
-    status: f.status ?? null,
-    start: f.start ?? null,
-    end: f.end ?? null,
-    location: f.location ?? null,
-    narrative: f.narrative ?? null,
-    outcome: f.outcome ?? null,
-    service: f.service ?? null,
-    contact: hasContact === undefined ? null : { name: f.contactName ?? null, role: f.contactRole ?? null, phone: f.contactPhone ?? null, email: f.contactEmail ?? null },
-    withheldFields: record.withheldFields,
-    provenance: record.provenance,
-    withheld: null,
-  };
-}
 
 const EMPTY_RECORD = {
   category: null, decision: null, sensitivity: null, type: null, title: null, status: null, start: null, end: null,
@@ -63,7 +33,7 @@ const EMPTY_RECORD = {
 };
 
 function shapeEntry(entry: ChronologyEntry, groupOf: ReadonlyMap<ChronologyEntry, string>) {
-  const source = entry.source.kind === 'record' ? recordFields(entry.source.record) : { ...EMPTY_RECORD, withheld: shapeMarker(entry.source.marker) };
+  const source = entry.source.kind === 'record' ? { ...shapeRecord(entry.source.record), withheld: null } : { ...EMPTY_RECORD, withheld: shapeMarker(entry.source.marker) };
   return {
     ...source,
     reference: entry.reference,

@@ -1,8 +1,8 @@
-import { audited, auditEnquiry, auditSubject, isDisclosed, type WithheldMarker } from '../../disclosure/index.js';
-import { GatewayError } from '../../errors.js';
+import { audited, auditEnquiry, auditSubject } from '../../disclosure/index.js';
 import { channelOfType, type ContactLogDisclosure, type DisclosedContactEntry, type LogContactInput } from '../../workspace/contacts/index.js';
 import { outcomeEnum, type MashDecision, type RecordDecisionInput } from '../../workspace/decision/index.js';
 import type { GatewayContext } from '../context.js';
+import { gateOutput, shapeMarker } from '../shape.js';
 
 /**
  * The MASH decision and the contact log: the researcher's workspace resolvers for this area
@@ -36,11 +36,6 @@ const shapeDecision = (decision: MashDecision) => ({
   current: decision.supersededBy === null,
 });
 
-/** Invariant 2 at run time: only values the gate made are shaped into a response. */
-function gateOutput<T extends object>(value: T): T {
-  if (!isDisclosed(value)) throw new GatewayError('INTERNAL_ERROR', 'Refused to return a value that did not pass the disclosure gate.');
-  return value;
-}
 
 function shapeEntry(entry: DisclosedContactEntry) {
   const record = gateOutput(entry.record);
@@ -77,10 +72,6 @@ function shapeEntry(entry: DisclosedContactEntry) {
   };
 }
 
-const shapeMarker = (marker: WithheldMarker) => ({
-  ...gateOutput(marker),
-  awaiting: marker.awaiting === 'originator-approval' ? 'ORIGINATOR_APPROVAL' : null,
-});
 
 const shapeSubjectLog = (read: ContactLogDisclosure) => ({
   subject: { ...read.subject, relation: read.subject.relation.toUpperCase() },

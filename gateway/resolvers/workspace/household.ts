@@ -1,19 +1,13 @@
 /** Household and conflicts between agencies: the researcher's workspace resolvers for this area (fields in schema.graphql's section). */
-import { isDisclosed, type DisclosedPerson, type HouseholdCandidate, type HouseholdEvidence, type HouseholdRecord, type WithheldMarker } from '../../disclosure/index.js';
+import { type DisclosedPerson, type HouseholdCandidate, type HouseholdEvidence, type HouseholdRecord } from '../../disclosure/index.js';
 import type { EnquirySubject } from '../../enquiries/index.js';
-import { GatewayError } from '../../errors.js';
 import { createConflicts, type WorkspaceAgencyAnswer } from '../../workspace/conflicts/index.js';
 import { createHousehold } from '../../workspace/household/index.js';
 import type { GatewayContext } from '../context.js';
+import { gateOutput, shapeMarker } from '../shape.js';
 
-/** Invariant 2 at run time: a value the gate did not make is never shaped into a response. */
-function gateOutput<T extends object>(value: T): T {
-  if (!isDisclosed(value)) throw new GatewayError('INTERNAL_ERROR', 'Refused to return a value that did not pass the disclosure gate.');
-  return value;
-}
 
 const shapeSubject = (subject: EnquirySubject) => ({ ...subject, relation: subject.relation.toUpperCase() });
-const shapeMarker = (marker: WithheldMarker) => ({ ...gateOutput(marker), awaiting: marker.awaiting === 'originator-approval' ? 'ORIGINATOR_APPROVAL' : null });
 const shapeAgency = (answer: WorkspaceAgencyAnswer) => ({ agency: answer.agency, status: answer.status, detail: answer.detail ?? null, withheld: answer.withheld.map(shapeMarker) });
 const enumName = (kind: string) => kind.toUpperCase().replaceAll('-', '_');
 

@@ -56,7 +56,8 @@ describe.each(storeKinds())('contact log on $name', (kind) => {
     const opened = await enquiries.open(researcher, { referralReference: `REF-${purpose}`, purpose, consentRecorded: consent, ...(consent ? { consent: { givenBy: 'Mother', scope: 'Assessment' } } : {}), rag: 'AMBER' }, NOW);
     await services.shown.record(opened.id, [{ agency: 'health', personId: 'pat-1' }, { agency: 'police', personId: 'NOM1' }, { agency: 'police', personId: 'NOM2' }], { auditEventId: '00000000-0000-4000-8000-000000000001', actorId: researcher.id, issuer: ISSUER }, NOW);
     const child = (await enquiries.linkSubject(researcher, { enquiryId: opened.id, agency: 'health', personId: 'pat-1', label: 'Child 1' }, NOW)).subject;
-    const adult = (await enquiries.linkSubject(researcher, { enquiryId: opened.id, agency: 'police', personId: 'NOM2', relation: 'adult', label: 'Mother' }, NOW)).subject;
+    // The adult is linked a minute after the child, so the subjects' order (by when each joined) is fixed.
+    const adult = (await enquiries.linkSubject(researcher, { enquiryId: opened.id, agency: 'police', personId: 'NOM2', relation: 'adult', label: 'Mother' }, new Date(NOW.getTime() + 60_000))).subject;
     return { enquiryId: opened.id, child: child.id, adult: adult.id };
   }
   const read = async (actor: Actor, enquiryId: string, subjectId?: string) => (await contacts.read(scope(actor), enquiryId, subjectId)).subjects;

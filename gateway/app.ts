@@ -2,7 +2,7 @@ import type { Connector } from '../connectors/sdk/index.js';
 import { createAbilityCache, loadPolicyFile, PolicyError } from '../policies/index.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { createAuditLog, loadAuditSettings, type AuditLog, type AuditSettings } from './audit/index.js';
-import { checkIssuerRoles, createAuthenticator, createKnownActors, demoPermits, loadDemoIssuer, rememberingAuthenticator, type DemoIssuer, type IssuerConfig } from './auth/index.js';
+import { checkIssuerRoles, createAuthenticator, createKnownActors, DEMO_SCHOOL, demoPermits, demoUsers, loadDemoIssuer, parseTtl, rememberingAuthenticator, type DemoIssuer, type IssuerConfig } from './auth/index.js';
 import type { GatewayConfig } from './config.js';
 import { buildConnectors } from './connectors.js';
 import { createAccess } from './disclosure/index.js';
@@ -10,6 +10,7 @@ import { createIndicatorSnapshotRepository, IndicatorDefinitionsError, loadIndic
 import { createEnquiryRepository, createEnquiryService, createReviewRepository, createSearchShownRepository } from './enquiries/index.js';
 import { GatewayError } from './errors.js';
 import { createFederation, type Federation } from './federation/index.js';
+import { createConsoleHandler } from './http/console.js';
 import { startHttpServer, type HttpHandle } from './http/server.js';
 import { loadModelFile } from './identity/default-model.js';
 import { createMatcher } from './identity/search.js';
@@ -162,6 +163,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       mode: config.mode,
       transport: config.http,
       limits: config.limits,
+      ...(config.console.enabled ? { console: createConsoleHandler(consoleOptions(config, demoIssuer, sandbox)) } : {}),
     });
 
     notifications.start();
@@ -198,4 +200,30 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     for (const resource of opened.reverse()) await resource.close().catch(() => undefined);
     throw error;
   }
+}
+
+/** Demo sign-in tokens last the working session the console allows, within the demo issuer's limit. */
+const DEMO_SIGN_IN_TTL = '8h';
+
+/** The console's options: its build, session timeout, production sign-in and (development) demo users. */
+function consoleOptions(config: GatewayConfig, demoIssuer: DemoIssuer | undefined, sandbox: Sandbox | undefined) {
+  const child = sandbox?.county.featured.child;
+  const school = child?.schoolId === undefined ? undefined : sandbox!.county.views.education.schools.find((candidate) => candidate.schoolId === child.schoolId)?.laEstab;
+  return {
+    mode: config.mode,
+    ...(config.console.dist ? { distDir: config.console.dist } : {}),
+    session: config.console.session,
+    ...(config.console.oidc ? { oidc: config.console.oidc } : {}),
+    ...(demoIssuer
+      ? {
+          demo: {
+            users: demoUsers(school ?? DEMO_SCHOOL),
+            async sign(user: ReturnType<typeof demoUsers>[number]) {
+              const token = await demoIssuer.sign({ sub: user.sub, name: user.name, agency: user.agency, roles: user.roles, ...(user.school ? { school: user.school } : {}), ttl: DEMO_SIGN_IN_TTL });
+              return { token, expiresInSeconds: parseTtl(DEMO_SIGN_IN_TTL) };
+            },
+          },
+        }
+      : {}),
+  };
 }

@@ -107,6 +107,35 @@ const httpSchema = z
  * The MASH decision's local threshold levels, each with the outcomes consistent with it (see
  * gateway/workspace/decision/vocabulary.ts for the outcomes and the default Levels 1-4).
  */
+/**
+ * The web console: served at `/` unless `enabled: false`; the session's idle timeout and the
+ * warning before it; in production, the OpenID Connect client the browser signs in with (an
+ * authorization code flow with PKCE against one of `auth.issuers`).
+ */
+const consoleSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    dist: z.string().min(1).optional(),
+    session: z
+      .object({
+        idleMinutes: z.number().int().min(2).max(12 * 60).default(15),
+        warningMinutes: z.number().int().min(1).max(30).default(2),
+      })
+      .strict()
+      .refine((session) => session.warningMinutes < session.idleMinutes, { message: 'warningMinutes must be shorter than idleMinutes', path: ['warningMinutes'] })
+      .default({ idleMinutes: 15, warningMinutes: 2 }),
+    oidc: z
+      .object({
+        issuer: z.string().url(),
+        clientId: z.string().min(1),
+        scope: z.string().min(1).default('openid profile'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .default({ enabled: true, session: { idleMinutes: 15, warningMinutes: 2 } });
+
 const decisionSchema = z
   .object({
     levels: z
@@ -171,6 +200,7 @@ const fileSchema = z
     queue: queueConfigSchema.optional(),
     decision: decisionSchema,
     notifications: notificationsConfigSchema,
+    console: consoleSchema,
   })
   .strict();
 
@@ -207,6 +237,8 @@ export interface GatewayConfig {
   decision: { levels: readonly ThresholdLevel[] };
   /** The inbox's deadline-near scan and the outbox's delivery channels (off unless configured). */
   notifications: NotificationsConfig;
+  /** The web console: whether it is served, its build, session timeout and production sign-in. */
+  console: { enabled: boolean; dist?: string; session: { idleMinutes: number; warningMinutes: number }; oidc?: { issuer: string; clientId: string; scope: string } };
 }
 
 /**
@@ -267,6 +299,9 @@ export function configFromDocument(raw: unknown, configPath: string, env: z.infe
     const problem = productionProblem(file, issuers);
     if (problem) throw new GatewayError('CONFIG_INVALID', `Configuration error in ${configPath} (production mode): ${problem}`);
   }
+  if (file.console.oidc && !issuers.some((issuer) => issuer.issuer === file.console.oidc!.issuer)) {
+    throw new GatewayError('CONFIG_INVALID', `Configuration error in ${configPath}: console.oidc.issuer: ${file.console.oidc.issuer} is not one of auth.issuers; the console signs in with a registered issuer, whose tokens the gateway verifies.`);
+  }
   for (const [index, connector] of file.connectors.entries()) {
     const address = connector.kind === 'health' || connector.kind === 'police' ? ['baseUrl', connector.baseUrl] : connector.kind === 'education' ? ['dir', connector.dir] : connector.kind === 'module' ? ['module', connector.module] : ['databaseUrl', connector.databaseUrl];
     if (address[1] === undefined && !file.sandbox.enabled) {
@@ -298,5 +333,11 @@ export function configFromDocument(raw: unknown, configPath: string, env: z.infe
     queue: file.queue ? queueSettings(file.queue) : defaultQueueSettings(),
     decision: { levels: file.decision?.levels ?? DEFAULT_THRESHOLD_LEVELS },
     notifications: file.notifications,
+    console: {
+      enabled: file.console.enabled,
+      ...(file.console.dist ? { dist: resolve(base, file.console.dist) } : {}),
+      session: file.console.session,
+      ...(file.console.oidc ? { oidc: file.console.oidc } : {}),
+    },
   };
 }

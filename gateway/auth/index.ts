@@ -33,3 +33,4 @@ export {
 } from './demo-issuer.js';
 export { NO_DEMO_ISSUER_MESSAGE, runTokenCommand, TOKEN_USAGE, type TokenCommandIo } from './token-command.js';
 export { createKnownActors, rememberingAuthenticator, SEEN_REFRESH_MS, type KnownActors, type SeenActor } from './known-actors.js';
+export { DEMO_SCHOOL, demoUsers, type DemoUser } from './demo-users.js';

@@ -27,6 +27,7 @@ import {
 } from '../limits/index.js';
 import type { Logger } from '../log.js';
 import { createSchema, type GatewayContext } from '../resolvers/index.js';
+import type { ConsoleHandler } from './console.js';
 import { isHtml, setSecurityHeaders, useHtmlPolicy } from './headers.js';
 import { liveness, readiness } from './health.js';
 import { schemaDiscovery } from './schema-discovery.js';
@@ -48,6 +49,8 @@ export interface HttpOptions {
   transport?: { tls?: { cert: string; key: string }; trustProxy: readonly string[] };
   /** Bounded work per request and per caller; the defaults when not given. */
   limits?: LimitsConfig;
+  /** The web console at `/` (its build, settings and, in development, demo sign-in). */
+  console?: ConsoleHandler;
 }
 
 export interface HttpHandle {
@@ -262,6 +265,8 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
         await handleGraphql(req, res, requestId, url.search);
       } else if (extraRoutes[url.pathname]) {
         await extraRoutes[url.pathname]!(req, res);
+      } else if (options.console && (await options.console(req, res, url))) {
+        // Answered by the console.
       } else {
         sendJson(res, 404, errorBody(new GatewayError('NOT_FOUND', `No such endpoint: ${req.method} ${url.pathname}. The API is at POST /graphql.`)));
       }

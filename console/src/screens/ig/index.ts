@@ -1,0 +1,4 @@
+import type { ScreenDefinition } from '../registry';
+
+/** The ig screens. */
+export const igScreens: ScreenDefinition[] = [];

@@ -1,0 +1,4 @@
+import type { ScreenDefinition } from '../registry';
+
+/** The manager screens. */
+export const managerScreens: ScreenDefinition[] = [];

@@ -1,0 +1,5 @@
+import { MASH_ROLES, type ScreenDefinition } from '../registry';
+import { QueueScreen } from './queue';
+
+/** The MASH researcher's screens (managers and out-of-hours practitioners work enquiries too). */
+export const researcherScreens: ScreenDefinition[] = [{ path: '/queue', title: 'Triage queue', roles: MASH_ROLES, nav: 'Triage queue', Component: QueueScreen }];

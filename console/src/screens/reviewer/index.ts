@@ -1,0 +1,4 @@
+import type { ScreenDefinition } from '../registry';
+
+/** The reviewer screens. */
+export const reviewerScreens: ScreenDefinition[] = [];

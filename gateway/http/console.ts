@@ -166,9 +166,11 @@ export function createConsoleHandler(options: ConsoleOptions): ConsoleHandler {
       send(res, 200, file.contentType, file.body);
       return true;
     }
-    // Screens live in the application's memory, not in URLs: every page path that is not a file
-    // (and not an API path) is the application's one page.
+    // Screens live in the application's memory, not in URLs: every page path a browser asks for
+    // (Accept: text/html) that is not a file is the application's one page, which names the screen
+    // or says there is none. Other clients get the API's JSON 404 for an unknown path.
     if (path.startsWith('/assets/') || path.startsWith('/console/') || extname(path) !== '') return false;
+    if (path !== '/' && !/\btext\/html\b/i.test(req.headers.accept ?? '')) return false;
     const index = files.get('/index.html')!;
     useHtmlPolicy(res);
     send(res, 200, index.contentType, index.body);

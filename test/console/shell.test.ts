@@ -39,8 +39,9 @@ describe('the console shell: sign-in, navigation, timeout, refusals', () => {
     const html = await response.text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
     expect(html).not.toMatch(/\sstyle=/);
-    // A screen path answers with the same page; an unknown asset does not.
-    expect((await fetch(`${t.gateway.url}/queue`)).status).toBe(200);
+    // A screen path a browser asks for answers with the same page; an API client gets a JSON 404.
+    expect((await fetch(`${t.gateway.url}/queue`, { headers: { accept: 'text/html,*/*' } })).status).toBe(200);
+    expect((await fetch(`${t.gateway.url}/queue`)).status).toBe(404);
     expect((await fetch(`${t.gateway.url}/assets/nothing-here.js`)).status).toBe(404);
     expect((await fetch(`${t.gateway.url}/../package.json`)).status).not.toBe(200);
     expect((await fetch(`${t.gateway.url}/%2e%2e/package.json`)).status).toBe(404);

@@ -129,6 +129,9 @@ try {
   const chronology = (await post(CHRONOLOGY, { enquiryId, subjectId })).chronology;
   const household = (await post(HOUSEHOLD_QUERY, { enquiryId, subjectId })).household;
   const precis = (await post(PRECIS, { enquiryId })).precis;
+  // Every agency answered (an unavailable agency would make a query cheaper than the real one).
+  const unanswered = [...chronology.agencies, ...household.agencies].filter((a: any) => a.status !== 'RECORDS');
+  if (unanswered.length > 0) throw new Error(`setup: not every agency answered: ${JSON.stringify(unanswered)}`);
   line({
     bench: 'workspace',
     setup: {

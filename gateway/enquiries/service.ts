@@ -340,8 +340,21 @@ export function createEnquiryService(deps: {
       await requireShown(enquiry.id, input.agency, personId);
       let subjectId = input.subjectId ?? undefined;
       if (subjectId !== undefined) {
-        if (!enquiry.subjects.some((s) => s.id === subjectId)) {
+        const existing = enquiry.subjects.find((s) => s.id === subjectId);
+        if (!existing) {
           throw new GatewayError('FORBIDDEN_SUBJECT_NOT_LINKED', `Subject ${subjectId} is not part of enquiry ${input.enquiryId}.`, { details: { enquiryId: input.enquiryId } });
+        }
+        // relation, label and relevance describe a new subject: for an existing one they may only
+        // repeat what it already has, never silently disagree with it.
+        const relation = input.relation == null ? undefined : input.relation.toLowerCase();
+        if (relation !== undefined && relation !== existing.relation) {
+          throw badInput(`Subject ${subjectId} is ${existing.relation === 'adult' ? 'an adult' : 'a child'}; a record linked to it cannot make it ${relation === 'adult' ? 'an adult' : 'a child'}. Leave relation out, or link the record as a new subject.`, { field: 'relation' });
+        }
+        if (input.label != null && input.label.trim() !== (existing.label ?? '')) {
+          throw badInput(`Subject ${subjectId} is labelled ${JSON.stringify(existing.label ?? '')}; linking a record does not relabel it. Leave label out.`, { field: 'label' });
+        }
+        if (input.relevance != null && input.relevance.trim() !== (existing.relevance ?? '')) {
+          throw badInput(`Linking a record to subject ${subjectId} does not change its relevance; leave relevance out and use recordRelevance.`, { field: 'relevance' });
         }
       } else {
         const relation = (input.relation ?? 'child').toLowerCase() as SubjectRelation;

@@ -45,6 +45,19 @@ describe.each(storeKinds())('unlinking a subject on $name', (kind) => {
   });
   afterEach(async () => store?.close());
 
+  it('refuses to link a record to a subject with a relation, label or relevance that disagrees with the subject, and links nothing', async () => {
+    await enquiries.unlinkSubject(researcher, { enquiryId, subjectId, agency: 'police', personId: 'NOM0000003', reason }, at(3));
+    const link = (extra: Record<string, string>) => enquiries.linkSubject(researcher, { enquiryId, subjectId, agency: 'police', personId: 'NOM0000003', ...extra }, at(4));
+    await expect(link({ relation: 'ADULT' })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'relation' }, message: expect.stringMatching(/is a child; a record linked to it cannot make it an adult/) });
+    await expect(link({ label: 'Mother' })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'label' } });
+    await expect(link({ relevance: 'Lives with the child' })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'relevance' }, message: expect.stringMatching(/use recordRelevance/) });
+    const read = await enquiries.authoriseRead(researcher, enquiryId, subjectId, at(5));
+    expect(read.subject.links.map((l) => l.agency)).toEqual(['health']);
+    // Repeating what the subject already is, is not a disagreement.
+    const linked = await link({ relation: 'CHILD', label: 'Child 1' });
+    expect(linked.subject.links.map((l) => l.agency).sort()).toEqual(['health', 'police']);
+  });
+
   it('keeps the undone link as history and reads only the links in force', async () => {
     const { subject, link } = await enquiries.unlinkSubject(researcher, { enquiryId, subjectId, agency: 'police', personId: 'NOM0000003', reason: `  ${reason} ` }, at(3));
     expect(subject.links.map((l) => `${l.agency}/${l.personId}`)).toEqual(['health/pat-1']);

@@ -11,6 +11,8 @@ const CONTENT = `title sections { key heading subjectId agency analysis statemen
 const DRAFT = `query Draft($enquiryId: ID!) { precis(enquiryId: $enquiryId) { enquiryId latestVersion disclosureEventId auditEventId content { ${CONTENT} } } }`;
 const SAVE = 'mutation Save($enquiryId: ID!, $baseVersion: Int!, $content: PrecisContentInput!) { savePrecis(enquiryId: $enquiryId, baseVersion: $baseVersion, content: $content) { version savedBy savedByIssuer savedAt contentSha256 changes { key change } } }';
 const VERSION = `query Version($enquiryId: ID!, $version: Int!) { precisVersion(enquiryId: $enquiryId, version: $version) { unavailable auditEventId info { version } content { ${CONTENT} } } }`;
+const LOG_CONTACT = 'mutation($e: ID!, $i: LogContactInput!) { logContact(enquiryId: $e, input: $i) { id reference } }';
+const CONTACT_LOG = 'query($e: ID!, $s: ID) { contactLog(enquiryId: $e, subjectId: $s) { auditEventId subjects { entries { id reference } } } }';
 const EXPORT = 'mutation Export($enquiryId: ID!, $version: Int!, $format: PrecisFormat!) { exportPrecis(enquiryId: $enquiryId, version: $version, format: $format) { version format mediaType fileName base64 sha256 bytes unavailable auditEventId } }';
 
 /** The content as a client sends it back: the fields of the input types only. */
@@ -32,6 +34,7 @@ describe('the précis over HTTP: draft, save, conflict, export', () => {
   let t: TestGateway;
   let researcher: string;
   let enquiryId: string;
+  let subjectId: string;
 
   beforeAll(async () => {
     t = await startTestGateway({ extraConnectors: [police], households: 20 });
@@ -41,7 +44,7 @@ describe('the précis over HTTP: draft, save, conflict, export', () => {
     const nhsNumber = t.gateway.sandbox!.county.featured.child.nhsNumber;
     const search = await t.graphql(SEARCH, { enquiryId, query: { nhsNumber } }, researcher);
     const personId = search.body.data.searchPeople.agencies.find((a: any) => a.agency === 'health').people[0].personId;
-    const subjectId = (await t.graphql(LINK, { input: { enquiryId, agency: 'health', personId, label: 'Child A' } }, researcher)).body.data.linkSubject.id;
+    subjectId = (await t.graphql(LINK, { input: { enquiryId, agency: 'health', personId, label: 'Child A' } }, researcher)).body.data.linkSubject.id;
     // The test force's search finds no one: the search that showed its person is recorded directly.
     await createSearchShownRepository(t.gateway.store).record(enquiryId, [{ agency: 'police', personId: POLICE_PERSON }], { auditEventId: search.body.data.searchPeople.auditEventId, actorId: 'researcher-1' }, new Date());
     await t.graphql(LINK, { input: { enquiryId, subjectId, agency: 'police', personId: POLICE_PERSON } }, researcher);
@@ -97,6 +100,50 @@ describe('the précis over HTTP: draft, save, conflict, export', () => {
     expect(t.logLines.join('\n')).not.toContain('Domestic abuse call-out');
     // The export events, with their hashes, are part of the chain like any other.
     expect((await verifyChain(t.gateway.store)).ok).toBe(true);
+  });
+
+  it('cites a contact-log entry of the enquiry and exports it with when, whom and which agency; an entry of another enquiry is BAD_INPUT naming the citation', async () => {
+    const occurredAt = new Date(Date.now() - 3600_000);
+    const call = (subject: string) => ({ subjectId: subject, agency: 'health', organisation: 'Riverside Surgery', category: 'health.clinical', channel: 'PHONE', occurredAt: occurredAt.toISOString(), contactName: 'Dr Asha Patel', contactRole: 'GP', account: 'GP says the mother disclosed a relapse.' });
+    const logged = await t.graphql(LOG_CONTACT, { e: enquiryId, i: call(subjectId) }, researcher);
+    expect(logged.body.errors).toBeUndefined();
+    const entry = logged.body.data.logContact;
+    const log = await t.graphql(CONTACT_LOG, { e: enquiryId, s: subjectId }, researcher);
+    expect(log.body.data.contactLog.subjects[0].entries.map((e: any) => e.reference)).toContain(entry.reference);
+
+    // An entry of another enquiry about the same child.
+    const otherId = (await t.graphql(OPEN_ENQUIRY, { input: enquiryInput({ purpose: 's47' }) }, researcher)).body.data.openEnquiry.id;
+    const search = await t.graphql(SEARCH, { enquiryId: otherId, query: { nhsNumber: t.gateway.sandbox!.county.featured.child.nhsNumber } }, researcher);
+    const personId = search.body.data.searchPeople.agencies.find((a: any) => a.agency === 'health').people[0].personId;
+    const otherSubject = (await t.graphql(LINK, { input: { enquiryId: otherId, agency: 'health', personId } }, researcher)).body.data.linkSubject.id;
+    const otherEntry = (await t.graphql(LOG_CONTACT, { e: otherId, i: call(otherSubject) }, researcher)).body.data.logContact;
+
+    const versions = (await t.graphql('query V($enquiryId: ID!) { precisVersions(enquiryId: $enquiryId) { version } }', { enquiryId }, researcher)).body.data.precisVersions;
+    const base = versions.at(-1).version;
+    const current = asInput((await t.graphql(VERSION, { enquiryId, version: base }, researcher)).body.data.precisVersion.content);
+    const reference = { ref: entry.reference, auditEventId: log.body.data.contactLog.auditEventId, category: 'health.clinical', subjectId, fields: ['type', 'start', 'contactName', 'contactRole'], personId: null };
+    const withContact = (ref: typeof reference) => ({
+      ...current,
+      sections: [...current.sections, { key: 'contacts', heading: 'What the GP told us', subjectId, agency: null, analysis: null, statements: [{ id: 'c1', kind: 'KNOWN', text: 'The GP reports a relapse by the mother.', relevance: null, references: [ref], withheld: null }] }],
+    });
+    const at = `content.sections[${current.sections.length}].statements[0].references[0].ref`;
+
+    const refused = await t.graphql(SAVE, { enquiryId, baseVersion: base, content: withContact({ ...reference, ref: otherEntry.reference }) }, researcher);
+    expect(refused.body.errors[0].extensions).toMatchObject({ code: 'BAD_INPUT', field: at });
+    expect(refused.body.errors[0].message).toContain(`${otherEntry.reference} is not an entry of the contact log of enquiry ${enquiryId}`);
+
+    const saved = await t.graphql(SAVE, { enquiryId, baseVersion: base, content: withContact(reference) }, researcher);
+    expect(saved.body.errors).toBeUndefined();
+    const version = saved.body.data.savePrecis.version;
+    const read = (await t.graphql(VERSION, { enquiryId, version }, researcher)).body.data.precisVersion;
+    const cited = read.content.sections.flatMap((s: any) => s.statements).find((s: any) => s.id === 'c1');
+    expect(cited).toMatchObject({ available: true, references: [reference] });
+
+    const docx = (await t.graphql(EXPORT, { enquiryId, version, format: 'DOCX' }, researcher)).body.data.exportPrecis;
+    const parts = await docxParts(Buffer.from(docx.base64, 'base64'));
+    const when = `${occurredAt.toISOString().slice(0, 10)} ${occurredAt.toISOString().slice(11, 16)} UTC`;
+    expect(parts.footnotes).toContain(`Contact log: Phone call on ${when} with Dr Asha Patel (GP), health (Riverside Surgery); ${entry.reference}, health.clinical: disclosed under audit event ${reference.auditEventId}.`);
+    expect(parts.body + parts.footnotes).not.toContain('disclosed a relapse');
   });
 
   it('refuses a caller who is not a member, at every operation', async () => {

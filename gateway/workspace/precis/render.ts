@@ -1,5 +1,6 @@
 import { AlignmentType, Document, FootnoteReferenceRun, Footer, Header, HeadingLevel, Packer, PageNumber, Paragraph, TextRun } from 'docx';
 import PDFDocument from 'pdfkit';
+import { OTHER_AGENCY } from '../contacts/index.js';
 import type { PrecisReference, StatementKind } from './content.js';
 
 /**
@@ -18,11 +19,29 @@ export const MEDIA_TYPES: Readonly<Record<ExportFormat, string>> = {
   DOCX: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
 };
 
+/**
+ * A contact-log entry a statement cites, as the gate shows it to the reader now: when, how, with
+ * whom and where. Each part is null when the reader may not see it (or it was not recorded).
+ */
+export interface ContactSource {
+  occurredAt: string | null;
+  /** The channel's label (Phone call, Email, ...). */
+  channel: string | null;
+  contactName: string | null;
+  contactRole: string | null;
+  /** A connected agency, or `other` (then the organisation names who it was). */
+  agency: string;
+  organisation: string | null;
+}
+
+/** A cited source; a contact-log entry carries what names it in the document. */
+export type RenderedReference = PrecisReference & { contact?: ContactSource };
+
 export interface RenderedStatement {
   kind: StatementKind;
   text: string;
   relevance: string | null;
-  references: PrecisReference[];
+  references: RenderedReference[];
   available: boolean;
 }
 
@@ -42,7 +61,28 @@ export interface PrecisDocument {
   sections: { heading: string; statements: RenderedStatement[]; analysis: string | null }[];
 }
 
-const footnoteText = (reference: PrecisReference): string => `${reference.ref}, ${reference.category}: disclosed under audit event ${reference.auditEventId}.`;
+/** `2026-11-25 15:30 UTC` from an ISO date-time (a date alone is kept as it is). */
+function contactWhen(iso: string): string {
+  const at = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
+  if (!at) return iso;
+  const time = new Date(iso);
+  return Number.isNaN(time.getTime()) ? `${at[1]} ${at[2]}` : `${time.toISOString().slice(0, 10)} ${time.toISOString().slice(11, 16)} UTC`;
+}
+
+/**
+ * A contact-log entry named as a reader can use it: "Contact log: Phone call on 2026-11-25 15:30 UTC
+ * with Dr Asha Patel (GP), health (Riverside Surgery)". Another organisation is named by its name.
+ */
+export function contactSourceText(contact: ContactSource): string {
+  const how = contact.channel ?? 'Contact';
+  const when = contact.occurredAt ? ` on ${contactWhen(contact.occurredAt)}` : '';
+  const who = contact.contactName ? ` with ${contact.contactName}${contact.contactRole ? ` (${contact.contactRole})` : ''}` : contact.contactRole ? ` with the ${contact.contactRole}` : '';
+  const where = contact.agency === OTHER_AGENCY ? (contact.organisation ?? 'another organisation') : `${contact.agency}${contact.organisation ? ` (${contact.organisation})` : ''}`;
+  return `Contact log: ${how}${when}${who}, ${where}`;
+}
+
+const footnoteText = (reference: RenderedReference): string =>
+  `${reference.contact ? `${contactSourceText(reference.contact)}; ` : ''}${reference.ref}, ${reference.category}: disclosed under audit event ${reference.auditEventId}.`;
 
 function facts(doc: PrecisDocument): [string, string][] {
   return [
@@ -121,7 +161,7 @@ export async function renderPdf(doc: PrecisDocument): Promise<Buffer> {
     if (notes.length > 0) {
       pdf.moveDown(0.3);
       pdf.font('Helvetica').fontSize(8);
-      for (const line of notes) pdf.text(line, { width });
+      for (const line of notes) pdf.text(winAnsi(line), { width });
     }
   }
 

@@ -18,16 +18,20 @@ import { decide } from '../../../policies/index.js';
 import { createEnquiryRepository, enquiryStatus, MANAGER_ROLES, sameActor, type Enquiry } from '../../enquiries/index.js';
 import { GatewayError, badInput } from '../../errors.js';
 import { canonicalJson } from '../../audit/index.js';
-import { PRECIS_LIMITS, contentHash, parseContent, sectionChanges, splitRef, type PrecisContent, type PrecisSection, type PrecisStatement } from './content.js';
+import { PRECIS_LIMITS, contentHash, parseContent, sectionChanges, splitRef, type PrecisContent, type PrecisReference, type PrecisSection, type PrecisStatement } from './content.js';
 import { createQueueRepository } from '../queue/index.js';
-import { chronologyOf } from '../chronology/index.js';
+import { chronologyOf, CONTACT_ORIGIN } from '../chronology/index.js';
 import { computeIndicators, type IndicatorServices } from '../indicators/index.js';
+import { CHANNEL_LABELS, channelOfType, createContactLogRepository, createContactLogService, type ContactLogService } from '../contacts/index.js';
 import { buildDraft } from './draft.js';
-import { MEDIA_TYPES, renderDocx, renderPdf, UNAVAILABLE_TEXT, type ExportFormat, type PrecisDocument } from './render.js';
+import { MEDIA_TYPES, renderDocx, renderPdf, UNAVAILABLE_TEXT, type ContactSource, type ExportFormat, type PrecisDocument, type RenderedReference } from './render.js';
 import { createPrecisRepository, type PrecisVersionInfo, type StoredPrecisVersion } from './repository.js';
 
-/** The access path, and the risk indicator definitions when configured (the draft lists those that fired). */
-export type PrecisServices = AccessServices & { access: Access; indicators?: IndicatorServices };
+/**
+ * The access path, and the risk indicator definitions when configured (the draft lists those that
+ * fired); the contact log whose entries a précis may cite (made from the store when not given).
+ */
+export type PrecisServices = AccessServices & { access: Access; indicators?: IndicatorServices; contactLog?: Pick<ContactLogService, 'discloseFor'> };
 
 /** A statement as a reader sees it: `available` false when its sources no longer resolve for them. */
 export interface ShownStatement extends PrecisStatement {
@@ -74,6 +78,34 @@ export interface PrecisExport {
 
 /** Operations whose events disclose agency records a précis may cite. */
 const CITABLE_OPERATIONS = new Set(['profile', 'precis', 'chronology', 'riskIndicators']);
+/** Operations whose events disclose contact-log entries: the log itself, and the chronology and indicators merging it. */
+const CONTACT_CITABLE_OPERATIONS = new Set(['contactLog', 'chronology', 'riskIndicators']);
+
+/**
+ * Whether an audit entry is a contact-log decision: the contact log's own event decides nothing
+ * else, and a step merging it names it as the source of its decisions (gateway/disclosure/access.ts).
+ */
+const fromContactLog = (operation: string, decision: AuditDecision): boolean =>
+  operation === 'contactLog' || decision.reason === CONTACT_ORIGIN || (decision.reason ?? '').startsWith(`${CONTACT_ORIGIN}: `);
+
+type ContactLog = Pick<ContactLogService, 'discloseFor'>;
+
+/** The re-check of one contact-log citation (the gate's decision for its entry, for the reader now). */
+interface ContactCheck {
+  key: string;
+  recordId: string;
+  agency: string;
+  category: string;
+  resolves: boolean;
+  decision: string;
+  ruleId: string;
+  /** The entry's fields this use shows: those cited, and for an export those naming the source. */
+  fields: string[];
+  reason: string;
+}
+
+/** The fields of a contact-log entry an export names in its reference: when, how, with whom, where. */
+const CONTACT_SOURCE_FIELDS = ['start', 'type', 'contactName', 'contactRole', 'service'] as const;
 
 const shownAll = (content: PrecisContent): ShownContent => ({ ...content, sections: content.sections.map((s) => ({ ...s, statements: s.statements.map((st) => ({ ...st, available: true })) })) });
 
@@ -86,6 +118,7 @@ const shownAll = (content: PrecisContent): ShownContent => ({ ...content, sectio
 export function createPrecisService(services: PrecisServices) {
   const repository = createPrecisRepository(services.store);
   const enquiryRows = createEnquiryRepository(services.store);
+  const contactLog: ContactLog = services.contactLog ?? createContactLogService(services, createContactLogRepository(services.store));
   const now = () => services.now();
 
   /**
@@ -135,47 +168,107 @@ export function createPrecisService(services: PrecisServices) {
 
   /**
    * The rule for re-disclosure: on every read and export, each cited source is re-checked against
-   * what the reader may see now (discloseCitations). A statement is shown only if all its sources
-   * resolve; otherwise its text, relevance and references are replaced by UNAVAILABLE_TEXT.
-   * Contact-log entries cannot be re-checked here yet, so statements citing them are not shown.
+   * what the reader may see now. An agency record through discloseCitations; a contact-log entry
+   * through the contact log's own gate step for its subject (as the contactLog operation would show
+   * it to this reader now), which reads only the store. A statement is shown only if all its
+   * sources resolve; otherwise its text, relevance and references are replaced by UNAVAILABLE_TEXT.
+   * A contact-log source that resolves comes back as gate output (when, how, with whom, where) for
+   * the export to name it.
    */
-  async function recheck(actor: Actor, enquiry: Enquiry, content: PrecisContent): Promise<{ shown: ShownContent; checks: CitationCheck[]; unavailable: number; contactRefs: number }> {
+  async function recheck(actor: Actor, enquiry: Enquiry, content: PrecisContent): Promise<{ shown: ShownContent; checks: CitationCheck[]; contactChecks: ContactCheck[]; contactSources: Map<string, ContactSource>; unavailable: number }> {
     const subjects = await citationSubjects(actor, enquiry);
     const citations: Parameters<typeof discloseCitations>[1][number][] = [];
-    let contactRefs = 0;
+    const contactCitations: { key: string; id: string; reference: PrecisReference }[] = [];
     for (const section of content.sections) {
       for (const statement of section.statements) {
         statement.references.forEach((reference, i) => {
           const { source, id } = splitRef(reference.ref);
-          if (source === 'contact') {
-            contactRefs++;
-            return;
-          }
-          citations.push({ key: `${statement.id}#${i}`, agency: source, recordId: id, category: reference.category, subjectId: reference.subjectId, fields: reference.fields, personId: reference.personId });
+          if (source === CONTACT_ORIGIN) contactCitations.push({ key: `${statement.id}#${i}`, id, reference });
+          else citations.push({ key: `${statement.id}#${i}`, agency: source, recordId: id, category: reference.category, subjectId: reference.subjectId, fields: reference.fields, personId: reference.personId });
         });
         if (statement.withheld) citations.push({ key: `${statement.id}#withheld`, ...statement.withheld, recordId: '', fields: [], marker: true });
       }
     }
     const checks = discloseCitations(subjects, citations);
-    const failed = new Set(checks.filter((c) => !c.resolves).map((c) => c.key.slice(0, c.key.lastIndexOf('#'))));
+    const { contactChecks, contactSources } = await recheckContacts(enquiry, subjects, contactCitations);
+    const failed = new Set([...checks, ...contactChecks].filter((c) => !c.resolves).map((c) => c.key.slice(0, c.key.lastIndexOf('#'))));
     let unavailable = 0;
     const shown: ShownContent = {
       title: content.title,
       sections: content.sections.map((section) => ({
         ...section,
         statements: section.statements.map((statement): ShownStatement => {
-          const resolves = !failed.has(statement.id) && !statement.references.some((r) => splitRef(r.ref).source === 'contact');
-          if (resolves) return { ...statement, available: true };
+          if (!failed.has(statement.id)) return { ...statement, available: true };
           unavailable++;
           return { id: statement.id, kind: statement.kind, text: UNAVAILABLE_TEXT, relevance: null, references: [], withheld: null, available: false };
         }),
       })),
     };
-    return { shown, checks, unavailable, contactRefs };
+    return { shown, checks, contactChecks, contactSources, unavailable };
   }
 
-  /** The audit entries of a re-check: per agency and category, the records shown again and those not. */
-  function recheckDecisions(content: PrecisContent, checks: readonly CitationCheck[]): AuditDecision[] {
+  /**
+   * Contact-log citations re-checked: each subject's entries pass the gate with the reader's
+   * ability and the originator reviews as they are now (no review is requested from here). A
+   * citation resolves when its entry is shown to the reader, of the cited category, with every cited field.
+   */
+  async function recheckContacts(
+    enquiry: Enquiry,
+    subjects: ReadonlyMap<string, CitationSubject>,
+    citations: readonly { key: string; id: string; reference: PrecisReference }[],
+  ): Promise<{ contactChecks: ContactCheck[]; contactSources: Map<string, ContactSource> }> {
+    const contactChecks: ContactCheck[] = [];
+    const contactSources = new Map<string, ContactSource>();
+    if (citations.length === 0) return { contactChecks, contactSources };
+    const read = new Map<string, Awaited<ReturnType<ContactLog['discloseFor']>>>();
+    for (const subjectId of new Set(citations.map((c) => c.reference.subjectId))) {
+      const subject = enquiry.subjects.find((s) => s.id === subjectId);
+      const ability = subjects.get(subjectId);
+      if (subject && ability) read.set(subjectId, await contactLog.discloseFor(enquiry, subject, ability.compiled, ability.reviews));
+    }
+    for (const { key, id, reference } of citations) {
+      const refused = (reason: string, agency = CONTACT_ORIGIN, decision: AuditDecision['decision'] = 'deny', ruleId = 'precis/recheck'): ContactCheck =>
+        ({ key, recordId: id, agency, category: reference.category, resolves: false, decision, ruleId, fields: [], reason });
+      const disclosed = read.get(reference.subjectId);
+      if (!disclosed) {
+        contactChecks.push(refused('The subject is no longer part of the enquiry.'));
+        continue;
+      }
+      const entry = disclosed.entries.find((e) => e.id === id);
+      const decided = disclosed.disclosure.decisions.find((d) => d.recordIds.includes(id));
+      if (!entry || !decided || (decided.decision !== 'disclose' && decided.decision !== 'summarise' && decided.decision !== 'review')) {
+        contactChecks.push(refused(decided ? `The contact-log entry is not shown now (${decided.reason}).` : 'The contact-log entry is not shown now.', decided?.agency, decided?.decision, decided?.ruleId));
+        continue;
+      }
+      const permitted = new Set<string>(decided.fields);
+      const missing = reference.fields.filter((f) => !permitted.has(f));
+      if (entry.record.category !== reference.category || missing.length > 0) {
+        contactChecks.push(refused(missing.length > 0 ? `Not disclosed now: ${missing.join(', ')} (${decided.reason})` : 'The category is not the entry\'s.', decided.agency, decided.decision, decided.ruleId));
+        continue;
+      }
+      const f = entry.record.fields;
+      const channel = channelOfType(f.type);
+      contactSources.set(key, {
+        occurredAt: f.start ?? null,
+        channel: channel ? CHANNEL_LABELS[channel] : null,
+        contactName: f.contactName ?? null,
+        contactRole: f.contactRole ?? null,
+        agency: entry.record.agency,
+        organisation: f.service ?? null,
+      });
+      const shownFields = new Set<string>(reference.fields);
+      for (const field of CONTACT_SOURCE_FIELDS) if (f[field] !== undefined) shownFields.add(field);
+      contactChecks.push({ key, recordId: id, agency: decided.agency, category: decided.category, resolves: true, decision: entry.record.decision, ruleId: decided.ruleId, fields: [...shownFields], reason: CONTACT_ORIGIN });
+    }
+    return { contactChecks, contactSources };
+  }
+
+  /**
+   * The audit entries of a re-check: per agency and category, the records shown again and those
+   * not. Contact-log entries name their source (reason `contact`), as a step merging the log does;
+   * with `named` (an export) their fields include those the document names them by.
+   */
+  function recheckDecisions(content: PrecisContent, checks: readonly CitationCheck[], contactChecks: readonly ContactCheck[], named: boolean): AuditDecision[] {
     const refs = new Map<string, { recordId: string; fields: string[] }>();
     for (const section of content.sections) {
       for (const statement of section.statements) statement.references.forEach((r, i) => refs.set(`${statement.id}#${i}`, { recordId: splitRef(r.ref).id, fields: r.fields }));
@@ -193,6 +286,24 @@ export function createPrecisService(services: PrecisServices) {
         if (ref && !group.recordIds.includes(ref.recordId)) group.recordIds.push(ref.recordId);
         if (ref && check.resolves) for (const f of ref.fields) if (!group.fields.includes(f)) group.fields.push(f);
       }
+      groups.set(groupKey, group);
+    }
+    for (const check of contactChecks) {
+      const decision: AuditDecision['decision'] = check.resolves ? (check.decision as AuditDecision['decision']) : 'deny';
+      const groupKey = `${CONTACT_ORIGIN}|${check.agency}|${check.category}|${decision}`;
+      const group = groups.get(groupKey) ?? {
+        agency: check.agency,
+        category: check.category,
+        decision,
+        ruleId: check.ruleId,
+        fields: [],
+        recordIds: [],
+        markers: 0,
+        reason: check.resolves ? CONTACT_ORIGIN : `${CONTACT_ORIGIN}: Cited in the précis; not shown again: ${check.reason}`,
+      };
+      if (!group.recordIds.includes(check.recordId)) group.recordIds.push(check.recordId);
+      const fields = named ? check.fields : (refs.get(check.key)?.fields ?? []);
+      if (check.resolves) for (const f of fields) if (!group.fields.includes(f)) group.fields.push(f);
       groups.set(groupKey, group);
     }
     return [...groups.values()];
@@ -292,7 +403,7 @@ export function createPrecisService(services: PrecisServices) {
       const { value, eventId } = await audited(services, scope, 'precisVersion', { enquiry: { id: enquiryId } }, async () => {
         const { enquiry, managerRead } = await authoriseReader(scope.actor, enquiryId);
         const stored = await storedVersion(enquiryId, requireVersion(version));
-        const { shown, checks, unavailable } = await recheck(scope.actor, enquiry, stored.content);
+        const { shown, checks, contactChecks, unavailable } = await recheck(scope.actor, enquiry, stored.content);
         const { content: _content, ...info } = stored;
         return {
           value: { version: info, content: shown, unavailable },
@@ -300,7 +411,7 @@ export function createPrecisService(services: PrecisServices) {
             outcome: 'success',
             enquiry: auditEnquiry(enquiry),
             subjects: enquiry.subjects.map(auditSubject),
-            decisions: recheckDecisions(stored.content, checks),
+            decisions: recheckDecisions(stored.content, checks, contactChecks, false),
             reason: `Read précis version ${stored.version} (content sha256 ${stored.contentSha256}); ${unavailable} ${unavailable === 1 ? 'statement' : 'statements'} no longer available to the reader.`,
             ...closedNote(enquiry, managerRead),
           },
@@ -319,7 +430,12 @@ export function createPrecisService(services: PrecisServices) {
         if (format !== 'PDF' && format !== 'DOCX') throw badInput(`format must be PDF or DOCX (got "${String(format).slice(0, 20)}").`, { field: 'format' });
         const { enquiry, managerRead } = await authoriseReader(scope.actor, enquiryId);
         const stored = await storedVersion(enquiryId, requireVersion(version));
-        const { shown, checks, unavailable } = await recheck(scope.actor, enquiry, stored.content);
+        const { shown, checks, contactChecks, contactSources, unavailable } = await recheck(scope.actor, enquiry, stored.content);
+        // A contact-log source is named by what the gate shows of it now (date, channel, who, where).
+        const named = (statement: ShownStatement): RenderedReference[] => statement.references.map((r, i) => {
+          const contact = contactSources.get(`${statement.id}#${i}`);
+          return contact ? { ...r, contact } : r;
+        });
         const document: PrecisDocument = {
           title: shown.title,
           enquiryId: enquiry.id,
@@ -332,7 +448,7 @@ export function createPrecisService(services: PrecisServices) {
           generatedAt: now().toISOString(),
           generatedBy: `${scope.actor.name ?? scope.actor.id}${scope.actor.agency ? ` (${scope.actor.agency})` : ''}`,
           closedAt: enquiryStatus(enquiry, now()) === 'OPEN' ? null : (enquiry.closedAt ?? enquiry.accessEndsAt),
-          sections: shown.sections.map((s) => ({ heading: s.heading, analysis: s.analysis, statements: s.statements })),
+          sections: shown.sections.map((s) => ({ heading: s.heading, analysis: s.analysis, statements: s.statements.map((st) => ({ ...st, references: named(st) })) })),
         };
         const bytes = format === 'PDF' ? await renderPdf(document) : await renderDocx(document);
         const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -345,7 +461,7 @@ export function createPrecisService(services: PrecisServices) {
             outcome: 'success',
             enquiry: auditEnquiry(enquiry),
             subjects: enquiry.subjects.map(auditSubject),
-            decisions: recheckDecisions(stored.content, checks),
+            decisions: recheckDecisions(stored.content, checks, contactChecks, true),
             document: { kind: 'precis', version: stored.version, format, mediaType, fileName, bytes: bytes.length, sha256 },
             reason: `Exported précis version ${stored.version} as ${format}, sha256 ${sha256}; ${unavailable} ${unavailable === 1 ? 'statement' : 'statements'} no longer available to the reader.`,
             ...closedNote(enquiry, managerRead),
@@ -360,10 +476,14 @@ export function createPrecisService(services: PrecisServices) {
    * A citation must name what the enquiry actually disclosed: a committed event of this enquiry
    * (profile, précis or chronology) whose decision for that agency and category disclosed or
    * summarised the record with every cited field. A guessed or copied reference is refused.
+   * A contact-log entry (`contact:<id>`) must be an entry of this enquiry's log about the cited
+   * subject, of the cited category, disclosed with every cited field by a committed event of this
+   * enquiry that read the log (contactLog, or a chronology or indicators step merging it).
    */
   async function checkCitations(scope: RequestScope, enquiry: Enquiry, content: PrecisContent): Promise<void> {
     const subjects = new Set(enquiry.subjects.map((s) => s.id));
     const eventIds = new Set<string>();
+    const contactIds = new Set<string>();
     content.sections.forEach((section, s) => {
       if (section.subjectId !== null && !subjects.has(section.subjectId)) throw badInput(`content.sections[${s}].subjectId: not a subject of enquiry ${enquiry.id}.`, { field: `content.sections[${s}].subjectId` });
       section.statements.forEach((statement, i) => {
@@ -374,7 +494,8 @@ export function createPrecisService(services: PrecisServices) {
         statement.references.forEach((reference, r) => {
           const field = `${at}.references[${r}]`;
           if (!subjects.has(reference.subjectId)) throw badInput(`${field}.subjectId: not a subject of enquiry ${enquiry.id}.`, { field: `${field}.subjectId` });
-          if (splitRef(reference.ref).source === 'contact') throw badInput(`${field}.ref: contact-log entries cannot be cited in the précis yet.`, { field: `${field}.ref` });
+          const { source, id } = splitRef(reference.ref);
+          if (source === CONTACT_ORIGIN) contactIds.add(id);
           eventIds.add(reference.auditEventId);
         });
       });
@@ -385,6 +506,17 @@ export function createPrecisService(services: PrecisServices) {
       [[...eventIds]],
     );
     const events = new Map(rows.map((row) => [String(row.id), row]));
+    // Only this enquiry's entries are looked up: another enquiry's entry and an unknown id read alike.
+    const contactRows =
+      contactIds.size === 0
+        ? []
+        : (
+            await services.store.query<{ id: string; subject_id: string; agency: string; category: string }>(
+              'SELECT id, subject_id, agency, category FROM contact_log_entry WHERE enquiry_id = $1 AND id = ANY($2::text[])',
+              [enquiry.id, [...contactIds]],
+            )
+          ).rows;
+    const contactEntries = new Map(contactRows.map((row) => [String(row.id), { subjectId: String(row.subject_id), agency: String(row.agency), category: String(row.category) }]));
     // A `review` decision's audit entry names its records but not the fallback fields shown
     // meanwhile (a summary): those are the policy's fallback fields for the saver now.
     const abilities = await citationSubjects(scope.actor, enquiry);
@@ -392,29 +524,55 @@ export function createPrecisService(services: PrecisServices) {
       const subject = abilities.get(subjectId);
       return subject ? decide(subject.compiled, category).fields : [];
     };
+    const covers = (d: AuditDecision, reference: PrecisReference): boolean =>
+      d.decision === 'disclose' || d.decision === 'summarise'
+        ? reference.fields.every((f) => d.fields.includes(f))
+        : d.decision === 'review' && reference.fields.every((f) => fallback(reference.subjectId, reference.category).includes(f));
     content.sections.forEach((section, s) =>
       section.statements.forEach((statement, i) =>
         statement.references.forEach((reference, r) => {
           const field = `content.sections[${s}].statements[${i}].references[${r}]`;
           const event = events.get(reference.auditEventId);
           const { source, id } = splitRef(reference.ref);
+          const committed = event !== undefined && event.enquiry_id === enquiry.id && (event.outcome === 'success' || event.outcome === 'partial');
+          if (source === CONTACT_ORIGIN) {
+            const entry = contactEntries.get(id);
+            if (!entry || entry.subjectId !== reference.subjectId) {
+              throw badInput(`${field}.ref: ${reference.ref} is not an entry of the contact log of enquiry ${enquiry.id} about subject ${reference.subjectId}; cite an entry as the contact log gave it.`, { field: `${field}.ref` });
+            }
+            if (entry.category !== reference.category) {
+              throw badInput(`${field}.category: ${reference.ref} is recorded as ${entry.category}, not ${reference.category}.`, { field: `${field}.category` });
+            }
+            if (reference.personId !== null && reference.personId !== reference.subjectId) {
+              throw badInput(`${field}.personId: a contact-log entry is about the enquiry subject itself; leave personId empty (or the subject's id).`, { field: `${field}.personId` });
+            }
+            const disclosed =
+              committed &&
+              CONTACT_CITABLE_OPERATIONS.has(event.operation) &&
+              (event.body.subjects ?? []).some((x) => x.subjectId === reference.subjectId) &&
+              (event.body.decisions ?? []).some(
+                (d) => fromContactLog(event.operation, d) && (d.subjectId === undefined || d.subjectId === reference.subjectId) && d.agency === entry.agency && d.category === entry.category && d.recordIds.includes(id) && covers(d, reference),
+              );
+            if (!disclosed) {
+              throw badInput(`${field}: ${reference.ref} was not disclosed with those fields (${reference.fields.join(', ')}) for that subject under audit event ${reference.auditEventId} of this enquiry; cite the entry as the contact log or the chronology gave it.`, { field });
+            }
+            return;
+          }
           const valid =
-            event !== undefined &&
-            event.enquiry_id === enquiry.id &&
+            committed &&
             CITABLE_OPERATIONS.has(event.operation) &&
-            (event.outcome === 'success' || event.outcome === 'partial') &&
             (event.body.subjects ?? []).some(
               (x) => x.subjectId === reference.subjectId && (reference.personId === null || (x.links ?? []).some((l) => l.agency === source && l.personId === reference.personId)),
             ) &&
             (event.body.decisions ?? []).some(
               (d) =>
+                // A contact-log entry decided as an agency's category is not that agency's record.
+                !fromContactLog(event.operation, d) &&
                 (d.subjectId === undefined || d.subjectId === reference.subjectId) &&
                 d.agency === source &&
                 d.category === reference.category &&
                 d.recordIds.includes(id) &&
-                (d.decision === 'disclose' || d.decision === 'summarise'
-                  ? reference.fields.every((f) => d.fields.includes(f))
-                  : d.decision === 'review' && reference.fields.every((f) => fallback(reference.subjectId, reference.category).includes(f))),
+                covers(d, reference),
             );
           if (!valid) {
             throw badInput(`${field}: ${reference.ref} was not disclosed with those fields (${reference.fields.join(', ')}) for that subject under audit event ${reference.auditEventId} of this enquiry; cite the record as a draft or the chronology gave it.`, { field });

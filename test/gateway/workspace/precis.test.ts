@@ -17,6 +17,7 @@ import { signedOffDecision } from '../../helpers/decision.js';
 import { storeKinds } from '../../helpers/stores.js';
 import { police as testPolice, POLICE_PERSON } from '../../helpers/test-police.js';
 import { createIndicatorSnapshotRepository, loadIndicatorFile } from '../../../gateway/workspace/indicators/index.js';
+import { createContactLogRepository, createContactLogService, type ContactLogService, type LogContactInput } from '../../../gateway/workspace/contacts/index.js';
 
 const policy = loadPolicyFile();
 const researcher: Actor = { id: 'researcher-1', name: 'Riley Researcher', agency: 'social-care', roles: ['mash-researcher'], issuer: 'test' };
@@ -133,6 +134,7 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
   let precis: PrecisService;
   let clock: Date;
   let services: Parameters<typeof createPrecisService>[0];
+  let contacts: ContactLogService;
   let request = 0;
 
   const scope = (actor: Actor): RequestScope => {
@@ -153,6 +155,7 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     const base = { enquiries, reviews, shown, policy, store, auditSettings: {} as AuditSettings, audit, abilities: createAbilityCache(policy), federation, matcher: createMatcher(), logger: silentLogger, now: () => clock };
     services = { ...base, access: createAccess(base), indicators: { definitions: loadIndicatorFile(), snapshots: createIndicatorSnapshotRepository(store) } };
     precis = createPrecisService(services);
+    contacts = createContactLogService(services, createContactLogRepository(store));
   });
   beforeEach(() => {
     clock = at(0);
@@ -390,7 +393,8 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     error = await bad((c) => ((section(c, health).statements[0]!.references[0]!.auditEventId = otherDraft.disclosureEventId!), c));
     expect(error.message).toMatch(/was not disclosed/);
     error = await bad((c) => ((section(c, health).statements[0]!.references[0]!.ref = 'contact:abc'), c));
-    expect(error.message).toMatch(/contact-log entries cannot be cited/);
+    expect(error).toMatchObject({ code: 'BAD_INPUT', details: { field: `content.sections[${i}].statements[0].references[0].ref` } });
+    expect(error.message).toMatch(/contact:abc is not an entry of the contact log of enquiry/);
 
     const refused = (await events(enquiryId, 'no-such-enquiry')).filter((e) => e.outcome === 'refused' && ['precisDraft', 'savePrecis', 'precisVersions', 'precisVersion', 'exportPrecis'].includes(e.operation));
     // 5 operations x 3 actors, 1 unknown enquiry, 2 unknown versions, 2 bad version numbers, 10 bad contents.
@@ -399,6 +403,114 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     expect(JSON.stringify(refused)).not.toContain('Made-up narrative');
     // Nothing refused was saved.
     expect((await precis.versions(scope(researcher), enquiryId)).map((v) => v.version)).toEqual([1]);
+  });
+
+  /** A phone call with the child's GP, logged into the enquiry's contact log (what was said is CALL_ACCOUNT). */
+  const CALL_ACCOUNT = 'GP says the mother disclosed a relapse last week.';
+  const gpCall = (subjectId: string): LogContactInput => ({
+    subjectId,
+    agency: 'health',
+    organisation: 'Riverside Surgery',
+    category: 'health.clinical',
+    channel: 'phone',
+    occurredAt: '2026-12-02T15:30:00Z',
+    contactName: 'Dr Asha Patel',
+    contactRole: 'GP',
+    account: CALL_ACCOUNT,
+  });
+  /** The content with one more section: a statement of what is known citing `reference`. */
+  const citingContact = (content: PrecisContent, reference: PrecisContent['sections'][number]['statements'][number]['references'][number]): PrecisContent => ({
+    ...content,
+    sections: [
+      ...content.sections,
+      { key: 'contacts', heading: 'What the GP told us', subjectId: reference.subjectId, agency: null, analysis: null, statements: [{ id: 'c1', kind: 'known', text: 'The GP reports a relapse by the mother.', relevance: 'Bears on her capacity to protect.', references: [reference], withheld: null }] },
+    ],
+  });
+
+  it('cites a contact-log entry the enquiry disclosed, refuses one of another enquiry or an unknown id naming the citation, and exports it with when, whom and which agency', async () => {
+    const { enquiryId, subjectId } = await openEnquiry({ purpose: 's47' });
+    const entryId = (await contacts.log(researcher, enquiryId, gpCall(subjectId), clock)).entry.id;
+    const log = await contacts.read(scope(researcher), enquiryId, subjectId);
+    expect(log.subjects[0]!.entries.map((e) => e.reference)).toEqual([`contact:${entryId}`]);
+    const other = await openEnquiry({ purpose: 's47' });
+    const otherEntryId = (await contacts.log(researcher, other.enquiryId, gpCall(other.subjectId), clock)).entry.id;
+    const otherLog = await contacts.read(scope(researcher), other.enquiryId, other.subjectId);
+
+    const draft = await precis.draft(scope(researcher), enquiryId);
+    const reference = { ref: `contact:${entryId}`, auditEventId: log.auditEventId, category: 'health.clinical', subjectId, fields: ['type', 'start', 'contactName', 'contactRole', 'narrative'], personId: null };
+    const content = citingContact(asInput(draft.content), reference);
+    const at = `content.sections[${content.sections.length - 1}].statements[0].references[0]`;
+
+    // Another enquiry's entry (under its own event or this one's) and an unknown id: BAD_INPUT naming the citation.
+    for (const forged of [
+      { ...reference, ref: `contact:${otherEntryId}` },
+      { ...reference, ref: `contact:${otherEntryId}`, auditEventId: otherLog.auditEventId },
+      { ...reference, ref: 'contact:no-such-entry' },
+    ]) {
+      const error = await refusal(precis.save(scope(researcher), enquiryId, 0, citingContact(asInput(draft.content), forged)));
+      expect(error).toMatchObject({ code: 'BAD_INPUT', details: { field: `${at}.ref` } });
+      expect(error.message).toContain(`${forged.ref} is not an entry of the contact log of enquiry ${enquiryId}`);
+    }
+    // The entry under an event that did not disclose it, as another category, or cited as a health record: refused.
+    expect((await refusal(precis.save(scope(researcher), enquiryId, 0, citingContact(asInput(draft.content), { ...reference, auditEventId: draft.disclosureEventId! })))).message).toMatch(
+      new RegExp(`contact:${entryId} was not disclosed with those fields`),
+    );
+    expect((await refusal(precis.save(scope(researcher), enquiryId, 0, citingContact(asInput(draft.content), { ...reference, category: 'health.summary' })))).details).toMatchObject({ field: `${at}.category` });
+    expect((await refusal(precis.save(scope(researcher), enquiryId, 0, citingContact(asInput(draft.content), { ...reference, ref: `health:${entryId}` })))).message).toMatch(/was not disclosed/);
+    expect(await precis.versions(scope(researcher), enquiryId)).toEqual([]);
+
+    await precis.save(scope(researcher), enquiryId, 0, content);
+    const read = await precis.read(scope(colleague), enquiryId, 1);
+    const cited = citing(read.content, `contact:${entryId}`)!;
+    expect(cited).toMatchObject({ available: true, text: 'The GP reports a relapse by the mother.', references: [reference] });
+    expect(read.unavailable).toBe(0);
+
+    const pdf = await precis.export(scope(colleague), enquiryId, 1, 'PDF');
+    const pdfText = (await pdfPages(Buffer.from(pdf.base64, 'base64'))).join(' ').replace(/\s+/g, ' ');
+    expect(pdfText).toContain('Contact log: Phone call on 2026-12-02 15:30 UTC with Dr Asha Patel (GP), health (Riverside Surgery)');
+    // The PDF may break the long ids across lines.
+    expect(pdfText.replace(/\s+/g, '')).toContain(`contact:${entryId},health.clinical:disclosedunderauditevent${log.auditEventId}`);
+    const docx = await docxParts(Buffer.from((await precis.export(scope(colleague), enquiryId, 1, 'DOCX')).base64, 'base64'));
+    expect(docx.footnotes).toContain(`Contact log: Phone call on 2026-12-02 15:30 UTC with Dr Asha Patel (GP), health (Riverside Surgery); contact:${entryId}, health.clinical: disclosed under audit event ${log.auditEventId}.`);
+    expect(docx.body).toContain('The GP reports a relapse by the mother.');
+    // What the GP said is the log's, not the précis's: the document cites the entry, never its account.
+    expect(pdfText + docx.body + docx.footnotes).not.toContain(CALL_ACCOUNT);
+
+    const events_ = await events(enquiryId);
+    expect(events_.find((e) => e.id === pdf.auditEventId)!.decisions).toContainEqual(
+      expect.objectContaining({ agency: 'health', category: 'health.clinical', decision: 'disclose', recordIds: [entryId], reason: 'contact', fields: expect.arrayContaining(['start', 'contactName', 'contactRole', 'service']) }),
+    );
+    expect(events_.find((e) => e.id === read.auditEventId)!.decisions).toContainEqual(expect.objectContaining({ agency: 'health', category: 'health.clinical', decision: 'disclose', recordIds: [entryId], reason: 'contact' }));
+    expect(JSON.stringify(events_)).not.toContain(CALL_ACCOUNT);
+  });
+
+  it('re-checks a cited contact-log entry like a record of its category: summary fields under consent, no longer shown once consent is withdrawn', async () => {
+    const { enquiryId, subjectId } = await openEnquiry({ purpose: 'early-help', consentRecorded: true });
+    const entryId = (await contacts.log(researcher, enquiryId, gpCall(subjectId), clock)).entry.id;
+    const log = await contacts.read(scope(researcher), enquiryId, subjectId);
+    // Early help with consent: clinical information is summarised, so what was said is not disclosed.
+    expect(log.subjects[0]!.entries[0]!.record).toMatchObject({ decision: 'summarise', fields: { contactName: 'Dr Asha Patel' } });
+    const draft = await precis.draft(scope(researcher), enquiryId);
+    const reference = { ref: `contact:${entryId}`, auditEventId: log.auditEventId, category: 'health.clinical', subjectId, fields: ['type', 'start', 'contactName', 'contactRole'], personId: null };
+    const withNarrative = citingContact(asInput(draft.content), { ...reference, fields: [...reference.fields, 'narrative'] });
+    expect((await refusal(precis.save(scope(researcher), enquiryId, 0, withNarrative))).message).toMatch(/was not disclosed with those fields \(type, start, contactName, contactRole, narrative\)/);
+    await precis.save(scope(researcher), enquiryId, 0, citingContact(asInput(draft.content), reference));
+    expect(citing((await precis.read(scope(colleague), enquiryId, 1)).content, `contact:${entryId}`)!.available).toBe(true);
+
+    clock = at(10);
+    await enquiries.withdrawConsent(researcher, enquiryId, 'Family withdrew agreement', clock);
+    const after = await precis.read(scope(colleague), enquiryId, 1);
+    const section = after.content.sections.find((s) => s.key === 'contacts')!;
+    expect(section.statements).toEqual([expect.objectContaining({ id: 'c1', available: false, text: UNAVAILABLE_TEXT, references: [], relevance: null })]);
+    expect(allText(after.content)).not.toContain(entryId);
+    const pdf = await precis.export(scope(colleague), enquiryId, 1, 'PDF');
+    const text = (await pdfPages(Buffer.from(pdf.base64, 'base64'))).join(' ');
+    expect(text).not.toContain('Dr Asha Patel');
+    expect(text).not.toContain(entryId);
+    const readEvent = (await events(enquiryId)).find((e) => e.id === after.auditEventId)!;
+    expect(readEvent.decisions).toContainEqual(
+      expect.objectContaining({ agency: 'health', category: 'health.clinical', decision: 'deny', recordIds: [entryId], fields: [], reason: expect.stringMatching(/^contact: Cited in the précis; not shown again/) }),
+    );
   });
 
   it('re-checks every cited source on read: after consent is withdrawn or a link undone, those statements are no longer available', async () => {

@@ -43,7 +43,7 @@ export function createEnquiryRepository(store: Store) {
                                FROM subject_link l WHERE l.subject_id = s.id AND l.unlinked_at IS NULL),
                    'unlinked', (SELECT coalesce(json_agg(l ORDER BY l.unlinked_at, l.id), '[]'::json)
                                FROM subject_link l WHERE l.subject_id = s.id AND l.unlinked_at IS NOT NULL))
-                 ORDER BY s.created_at, s.id), '[]'::json)
+                 ORDER BY s.seq), '[]'::json)
             FROM enquiry_subject s WHERE s.enquiry_id = e.id) AS subjects,
          (SELECT coalesce(json_agg(c ORDER BY c.recorded_at, c.id), '[]'::json)
             FROM enquiry_consent c WHERE c.enquiry_id = e.id) AS consents,

@@ -107,6 +107,7 @@ export interface Enquiry {
   consents: ConsentRecord[];
   purposeChanges: PurposeChange[];
   members: EnquiryMember[];
+  /** In the order they joined the enquiry (each subject's number from one sequence; migration 014). */
   subjects: EnquirySubject[];
 }
 

@@ -5,6 +5,7 @@
  * `problems()` and in `health()`, and skipped while everything else loads.
  */
 import {
+  checkAddressQuery,
   ConnectorError,
   type AddressQuery,
   type AgencyContact,
@@ -52,8 +53,6 @@ const DEFAULT_CONTACT: AgencyContact = {
 };
 
 const PARTIAL_DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
-const UPRN = /^\d{1,12}$/;
-const MAX_ADDRESS_TEXT = 200;
 
 function trimmed(value: string | undefined): string | undefined {
   const t = value?.trim();
@@ -143,19 +142,8 @@ export function createEducationConnector(options: EducationConnectorOptions): Ed
     },
 
     async personsAtAddress(address: AddressQuery, ctx: CallContext): Promise<SourcePerson[]> {
-      const uprn = trimmed(address.uprn);
-      const line1 = trimmed(address.line1);
-      const postalCode = trimmed(address.postalCode);
-      for (const value of [uprn, line1, postalCode]) {
-        if (value !== undefined && value.length > MAX_ADDRESS_TEXT) throw new ConnectorError('BAD_QUERY', 'education address search: a value is too long', { rejectedInput: true });
-      }
-      if (uprn !== undefined && !UPRN.test(uprn)) throw new ConnectorError('BAD_QUERY', 'education address search: a UPRN is up to 12 digits', { rejectedInput: true });
-      const line = line1 !== undefined ? line1Key(line1) : '';
-      const postcode = postalCode !== undefined ? postcodeKey(postalCode) : '';
-      const lineKey = line !== '' && postcode !== '' ? `${line}|${postcode}` : undefined;
-      if (uprn === undefined && lineKey === undefined) {
-        throw new ConnectorError('BAD_QUERY', 'education address search needs a UPRN, or a first line with a postcode', { rejectedInput: true });
-      }
+      const { uprn, line } = checkAddressQuery(address, { label: 'education', keys: { line1: line1Key, postalCode: postcodeKey } });
+      const lineKey = line ? `${line.line1}|${line.postalCode}` : undefined;
       if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'education address search was aborted before it started');
       const state = await usable(ctx.signal);
       const found = atAddress(state.index.household, { ...(uprn ? { uprn } : {}), ...(lineKey ? { lineKey } : {}) });

@@ -14,6 +14,8 @@
  * Every answer is validated with zod by the FHIR client; errors are its ConnectorErrors.
  */
 import {
+  UPRN_PATTERN,
+  checkAddressQuery,
   ConnectorError,
   type Address,
   type AddressQuery,
@@ -130,7 +132,6 @@ export interface HealthHouseholdOptions {
   maxAddressMatches: number;
 }
 
-const UPRN = /^\d{1,12}$/;
 
 function cancelled(ctx: CallContext): void {
   if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'health FHIR call was cancelled before it started');
@@ -169,7 +170,7 @@ export function healthHousehold(options: HealthHouseholdOptions): HouseholdCapab
   async function residents(addresses: readonly Address[], ctx: CallContext): Promise<{ patients: Patient[]; crowded: Address[] }> {
     const patients = new Map<string, Patient>();
     const crowded: Address[] = [];
-    const uprns = [...new Set(addresses.map((a) => a.uprn).filter((u): u is string => !!u && UPRN.test(u)))];
+    const uprns = [...new Set(addresses.map((a) => a.uprn).filter((u): u is string => !!u && UPRN_PATTERN.test(u)))];
     if (uprns.length > 0) {
       const found = (await client.search('Patient', [['address-uprn', uprns.join(',')]], opts(ctx))).resources;
       const byUprn = new Map<string, Patient[]>();
@@ -187,7 +188,7 @@ export function healthHousehold(options: HealthHouseholdOptions): HouseholdCapab
       }
     }
     for (const address of addresses) {
-      if (address.uprn && UPRN.test(address.uprn)) continue;
+      if (address.uprn && UPRN_PATTERN.test(address.uprn)) continue;
       if (!address.line1 || !address.postalCode) continue;
       const found = await client.search(
         'Patient',
@@ -279,16 +280,9 @@ export function healthHousehold(options: HealthHouseholdOptions): HouseholdCapab
     },
 
     async personsAtAddress(address: AddressQuery, ctx: CallContext): Promise<SourcePerson[]> {
-      const uprn = address.uprn?.trim();
-      const line1 = address.line1?.trim();
-      const postalCode = address.postalCode?.trim();
-      if (uprn && !UPRN.test(uprn)) throw new ConnectorError('BAD_QUERY', 'health address search: a UPRN is up to 12 digits', { rejectedInput: true });
-      if (!uprn && !(line1 && postalCode)) {
-        throw new ConnectorError('BAD_QUERY', 'health address search needs a UPRN, or a first line with a postcode', { rejectedInput: true });
-      }
-      if ((line1?.length ?? 0) > 200 || (postalCode?.length ?? 0) > 16) throw new ConnectorError('BAD_QUERY', 'health address search: the address is too long', { rejectedInput: true });
+      const checked = checkAddressQuery(address, { label: 'health', maxPostalCode: 16 });
       cancelled(ctx);
-      const query: Address = uprn ? { uprn } : { line1: line1!, postalCode: postalCode! };
+      const query: Address = checked.uprn !== undefined ? { uprn: checked.uprn } : checked.line;
       const { patients, crowded } = await residents([query], ctx);
       if (crowded.length > 0) throw new ConnectorError('BAD_QUERY', 'health address search matched too many patients (not a household)');
       const mapping = options.mappingContext();

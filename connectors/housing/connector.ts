@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import {
+  checkAddressQuery,
   ConnectorError,
   type Address,
   type AddressQuery,
@@ -61,9 +62,6 @@ function trimmed(value: string | undefined): string | undefined {
   return t ? t : undefined;
 }
 
-/** A UPRN: up to 12 digits. */
-const UPRN = /^\d{1,12}$/;
-const MAX_ADDRESS_TEXT = 200;
 
 /** A first address line as the SQL compares it (sql.ts LINE1_KEY): lower case, words split by single spaces. */
 export function line1Key(value: string): string {
@@ -195,21 +193,9 @@ export function createHousingConnector(options: HousingConnectorOptions): Connec
     },
 
     async personsAtAddress(address: AddressQuery, ctx: CallContext): Promise<SourcePerson[]> {
-      const uprn = trimmed(address.uprn);
-      const line1 = trimmed(address.line1);
-      const postalCode = trimmed(address.postalCode);
-      for (const value of [uprn, line1, postalCode]) {
-        if (value !== undefined && value.length > MAX_ADDRESS_TEXT) throw new ConnectorError('BAD_QUERY', 'housing address search: a value is too long', { rejectedInput: true });
-      }
-      if (uprn !== undefined && !UPRN.test(uprn)) throw new ConnectorError('BAD_QUERY', 'housing address search: a UPRN is up to 12 digits', { rejectedInput: true });
-      const line = line1 !== undefined ? line1Key(line1) : '';
-      const postcode = postalCode !== undefined ? postcodeKey(postalCode) : '';
-      const byLine = line !== '' && postcode !== '';
-      if (uprn === undefined && !byLine) {
-        throw new ConnectorError('BAD_QUERY', 'housing address search needs a UPRN, or a first line with a postcode', { rejectedInput: true });
-      }
+      const { uprn, line } = checkAddressQuery(address, { label: 'housing', keys: { line1: line1Key, postalCode: postcodeKey } });
       if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'housing address search was aborted before it started');
-      const params = [uprn ?? null, byLine ? line : null, byLine ? postcode : null, maxAddressMatches + 1];
+      const params = [uprn ?? null, line?.line1 ?? null, line?.postalCode ?? null, maxAddressMatches + 1];
       const rows = rowsOf(PersonRefRow, await runQuery(query, 'address', SQL.personsAtAddress, params, ctx.signal), 'address');
       if (rows.length > maxAddressMatches) throw new ConnectorError('BAD_QUERY', 'housing address search found too many people at the address');
       const persons = await loadPersons(rows.map((r) => r.person_ref), ctx.signal);

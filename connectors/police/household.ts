@@ -11,6 +11,8 @@
  * Everything is paged by the client and validated with zod; errors are its ConnectorErrors.
  */
 import {
+  UPRN_PATTERN,
+  checkAddressQuery,
   ConnectorError,
   type Address,
   type AddressQuery,
@@ -34,7 +36,6 @@ const LINK_RELATIONSHIP: Readonly<Record<string, HouseholdRelationship>> = {
   'associate-of': 'associate',
 };
 
-const UPRN = /^\d{1,12}$/;
 
 /** A first line for comparison: case, accents, punctuation and spacing ignored. */
 const normaliseLine = (line: string): string => line.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -76,7 +77,7 @@ export function policeHousehold(options: PoliceHouseholdOptions): HouseholdCapab
 
   /** Persons police record living at the address now; `undefined` when more than maxAddressMatches (not a household). */
   async function residents(address: Address, ctx: CallContext): Promise<{ persons: PoliceApiPerson[]; locations: Map<string, PoliceApiLocation> } | undefined> {
-    const criteria = address.uprn && UPRN.test(address.uprn) ? { uprn: address.uprn } : { line1: address.line1!, postcode: address.postalCode! };
+    const criteria = address.uprn && UPRN_PATTERN.test(address.uprn) ? { uprn: address.uprn } : { line1: address.line1!, postcode: address.postalCode! };
     const found = await client.search('persons', criteria, PersonSchema, opts(ctx), maxAddressMatches + 1);
     if (found.total > maxAddressMatches || found.items.length > maxAddressMatches) return undefined;
     // The API matches current home addresses; check it, as a misread address is worse than none.
@@ -148,15 +149,10 @@ export function policeHousehold(options: PoliceHouseholdOptions): HouseholdCapab
     },
 
     async personsAtAddress(address: AddressQuery, ctx: CallContext): Promise<SourcePerson[]> {
-      const uprn = address.uprn?.trim();
-      const line1 = address.line1?.trim();
-      const postalCode = address.postalCode?.trim();
-      if (uprn && !UPRN.test(uprn)) throw new ConnectorError('BAD_QUERY', 'police address search: a UPRN is up to 12 digits', { rejectedInput: true });
-      if (!uprn && !(line1 && postalCode)) throw new ConnectorError('BAD_QUERY', 'police address search needs a UPRN, or a first line with a postcode', { rejectedInput: true });
       // The records API takes strings of up to 100 characters.
-      if ((line1?.length ?? 0) > 100 || (postalCode?.length ?? 0) > 16) throw new ConnectorError('BAD_QUERY', 'police address search: the address is too long', { rejectedInput: true });
+      const checked = checkAddressQuery(address, { label: 'police', maxLine1: 100, maxPostalCode: 16 });
       cancelled(ctx);
-      const found = await residents(uprn ? { uprn } : { line1: line1!, postalCode: postalCode! }, ctx);
+      const found = await residents(checked.uprn !== undefined ? { uprn: checked.uprn } : checked.line, ctx);
       if (!found) throw new ConnectorError('BAD_QUERY', 'police address search matched too many persons (not a household)');
       const mapping = options.mappingContext();
       return found.persons.map((p) => toSourcePerson(p, found.locations, mapping));

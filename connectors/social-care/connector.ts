@@ -6,6 +6,7 @@
  * batch of persons.
  */
 import {
+  checkAddressQuery,
   ConnectorError,
   type Address,
   type AddressQuery,
@@ -79,8 +80,6 @@ const DEFAULT_CONTACT: AgencyContact = { name: "Children's Services Front Door (
 const PERSON_ID = /^[A-Za-z0-9][A-Za-z0-9\-_.]{0,63}$/;
 const FULL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const PARTIAL_DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
-const UPRN = /^\d{1,12}$/;
-const MAX_ADDRESS_TEXT = 200;
 
 /** A first address line as the SQL compares it: lower case, words split by single spaces. */
 const line1Key = (value: string): string => value.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
@@ -225,24 +224,12 @@ export function createSocialCareConnector(options: SocialCareConnectorOptions): 
     },
 
     async personsAtAddress(address: AddressQuery, ctx: CallContext): Promise<SourcePerson[]> {
-      const uprn = trimmed(address.uprn);
-      const line1 = trimmed(address.line1);
-      const postalCode = trimmed(address.postalCode);
-      for (const value of [uprn, line1, postalCode]) {
-        if (value !== undefined && value.length > MAX_ADDRESS_TEXT) throw new ConnectorError('BAD_QUERY', 'social care address search: a value is too long', { rejectedInput: true });
-      }
-      if (uprn !== undefined && !UPRN.test(uprn)) throw new ConnectorError('BAD_QUERY', 'social care address search: a UPRN is up to 12 digits', { rejectedInput: true });
-      const line = line1 !== undefined ? line1Key(line1) : '';
-      const postcode = postalCode !== undefined ? postcodeKey(postalCode) : '';
-      const byLine = line !== '' && postcode !== '';
-      if (uprn === undefined && !byLine) {
-        throw new ConnectorError('BAD_QUERY', 'social care address search needs a UPRN, or a first line with a postcode', { rejectedInput: true });
-      }
+      const { uprn, line } = checkAddressQuery(address, { label: 'social care', keys: { line1: line1Key, postalCode: postcodeKey } });
       const rows = await select(
         query,
         'address',
         SQL.personsAtAddress,
-        [uprn ?? null, byLine ? line : null, byLine ? postcode : null, maxAddressMatches + 1],
+        [uprn ?? null, line?.line1 ?? null, line?.postalCode ?? null, maxAddressMatches + 1],
         PersonIdRow,
         ctx.signal,
       );

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { ErrorSummary, formatDateTime, formatTimeLeft, Loading, RagTag, usePageTitle, useQuery } from '../../components/common';
 import { graphql } from '../../gql';
 import type { EnquiryQueueFilter, QueueAssignmentFilter, Rag } from '../../gql/graphql';
-import { ScreenLink } from '../../navigation';
+import { ScreenLink, useNavigation } from '../../navigation';
 import { useSession } from '../../session';
 
 const QueueQuery = graphql(`
@@ -43,6 +43,7 @@ const QueueQuery = graphql(`
 export function QueueScreen() {
   usePageTitle('Triage queue');
   const { user } = useSession();
+  const { navigate } = useNavigation();
   const [rag, setRag] = useState<Rag | ''>('');
   const [assignment, setAssignment] = useState<QueueAssignmentFilter | ''>('');
   const [overdueOnly, setOverdueOnly] = useState(false);
@@ -54,6 +55,9 @@ export function QueueScreen() {
   return (
     <>
       <h1 className="govuk-heading-l">Triage queue</h1>
+      <button type="button" className="govuk-button" data-module="govuk-button" onClick={() => navigate('/new-enquiry')}>
+        Open an enquiry
+      </button>
       <form
         className="govuk-!-margin-bottom-6"
         onSubmit={(event) => {

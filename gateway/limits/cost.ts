@@ -18,13 +18,16 @@ import { HOUSEHOLD_CALLS_PER_AGENCY } from '../workspace/household/limits.js';
  *   auditAnomalies         20 (a scan of the whole window)
  *   whoAccessed, accessNotifications  10 (a scan of the log)
  *   whoAccessedByIdentifier  agencies + 10 (an identifier lookup at every agency, then a scan)
+ *   exportSubjectAccessReport  agencies + 20 (the same report, rendered as a PDF)
+ *   auditVerification      20 (re-hashes the whole log)
+ *   anomalyReviews         5
  *   enquiryQueue           one point per 25 entries asked for (`first`), plus one per entry when
  *                          each entry's referral is asked for (each is its own audited read)
  *   household              agencies x 5 (householdOf, the child's identity, up to 3 address searches at each)
  *   conflicts              agencies (one identity read per agency)
  *   any other root field   1; fields below the root cost nothing of their own
  */
-export const SCAN_COST = { auditAnomalies: 20, whoAccessed: 10, accessNotifications: 10, exportPrecis: 10 } as const;
+export const SCAN_COST = { auditAnomalies: 20, whoAccessed: 10, accessNotifications: 10, exportPrecis: 10, auditVerification: 20, anomalyReviews: 5 } as const;
 export const PAGE_SIZE_PER_POINT = 25;
 
 type SearchArgs = { query?: { nhsNumber?: string | null; family?: string | null; given?: string | null; birthDate?: string | null; postcode?: string | null } };
@@ -62,6 +65,8 @@ export function costEstimator(agencyCount: () => number): ComplexityEstimator {
         return agencies + childComplexity;
       case 'whoAccessedByIdentifier':
         return agencies + SCAN_COST.whoAccessed + childComplexity;
+      case 'exportSubjectAccessReport':
+        return agencies + SCAN_COST.whoAccessed + SCAN_COST.exportPrecis + childComplexity;
       case 'accessLog': {
         const first = typeof args.first === 'number' && args.first > 0 ? args.first : 50;
         return Math.ceil(first / PAGE_SIZE_PER_POINT) + childComplexity;

@@ -1,6 +1,7 @@
 import { chronologyResolvers } from './chronology.js';
 import { decisionResolvers } from './decision.js';
 import { householdResolvers } from './household.js';
+import { igResolvers } from './ig.js';
 import { notificationsResolvers } from './notifications.js';
 import { precisResolvers } from './precis.js';
 import { queueResolvers } from './queue.js';
@@ -13,4 +14,5 @@ export const workspaceResolvers = [
   householdResolvers,
   precisResolvers,
   notificationsResolvers,
+  igResolvers,
 ];

@@ -13,7 +13,7 @@ const NAVIGATION: Record<string, string[]> = {
   'Out-of-hours practitioner': ['Home', 'Triage queue'],
   'School designated safeguarding lead': ['Home'],
   'Police reviewer': ['Home'],
-  'Information governance officer': ['Home'],
+  'Information governance officer': ['Home', 'Access log', 'Subject access', 'Anomalies', 'Audit log integrity', 'Policy explain'],
 };
 
 describe('the console shell: sign-in, navigation, timeout, refusals', () => {

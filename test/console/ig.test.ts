@@ -193,13 +193,14 @@ describe('the information-governance screens', () => {
     await page.getByRole('button', { name: 'Explain' }).click();
     const answer = page.getByTestId('explanation');
     await answer.waitFor();
-    const api = await t.graphql('{ explainAccess(question: { purpose: "s47", category: "health.summary", consent: false, subject: CHILD, relevance: false, role: "mash-researcher" }) { decision rule sources } }', {}, await tokenFor('Information governance officer'));
+    const api = await t.graphql('{ explainAccess(question: { purpose: "s47", category: "health.summary", consent: false, subject: CHILD, relevance: false, role: "mash-researcher" }) { decision rule sources legalSources { id title } } }', {}, await tokenFor('Information governance officer'));
     const expected = api.body.data.explainAccess;
     const text = await answer.innerText();
     expect(text).toContain(`Decision: ${expected.decision}`);
     expect(text).toContain(expected.rule);
     expect(expected.sources.length).toBeGreaterThan(0);
-    for (const source of expected.sources) expect(text).toContain(source);
+    for (const source of expected.legalSources) expect(text).toContain(`${source.title} (${source.id})`);
+    expect(text).toMatch(/Children Act 1989 s47 \(CA89-47\)/);
     await checkScreen(page, 'ig-policy-explain');
     expect(console.problems).toEqual([]);
   });

@@ -148,6 +148,14 @@ describe('information governance: anomaly sign-off, log verification, subject ac
     expect(bad.body.errors[0]).toMatchObject({ extensions: { code: 'BAD_INPUT', field: 'value' }, message: expect.stringMatching(/not a valid NHS number/) });
   });
 
+  it('names the legal sources of an explained decision with their titles from the policy', async () => {
+    const response = await t.graphql('{ explainAccess(question: { purpose: "s47", category: "health.summary" }) { sources legalSources { id title } } }', {}, ig);
+    expect(response.body.errors).toBeUndefined();
+    const answer = response.body.data.explainAccess;
+    expect(answer.legalSources.map((s: any) => s.id)).toEqual(answer.sources);
+    expect(answer.legalSources).toContainEqual({ id: 'CA89-47', title: 'Children Act 1989 s47' });
+  });
+
   // Last: it alters the log.
   it('says where the log was altered when an event was changed after it was written', async () => {
     await tamper(t.gateway.store, async (tx) => {

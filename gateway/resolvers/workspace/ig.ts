@@ -36,6 +36,10 @@ export const igResolvers = {
       return found === null ? null : shapeReview(found);
     },
   },
+  AccessExplanation: {
+    legalSources: (explanation: { sources: string[] }, _args: unknown, ctx: GatewayContext) =>
+      explanation.sources.map((id) => ({ id, title: ctx.services.policy.document.sources[id] ?? null })),
+  },
   AuditProof: {
     verification: async (proof: { proof: string }, _args: unknown, ctx: GatewayContext) => checkProof(proof.proof, ctx.services.auditSettings.publicKeys),
   },

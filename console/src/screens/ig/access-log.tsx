@@ -298,7 +298,7 @@ export function AccessLogScreen() {
                           </td>
                           <td className="govuk-table__cell">{decision.ruleId ?? '—'}</td>
                           <td className="govuk-table__cell">
-                            {decision.recordIds.length} records
+                            {decision.recordIds.length} {decision.recordIds.length === 1 ? 'record' : 'records'}
                             {decision.markers > 0 ? `, ${decision.markers} withheld markers` : ''}
                             {decision.fields.length > 0 ? `; fields ${decision.fields.join(', ')}` : ''}
                             {decision.personIds && decision.personIds.length > 0 ? `; persons shown ${decision.personIds.join(', ')}` : ''}

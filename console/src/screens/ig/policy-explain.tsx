@@ -24,6 +24,10 @@ const ExplainQuery = graphql(`
       decision
       rule
       sources
+      legalSources {
+        id
+        title
+      }
       reason
       fields
       fieldsOnApproval
@@ -155,19 +159,13 @@ export function PolicyExplainScreen() {
               {
                 key: 'Legal sources',
                 value:
-                  answer.explanation.sources.length === 0 ? (
+                  answer.explanation.legalSources.length === 0 ? (
                     'None cited'
                   ) : (
                     <ul className="govuk-list">
-                      {answer.explanation.sources.map((source) => (
-                        <li key={source} className="app-break-words">
-                          {/^https:\/\//.test(source) ? (
-                            <a className="govuk-link" href={source} rel="noreferrer noopener" target="_blank">
-                              {source} (opens in new tab)
-                            </a>
-                          ) : (
-                            source
-                          )}
+                      {answer.explanation.legalSources.map((source) => (
+                        <li key={source.id} className="app-break-words">
+                          {source.title ?? 'Not listed in the policy'} ({source.id})
                         </li>
                       ))}
                     </ul>

@@ -206,6 +206,7 @@ export function SubjectAccessScreen() {
           {report.data.persons.length === 0 ? (
             <p className="govuk-body">No agency record was found for this identifier.</p>
           ) : (
+            <div className="app-table-wrap">
             <table className="govuk-table" data-testid="sar-persons">
               <caption className="govuk-table__caption govuk-table__caption--s govuk-visually-hidden">Agency records of the person</caption>
               <thead className="govuk-table__head">
@@ -225,6 +226,7 @@ export function SubjectAccessScreen() {
                 ))}
               </tbody>
             </table>
+            </div>
           )}
           <h3 className="govuk-heading-m">Who accessed these records</h3>
           {report.data.accesses.length === 0 ? (

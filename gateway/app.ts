@@ -213,7 +213,7 @@ function consoleOptions(config: GatewayConfig, demoIssuer: DemoIssuer | undefine
     mode: config.mode,
     ...(config.console.dist ? { distDir: config.console.dist } : {}),
     session: config.console.session,
-    ...(config.console.oidc ? { oidc: config.console.oidc } : {}),
+    ...(config.console.oidc ? { oidc: { ...config.console.oidc, audience: config.issuers.find((issuer) => issuer.issuer === config.console.oidc!.issuer)?.audience } } : {}),
     ...(demoIssuer
       ? {
           demo: {

@@ -256,6 +256,17 @@ function resolveMode(fileMode: GatewayMode | undefined, nodeEnv: string | undefi
   return fileMode ?? (nodeEnv === 'production' ? 'production' : 'development');
 }
 
+/** An OpenID Connect issuer the browser may talk to: https, or plain http on the loopback interface. */
+function isBrowserReachableIssuer(issuer: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    return false;
+  }
+  return url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
+}
+
 /** What production mode refuses at start: the first setting found, named, with what to do. */
 function productionProblem(file: z.infer<typeof fileSchema>, issuers: readonly IssuerConfig[]): string | undefined {
   if (file.auth.demoIssuer) return 'auth.demoIssuer: the demo issuer signs tokens for anyone who can run the CLI and is refused in production mode; set auth.demoIssuer: false and register the agencies\' issuers under auth.issuers.';
@@ -298,6 +309,9 @@ export function configFromDocument(raw: unknown, configPath: string, env: z.infe
   if (mode === 'production') {
     const problem = productionProblem(file, issuers);
     if (problem) throw new GatewayError('CONFIG_INVALID', `Configuration error in ${configPath} (production mode): ${problem}`);
+  }
+  if (file.console.oidc && !isBrowserReachableIssuer(file.console.oidc.issuer)) {
+    throw new GatewayError('CONFIG_INVALID', `Configuration error in ${configPath}: console.oidc.issuer: ${file.console.oidc.issuer} must be an https URL (plain http only on localhost): the browser fetches the provider's discovery document and exchanges the sign-in code there.`);
   }
   if (file.console.oidc && !issuers.some((issuer) => issuer.issuer === file.console.oidc!.issuer)) {
     throw new GatewayError('CONFIG_INVALID', `Configuration error in ${configPath}: console.oidc.issuer: ${file.console.oidc.issuer} is not one of auth.issuers; the console signs in with a registered issuer, whose tokens the gateway verifies.`);

@@ -5,12 +5,13 @@ import { fileURLToPath } from 'node:url';
 import type { DemoUser } from '../auth/index.js';
 import type { GatewayMode } from '../config.js';
 import { GatewayError } from '../errors.js';
-import { useHtmlPolicy } from './headers.js';
+import { htmlContentSecurityPolicy, useHtmlPolicy } from './headers.js';
 
 /**
  * The web console: the built single-page application in `console/dist`, served at `/` from the
  * same origin as `/graphql` (so the console needs no CORS and the HTML content security policy
- * can allow `connect-src 'self'` only), and the few routes the console needs before it has a
+ * can allow `connect-src 'self'` only, plus the OpenID Connect provider's origin when the console
+ * signs in with one), and the few routes the console needs before it has a
  * token: its settings and, in development only, the sandbox's "sign in as" list.
  *
  * Files are read once at start into a map keyed by their URL path, so a request can only ever be
@@ -46,8 +47,12 @@ export interface ConsoleOptions {
   distDir?: string;
   /** Development only: the demo users and a way to mint their tokens with the demo issuer. */
   demo?: { users: readonly DemoUser[]; sign(user: DemoUser): Promise<{ token: string; expiresInSeconds: number }> };
-  /** Production sign-in: OpenID Connect authorization code flow with PKCE, run by the browser. */
-  oidc?: { issuer: string; clientId: string; scope: string };
+  /**
+   * Production sign-in: OpenID Connect authorization code flow with PKCE, run by the browser.
+   * `audience` is the audience the gateway expects in tokens of that issuer, so the console can
+   * tell which of the provider's tokens (access or ID token) to send as its bearer.
+   */
+  oidc?: { issuer: string; clientId: string; scope: string; audience?: string };
   /** Minutes without activity before the console signs the user out, and the warning before it. */
   session: { idleMinutes: number; warningMinutes: number };
 }
@@ -110,6 +115,9 @@ export function createConsoleHandler(options: ConsoleOptions): ConsoleHandler {
   const distDir = options.distDir ?? DEFAULT_CONSOLE_DIST;
   const files = loadBuild(distDir);
   const demo = options.mode === 'development' ? options.demo : undefined;
+  // The browser fetches the provider's discovery document and token endpoint: its origin, and
+  // only its origin, joins connect-src on the console's pages.
+  const htmlPolicy = htmlContentSecurityPolicy(options.oidc ? [new URL(options.oidc.issuer).origin] : []);
 
   const settings = {
     mode: options.mode,
@@ -155,13 +163,13 @@ export function createConsoleHandler(options: ConsoleOptions): ConsoleHandler {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     if (files === undefined) {
       if (path.startsWith('/assets/') || path.startsWith('/console/')) return false;
-      useHtmlPolicy(res);
+      useHtmlPolicy(res, htmlPolicy);
       send(res, 503, 'text/html; charset=utf-8', NOT_BUILT_PAGE);
       return true;
     }
     const file = files.get(path);
     if (file !== undefined && path !== '/index.html') {
-      if (file.contentType.startsWith('text/html')) useHtmlPolicy(res);
+      if (file.contentType.startsWith('text/html')) useHtmlPolicy(res, htmlPolicy);
       if (file.immutable) res.setHeader('cache-control', 'public, max-age=31536000, immutable');
       send(res, 200, file.contentType, file.body);
       return true;
@@ -172,7 +180,7 @@ export function createConsoleHandler(options: ConsoleOptions): ConsoleHandler {
     if (path.startsWith('/assets/') || path.startsWith('/console/') || extname(path) !== '') return false;
     if (path !== '/' && !/\btext\/html\b/i.test(req.headers.accept ?? '')) return false;
     const index = files.get('/index.html')!;
-    useHtmlPolicy(res);
+    useHtmlPolicy(res, htmlPolicy);
     send(res, 200, index.contentType, index.body);
     return true;
   };

@@ -7,7 +7,9 @@ import type { TLSSocket } from 'node:tls';
  * - The API answers JSON only: a content security policy that allows nothing (`default-src 'none'`)
  *   and may not be framed, so an answer opened in a browser can run no script and load nothing.
  * - Anything served as HTML gets HTML_CONTENT_SECURITY_POLICY instead: its own scripts, styles and
- *   images, nothing from elsewhere, never framed.
+ *   images, nothing from elsewhere, never framed. When the console signs in with an OpenID Connect
+ *   provider, the console's pages may also connect to that provider's origin (its discovery
+ *   document and token endpoint), and to nothing else: see htmlContentSecurityPolicy.
  * - `nosniff`: a browser never reads a JSON answer as script or HTML.
  * - `no-referrer`: no gateway URL is sent on to another site.
  * - `no-store`: answers carry records about people and are never kept by a browser or a proxy.
@@ -18,6 +20,28 @@ import type { TLSSocket } from 'node:tls';
 export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'";
 export const HTML_CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/**
+ * The HTML policy, with `connect-src` widened to the given origins (scheme, host and port only,
+ * as `URL.origin` gives them). Nothing else in the policy changes: scripts, styles, forms and
+ * framing stay the console's own.
+ */
+export function htmlContentSecurityPolicy(connectOrigins: readonly string[] = []): string {
+  for (const origin of connectOrigins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.origin !== origin) {
+      throw new Error(`Not an http(s) origin for the content security policy: ${JSON.stringify(origin)}`);
+    }
+  }
+  if (connectOrigins.length === 0) return HTML_CONTENT_SECURITY_POLICY;
+  return HTML_CONTENT_SECURITY_POLICY.replace("connect-src 'self'", ["connect-src 'self'", ...new Set(connectOrigins)].join(' '));
+}
+
 export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains';
 
 export interface TransportTrust {
@@ -53,9 +77,9 @@ export function setSecurityHeaders(req: IncomingMessage, res: ServerResponse, tr
   if (arrivedOverTls(req, trust)) res.setHeader('strict-transport-security', STRICT_TRANSPORT_SECURITY);
 }
 
-/** For a response served as HTML: the HTML policy replaces the API's. */
-export function useHtmlPolicy(res: ServerResponse): void {
-  res.setHeader('content-security-policy', HTML_CONTENT_SECURITY_POLICY);
+/** For a response served as HTML: the HTML policy (by default HTML_CONTENT_SECURITY_POLICY) replaces the API's. */
+export function useHtmlPolicy(res: ServerResponse, policy: string = HTML_CONTENT_SECURITY_POLICY): void {
+  res.setHeader('content-security-policy', policy);
 }
 
 /** Whether a content type is HTML (then the HTML policy applies). */

@@ -33,6 +33,18 @@ describe('configuration', () => {
     expect(refusal(() => configFromDocument({ connectors: [{ kind: 'housing' }] }, at)).message).toMatch(/connectors\.0\.databaseUrl is required/);
   });
 
+  it('accepts a console OpenID Connect issuer only if it is registered and reachable over https (http on localhost only)', () => {
+    const issuer = (name: string) => ({ issuer: name, audience: 'mash-gateway', jwksUrl: 'https://idp.example/jwks', algorithms: ['ES256'], agencies: ['social-care'], roles: ['mash-researcher'] });
+    const document = (name: string) => ({ sandbox: { enabled: true }, connectors: [{ kind: 'health' }], auth: { issuers: [issuer(name)] }, console: { oidc: { issuer: name, clientId: 'mash-console' } } });
+    expect(configFromDocument(document('https://login.council.example/realms/mash'), at).console.oidc).toEqual({ issuer: 'https://login.council.example/realms/mash', clientId: 'mash-console', scope: 'openid profile' });
+    expect(configFromDocument(document('http://127.0.0.1:8080/idp'), at).console.oidc?.issuer).toBe('http://127.0.0.1:8080/idp');
+    const plain = refusal(() => configFromDocument(document('http://login.council.example'), at));
+    expect(plain.code).toBe('CONFIG_INVALID');
+    expect(plain.message).toMatch(/console\.oidc\.issuer: http:\/\/login\.council\.example must be an https URL \(plain http only on localhost\)/);
+    const unregistered = refusal(() => configFromDocument({ ...document('https://login.council.example'), console: { oidc: { issuer: 'https://other.example', clientId: 'mash-console' } } }, at));
+    expect(unregistered.message).toMatch(/console\.oidc\.issuer: https:\/\/other\.example is not one of auth\.issuers/);
+  });
+
   it('refuses a bad environment variable naming it', () => {
     const error = refusal(() => loadConfig({ PORT: 'eighty' }, process.cwd()));
     expect(error.message).toMatch(/environment variable PORT/);

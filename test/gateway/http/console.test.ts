@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoUsers } from '../../../gateway/auth/index.js';
 import { createConsoleHandler, type ConsoleOptions } from '../../../gateway/http/console.js';
+import { HTML_CONTENT_SECURITY_POLICY, htmlContentSecurityPolicy } from '../../../gateway/http/headers.js';
 
 /** The console handler alone, on a bare server: what it serves in each mode. */
 async function serve(options: ConsoleOptions): Promise<{ url: string; server: Server }> {
@@ -45,6 +46,25 @@ describe('the console handler', () => {
     expect((await fetch(`${started.url}/console/demo-sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"user":"researcher"}' })).status).toBe(404);
     const settings = (await (await fetch(`${started.url}/console/settings`)).json()) as { signIn: unknown; mode: string };
     expect(settings).toMatchObject({ mode: 'production', signIn: { demo: false, oidc: { issuer: 'https://idp.example', clientId: 'mash-console' } } });
+  });
+
+  it("lets the console's pages connect to the OpenID Connect provider's origin only, and only when one is configured", async () => {
+    const withProvider = await serve({ mode: 'production', distDir: build(), session, oidc: { issuer: 'https://login.council.example:8443/realms/mash', clientId: 'mash-console', scope: 'openid', audience: 'mash-gateway' } });
+    server = withProvider.server;
+    for (const path of ['/', '/queue']) {
+      const policy = (await fetch(`${withProvider.url}${path}`, { headers: { accept: 'text/html' } })).headers.get('content-security-policy');
+      expect(policy).toBe(HTML_CONTENT_SECURITY_POLICY.replace("connect-src 'self'", "connect-src 'self' https://login.council.example:8443"));
+    }
+    const settings = (await (await fetch(`${withProvider.url}/console/settings`)).json()) as { signIn: { oidc: unknown } };
+    expect(settings.signIn.oidc).toEqual({ issuer: 'https://login.council.example:8443/realms/mash', clientId: 'mash-console', scope: 'openid', audience: 'mash-gateway' });
+    server.close();
+    const without = await serve({ mode: 'development', distDir: build(), demo, session });
+    server = without.server;
+    expect((await fetch(`${without.url}/`)).headers.get('content-security-policy')).toBe(HTML_CONTENT_SECURITY_POLICY);
+    // Only an origin may join the policy: a path, a list or another directive smuggled in is refused.
+    for (const bad of ['https://idp.example/path', "https://idp.example; script-src 'unsafe-inline'", 'javascript:alert(1)', '*']) {
+      expect(() => htmlContentSecurityPolicy([bad])).toThrow(/Not an http\(s\) origin/);
+    }
   });
 
   it('serves only files of the build, hashed assets as immutable, and nothing of an unknown type', async () => {

@@ -1,6 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ApiError } from '../../api';
 import { ErrorSummary, usePageTitle } from '../../components/common';
+import { useNavigation } from '../../navigation';
+import { completeSignIn, isCallback, startSignIn } from '../../oidc';
 import { useSession } from '../../session';
 
 interface DemoUser {
@@ -21,7 +23,8 @@ const ENDED: Record<string, string> = {
 /**
  * Sign in. In development the sandbox's demo users, one per kind of user, signed in through the
  * demo issuer; the gateway offers none in production, where the organisation's identity provider
- * is the only way in.
+ * (`console.oidc`) is the only way in: the button sends the browser there, and this screen, opened
+ * again at /signed-in, completes the sign-in (see oidc.ts).
  */
 export function SignInScreen() {
   usePageTitle('Sign in');
@@ -31,6 +34,32 @@ export function SignInScreen() {
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const [missing, setMissing] = useState(false);
   const [busy, setBusy] = useState(false);
+  const { replace } = useNavigation();
+  const oidc = settings.signIn.oidc;
+  const [returning, setReturning] = useState(() => oidc !== undefined && isCallback());
+  const completing = useRef(false);
+
+  // Back from the identity provider: exchange the code once, then carry on as signed in.
+  useEffect(() => {
+    if (!returning || oidc === undefined || completing.current) return;
+    completing.current = true;
+    completeSignIn(oidc, () => replace('/'))
+      .then(({ token, expiresInSeconds }) => signIn(token, expiresInSeconds))
+      .catch((caught: unknown) => setError(caught instanceof ApiError ? caught : new ApiError('Sign-in failed.', 'UNAUTHENTICATED', undefined)))
+      .finally(() => setReturning(false));
+  }, [returning, oidc, replace, signIn]);
+
+  async function signInWithProvider() {
+    if (oidc === undefined) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      await startSignIn(oidc);
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught : new ApiError('Sign-in could not start.', 'UNAUTHENTICATED', undefined));
+      setBusy(false);
+    }
+  }
 
   useEffect(() => {
     if (!settings.signIn.demo) return;
@@ -128,8 +157,21 @@ export function SignInScreen() {
             Sign in
           </button>
         </form>
+      ) : oidc ? (
+        returning ? (
+          <p className="govuk-body" role="status" aria-live="polite">
+            Signing you in…
+          </p>
+        ) : (
+          <>
+            <p className="govuk-body">Sign in with your organisation's account. You will go to your organisation's sign-in page and come back here.</p>
+            <button type="button" className="govuk-button" disabled={busy} onClick={() => void signInWithProvider()}>
+              Sign in with your organisation
+            </button>
+          </>
+        )
       ) : (
-        <p className="govuk-body">Sign in with your organisation's account. {settings.signIn.oidc ? '' : 'No identity provider is configured for the console (console.oidc).'}</p>
+        <p className="govuk-body">No identity provider is configured for the console (console.oidc), so nobody can sign in here. Ask the gateway's operators.</p>
       )}
     </>
   );

@@ -75,7 +75,7 @@ export function ErrorSummary({ error, title }: { error: ApiError; title?: string
   useEffect(() => ref.current?.focus(), [error]);
   const heading = title ?? (FORBIDDEN.test(error.code) ? 'You cannot do this' : error.code === 'NETWORK_ERROR' ? 'The gateway could not be reached' : 'There is a problem');
   return (
-    <div className="govuk-error-summary" data-module="govuk-error-summary" ref={ref} tabIndex={-1} role="alert">
+    <div className="govuk-error-summary" data-module="govuk-error-summary" ref={ref} tabIndex={-1}>
       <div role="alert">
         <h2 className="govuk-error-summary__title">{heading}</h2>
         <div className="govuk-error-summary__body">

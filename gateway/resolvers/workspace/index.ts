@@ -1,3 +1,4 @@
+import { breakGlassResolvers } from './break-glass.js';
 import { chronologyResolvers } from './chronology.js';
 import { decisionResolvers } from './decision.js';
 import { householdResolvers } from './household.js';
@@ -15,4 +16,5 @@ export const workspaceResolvers = [
   precisResolvers,
   notificationsResolvers,
   igResolvers,
+  breakGlassResolvers,
 ];

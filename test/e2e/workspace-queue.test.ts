@@ -147,6 +147,21 @@ describe('referral intake and the triage queue', () => {
     expect(cheap.body.errors).toBeUndefined();
   });
 
+  it("reads one enquiry's referral by its id: a member or a manager of the team (flagged), audited; anyone else refused, audited", async () => {
+    const id = await openReferral({ referralReference: 'REF-ONE-READ', referralText: REFERRAL_TEXT });
+    const ONE = `query($id: ID!) { referral(enquiryId: $id) { enquiryId text auditEventId } }`;
+    const morgan = await t.graphql(ONE, { id }, tokens.morgan);
+    expect(morgan.body.errors).toBeUndefined();
+    expect(morgan.body.data.referral).toMatchObject({ enquiryId: id, text: REFERRAL_TEXT });
+    expect((await events()).find((e) => e.id === morgan.body.data.referral.auditEventId)).toMatchObject({ operation: 'readReferral', outcome: 'success', managerJoin: true, actor: { id: 'morgan' }, enquiry: { id } });
+    const riley = await t.graphql(ONE, { id }, tokens.riley);
+    expect(riley.body.data.referral.text).toBe(REFERRAL_TEXT);
+    const sam = await t.graphql(ONE, { id }, tokens.sam);
+    expect(sam.body.errors[0].extensions.code).toBe('FORBIDDEN_NOT_MEMBER');
+    expect(sam.text).not.toContain('Zebedee');
+    expect(await lastOf('readReferral')).toMatchObject({ outcome: 'refused', outcomeCode: 'FORBIDDEN_NOT_MEMBER', actor: { id: 'sam' } });
+  });
+
   it('assigns, hands over, extends and removes, each audited (refusals too), keeping history on the enquiry; a removed member reads nothing', async () => {
     const id = await openReferral({ referralReference: 'REF-WORK-1' });
     const assign = (who: string, actorId: string, note?: string) =>

@@ -87,6 +87,7 @@ export const queueResolvers = {
       };
     },
     referralConcernCategories: () => CONCERN_CATEGORIES,
+    referral: (_: unknown, args: { enquiryId: string }, ctx: GatewayContext) => readReferral(args.enquiryId, ctx),
   },
   Mutation: {
     assignEnquiry: async (_: unknown, args: { enquiryId: string; actorId: string; issuer: string; note?: string | null }, ctx: GatewayContext) => {

@@ -8,12 +8,12 @@ import { checkScreen, launchBrowser, openConsole, screenshot, signInAs } from '.
 
 /** What each demo role finds in the service navigation once signed in. */
 const NAVIGATION: Record<string, string[]> = {
-  'MASH researcher': ['Home', 'Triage queue'],
-  'MASH manager': ['Home', 'Triage queue'],
-  'Out-of-hours practitioner': ['Home', 'Triage queue'],
-  'School designated safeguarding lead': ['Home'],
-  'Police reviewer': ['Home'],
-  'Information governance officer': ['Home', 'Access log', 'Subject access', 'Anomalies', 'Audit log integrity', 'Policy explain'],
+  'MASH researcher': ['Home', 'Notifications', 'Triage queue'],
+  'MASH manager': ['Home', 'Notifications', 'Triage queue', 'Team queue', 'Break-glass reviews'],
+  'Out-of-hours practitioner': ['Home', 'Notifications', 'Triage queue'],
+  'School designated safeguarding lead': ['Home', 'Notifications'],
+  'Police reviewer': ['Home', 'Notifications', 'Review requests'],
+  'Information governance officer': ['Home', 'Notifications', 'Access log', 'Subject access', 'Anomalies', 'Audit log integrity', 'Policy explain'],
 };
 
 describe('the console shell: sign-in, navigation, timeout, refusals', () => {

@@ -1,4 +1,5 @@
-import type { ScreenDefinition } from '../registry';
+import { ROLES, type ScreenDefinition } from '../registry';
+import { ReviewsScreen } from './reviews';
 
-/** The reviewer screens. */
-export const reviewerScreens: ScreenDefinition[] = [];
+/** The agency reviewer's screens: originator review requests for their agency. */
+export const reviewerScreens: ScreenDefinition[] = [{ path: '/reviews', title: 'Review requests', roles: [ROLES.reviewer], nav: 'Review requests', Component: ReviewsScreen }];

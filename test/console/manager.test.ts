@@ -93,8 +93,9 @@ describe('manager, reviewer and notification screens', () => {
     await checkScreen(page, 'manager-extend-deadline');
     await page.getByRole('button', { name: 'Extend deadline', exact: true }).click();
     await page.getByText(/REF-ASSIGN-1 is now due /).waitFor();
-    const changes = (await api('manager', `query($id: ID!) { referral(enquiryId: $id) { enquiryId } }`, { id: enquiryId })).referral;
-    expect(changes.enquiryId).toBe(enquiryId);
+    const changes = (await api('researcher', 'query($id: ID!) { enquiry(id: $id) { deadline deadlineChanges { to reason changedBy { id } } } }', { id: enquiryId })).enquiry;
+    expect(changes.deadlineChanges).toEqual([{ to: later.toISOString(), reason: 'Awaiting the school nurse on Monday', changedBy: { id: 'demo-manager' } }]);
+    expect(changes.deadline).toBe(later.toISOString());
 
     // The referral is behind a button: nothing of it shows until asked, then it is read (audited).
     await row.getByRole('button', { name: 'Read referral of REF-ASSIGN-1' }).click();

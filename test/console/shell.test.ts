@@ -27,7 +27,7 @@ describe('the console shell: sign-in, navigation, timeout, refusals', () => {
   afterAll(async () => {
     await browser?.close();
     await t?.close();
-  });
+  }, 120_000);
 
   it('serves the console at / with a content security policy that allows no inline script or style', async () => {
     const response = await fetch(`${t.gateway.url}/`);
@@ -45,7 +45,7 @@ describe('the console shell: sign-in, navigation, timeout, refusals', () => {
     expect((await fetch(`${t.gateway.url}/assets/nothing-here.js`)).status).toBe(404);
     expect((await fetch(`${t.gateway.url}/../package.json`)).status).not.toBe(200);
     expect((await fetch(`${t.gateway.url}/%2e%2e/package.json`)).status).toBe(404);
-  });
+  }, 120_000);
 
   it('hands out demo tokens only for the listed demo users, as JSON', async () => {
     const users = (await (await fetch(`${t.gateway.url}/console/demo-users`)).json()) as { users: { id: string }[] };
@@ -60,7 +60,7 @@ describe('the console shell: sign-in, navigation, timeout, refusals', () => {
     const signedIn = (await ok.json()) as { token: string };
     const me = await t.graphql('{ me { id issuer roles } }', {}, signedIn.token);
     expect(me.body.data.me).toEqual({ id: 'demo-researcher', issuer: 'urn:mash-gateway:demo-issuer', roles: ['mash-researcher'] });
-  });
+  }, 120_000);
 
   it('signs in as each demo role, showing that role its own screens; every screen passes axe-core', async () => {
     for (const [label, expected] of Object.entries(NAVIGATION)) {
@@ -76,7 +76,7 @@ describe('the console shell: sign-in, navigation, timeout, refusals', () => {
       expect(console.problems).toEqual([]);
       await console.close();
     }
-  });
+  }, 120_000);
 
   it('shows the team queue most urgent first, with no personal data in the address or title', async () => {
     const token = await t.gateway.demoIssuer!.sign({ sub: 'demo-researcher', name: 'Demo Researcher', agency: 'social-care', roles: ['mash-researcher'] });
@@ -101,7 +101,7 @@ describe('the console shell: sign-in, navigation, timeout, refusals', () => {
     expect(await page.title()).toBe('Triage queue - MASH console');
     expect(problems).toEqual([]);
     await close();
-  });
+  }, 120_000);
 
   it('refuses a screen of another role, in the console as the gateway would', async () => {
     const { page, close } = await openConsole(browser, t.gateway.url);
@@ -111,7 +111,7 @@ describe('the console shell: sign-in, navigation, timeout, refusals', () => {
     await expect(page.getByText(/This screen is for the roles: mash-researcher, mash-manager, out-of-hours/).count()).resolves.toBe(1);
     await checkScreen(page, 'refused-screen');
     await close();
-  });
+  }, 120_000);
 
   it('warns before the idle timeout, keeps the session when asked, and signs out when ignored', async () => {
     const { page, close } = await openConsole(browser, t.gateway.url);
@@ -134,7 +134,7 @@ describe('the console shell: sign-in, navigation, timeout, refusals', () => {
     const stored = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));
     expect(stored).toBe('{"local":{},"session":{},"cookie":""}');
     await close();
-  });
+  }, 120_000);
 
   it('is usable at 320 px wide without scrolling sideways', async () => {
     const { page, close } = await openConsole(browser, t.gateway.url, { width: 320, height: 640 });
@@ -143,7 +143,7 @@ describe('the console shell: sign-in, navigation, timeout, refusals', () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(page, 'home-320px');
     await close();
-  });
+  }, 120_000);
 
   it('is worked with the keyboard alone: sign in by tabbing and pressing keys', async () => {
     const { page, close } = await openConsole(browser, t.gateway.url);
@@ -158,5 +158,5 @@ describe('the console shell: sign-in, navigation, timeout, refusals', () => {
     await page.keyboard.press('Enter');
     await page.getByText('Signed in as Demo Manager').waitFor();
     await close();
-  });
+  }, 120_000);
 });

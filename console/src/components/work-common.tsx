@@ -181,7 +181,7 @@ export function WithheldMarkerText({ marker }: { marker: { agency: string; label
   return (
     <>
       <strong className="govuk-tag govuk-tag--yellow">Withheld</strong> {agencyName(marker.agency)}: {marker.label} ({marker.count} {marker.count === 1 ? 'record' : 'records'}). {marker.reason}
-      {marker.awaiting === 'ORIGINATOR_APPROVAL' ? ' Waiting for the agency’s approval.' : ''}
+      {marker.awaiting === 'ORIGINATOR_APPROVAL' && !/approv/i.test(marker.reason) ? ' Waiting for the agency’s approval.' : ''}
       {who || reach ? (
         <>
           {' '}

@@ -152,7 +152,7 @@ export function ChronologyScreen() {
               </span>
               <strong className="govuk-warning-text__text">
                 <span className="govuk-visually-hidden">Warning</span>
-                {answer.restricted.label}. {answer.restricted.reason}
+                {answer.restricted.reason.startsWith(answer.restricted.label) ? answer.restricted.reason : `${answer.restricted.label}. ${answer.restricted.reason}`}
               </strong>
             </div>
           ) : null}

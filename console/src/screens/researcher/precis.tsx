@@ -333,6 +333,11 @@ function PrecisEditor({ enquiryId }: { enquiryId: string }) {
   }
 
   const conflict = save.error?.code === 'CONFLICT' ? save.error : undefined;
+  // The outcome of a save is shown at the top of a long page: focus moves there, as GOV.UK banners do.
+  const banner = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (conflict || saved !== undefined) banner.current?.focus();
+  }, [conflict, saved]);
   const currentVersion = typeof conflict?.details.currentVersion === 'number' ? conflict.details.currentVersion : undefined;
   const subjects = enquiry.data?.enquiry.subjects ?? [];
   const list = versions.data?.precisVersions ?? [];
@@ -342,7 +347,7 @@ function PrecisEditor({ enquiryId }: { enquiryId: string }) {
       <WorkHeading title="Précis" enquiry={enquiry.data?.enquiry} error={enquiry.error} />
       {enquiry.data ? <DisclosedUnder purpose={enquiry.data.enquiry.purpose} legalBasis={enquiry.data.enquiry.legalBasis} /> : null}
       {saved !== undefined ? (
-        <div className="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="precis-saved-title" data-module="govuk-notification-banner">
+        <div className="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="precis-saved-title" data-module="govuk-notification-banner" ref={banner} tabIndex={-1}>
           <div className="govuk-notification-banner__header">
             <h2 className="govuk-notification-banner__title" id="precis-saved-title">
               Success
@@ -354,7 +359,7 @@ function PrecisEditor({ enquiryId }: { enquiryId: string }) {
         </div>
       ) : null}
       {conflict ? (
-        <div className="govuk-notification-banner" role="alert" aria-labelledby="precis-conflict-title" data-module="govuk-notification-banner" data-testid="precis-conflict">
+        <div className="govuk-notification-banner" role="alert" aria-labelledby="precis-conflict-title" data-module="govuk-notification-banner" data-testid="precis-conflict" ref={banner} tabIndex={-1}>
           <div className="govuk-notification-banner__header">
             <h2 className="govuk-notification-banner__title" id="precis-conflict-title">
               Not saved
@@ -502,7 +507,11 @@ function SectionEditor({
         <ul className="govuk-list app-precis-statements">
           {section.statements.map((statement, position) => (
             <li key={statement.id} className="app-precis-statement">
-              <strong className={`govuk-tag ${KIND_TAG[statement.kind]?.tag ?? ''}`}>{KIND_TAG[statement.kind]?.words ?? statement.kind}</strong>{' '}
+              {statement.kind !== 'NOTE' ? (
+                <>
+                  <strong className={`govuk-tag ${KIND_TAG[statement.kind]?.tag ?? ''}`}>{KIND_TAG[statement.kind]?.words ?? statement.kind}</strong>{' '}
+                </>
+              ) : null}
               {statement.kind === 'NOTE' ? (
                 <div className="govuk-form-group govuk-!-margin-bottom-2">
                   <label className="govuk-label govuk-label--s" htmlFor={`${id}-note-${position}`}>
@@ -511,7 +520,7 @@ function SectionEditor({
                   <textarea
                     className="govuk-textarea govuk-!-margin-bottom-0"
                     id={`${id}-note-${position}`}
-                    rows={3}
+                    rows={2}
                     value={statement.text}
                     onChange={(event) => onChange((current) => ({ ...current, statements: current.statements.map((s) => (s.id === statement.id ? { ...s, text: event.target.value } : s)) }))}
                   />
@@ -527,7 +536,7 @@ function SectionEditor({
               ) : null}
               <button
                 type="button"
-                className="govuk-button govuk-button--secondary govuk-!-margin-bottom-2 app-small-button"
+                className="govuk-button govuk-button--secondary govuk-!-margin-bottom-0 app-small-button"
                 onClick={() => onChange((current) => ({ ...current, statements: current.statements.filter((s) => s.id !== statement.id) }))}
               >
                 Remove<span className="govuk-visually-hidden"> statement {position + 1} of {section.heading}</span>
@@ -580,7 +589,7 @@ function SectionEditor({
         </div>
       </details>
       <Field id={`${id}-analysis`} label={`Your analysis: ${section.heading}`} labelClass="govuk-label--s">
-        <textarea className="govuk-textarea" id={`${id}-analysis`} rows={section.key === 'analysis' ? 6 : 3} value={section.analysis} onChange={(event) => onChange((current) => ({ ...current, analysis: event.target.value }))} />
+        <textarea className="govuk-textarea" id={`${id}-analysis`} rows={section.key === 'analysis' ? 6 : 2} value={section.analysis} onChange={(event) => onChange((current) => ({ ...current, analysis: event.target.value }))} />
       </Field>
     </section>
   );

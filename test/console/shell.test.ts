@@ -8,9 +8,9 @@ import { checkScreen, launchBrowser, openConsole, screenshot, signInAs } from '.
 
 /** What each demo role finds in the service navigation once signed in. */
 const NAVIGATION: Record<string, string[]> = {
-  'MASH researcher': ['Home', 'Notifications', 'Triage queue'],
-  'MASH manager': ['Home', 'Notifications', 'Triage queue', 'Team queue', 'Break-glass reviews'],
-  'Out-of-hours practitioner': ['Home', 'Notifications', 'Triage queue'],
+  'MASH researcher': ['Home', 'Notifications', 'Triage queue', 'My enquiries'],
+  'MASH manager': ['Home', 'Notifications', 'Triage queue', 'My enquiries', 'Team queue', 'Break-glass reviews'],
+  'Out-of-hours practitioner': ['Home', 'Notifications', 'Triage queue', 'My enquiries'],
   'School designated safeguarding lead': ['Home', 'Notifications'],
   'Police reviewer': ['Home', 'Notifications', 'Review requests'],
   'Information governance officer': ['Home', 'Notifications', 'Access log', 'Subject access', 'Anomalies', 'Audit log integrity', 'Policy explain'],

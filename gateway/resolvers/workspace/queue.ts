@@ -88,6 +88,16 @@ export const queueResolvers = {
     },
     referralConcernCategories: () => CONCERN_CATEGORIES,
     referral: (_: unknown, args: { enquiryId: string }, ctx: GatewayContext) => readReferral(args.enquiryId, ctx),
+    // The policy's own vocabulary, like the concern categories: public to every signed-in caller.
+    purposes: (_: unknown, __: unknown, ctx: GatewayContext) =>
+      Object.entries(ctx.services.policy.document.purposes).map(([id, purpose]) => ({
+        id,
+        label: purpose.label,
+        legalBasis: purpose.legalBasis,
+        consent: purpose.consent.toUpperCase().replace('-', '_'),
+        roles: purpose.roles,
+        mayOpen: purpose.roles.some((role) => ctx.actor.roles.includes(role)),
+      })),
   },
   Mutation: {
     assignEnquiry: async (_: unknown, args: { enquiryId: string; actorId: string; issuer: string; note?: string | null }, ctx: GatewayContext) => {

@@ -15,6 +15,23 @@ const ConcernCategoriesQuery = graphql(`
   }
 `);
 
+const PurposesQuery = graphql(`
+  query ConsolePurposes {
+    purposes {
+      id
+      label
+      consent
+      mayOpen
+    }
+  }
+`);
+
+/** What a purpose's consent need means for the person opening the enquiry. */
+const CONSENT_HINTS: Record<string, string> = {
+  REQUIRED: 'Needs the family’s consent recorded.',
+  OPTIONAL: 'With or without the family’s consent; less is shared without it.',
+};
+
 const OpenEnquiryMutation = graphql(`
   mutation ConsoleOpenEnquiry($input: OpenEnquiryInput!) {
     openEnquiry(input: $input) {
@@ -22,19 +39,6 @@ const OpenEnquiryMutation = graphql(`
     }
   }
 `);
-
-/**
- * The policy's purposes, as OpenEnquiryInput.purpose documents them (the API has no list of
- * purposes to ask for); the gateway refuses an unknown one with BAD_INPUT naming the known ones.
- */
-const PURPOSES: { value: string; label: string }[] = [
-  { value: 's47', label: 'Section 47 enquiry / strategy discussion' },
-  { value: 's17', label: 'Section 17 child in need assessment' },
-  { value: 'early-help', label: 'Early help assessment (needs the family’s consent)' },
-  { value: 'operation-encompass', label: 'Operation Encompass notification to a school' },
-  { value: 'marac', label: 'Multi-agency risk assessment conference (MARAC)' },
-  { value: 'emergency', label: 'Emergency, out of hours (break-glass)' },
-];
 
 const SOURCE_KINDS: { value: ReferralSourceKind | ''; label: string; hint?: string }[] = [
   { value: 'AGENCY', label: 'An agency', hint: 'Police, health, education, housing…' },
@@ -65,6 +69,7 @@ export function NewEnquiryScreen() {
   usePageTitle('Open an enquiry');
   const { navigate } = useNavigation();
   const categories = useQuery(ConcernCategoriesQuery, {});
+  const purposes = useQuery(PurposesQuery, {});
   const open = useMutation(OpenEnquiryMutation);
   const [reference, setReference] = useState('');
   const [rag, setRag] = useState<Rag | ''>('');
@@ -163,20 +168,28 @@ export function NewEnquiryScreen() {
                 { value: 'GREEN', label: 'Green' },
               ]}
             />
-            <RadiosField
-              field="purpose"
-              label="Purpose"
-              hint="What the information is needed for. It decides what each agency shares and the law relied on."
-              value={purpose}
-              onChange={setPurpose}
-              error={errorFor('purpose')}
-              choices={PURPOSES.map((choice) => ({
-                ...choice,
-                ...(choice.value === 'emergency'
-                  ? { conditional: <TextareaField field="justification" label="Why the information is needed now, out of hours" value={justification} onChange={setJustification} error={errorFor('justification')} rows={3} /> }
-                  : {}),
-              }))}
-            />
+            {purposes.error ? <ErrorSummary error={purposes.error} title="The purposes could not be loaded" /> : null}
+            {purposes.data === undefined && !purposes.error ? <Loading what="the purposes" /> : null}
+            {purposes.data ? (
+              <RadiosField
+                field="purpose"
+                label="Purpose"
+                hint="What the information is needed for. It decides what each agency shares and the law relied on. Only the purposes your role may open an enquiry for are listed."
+                value={purpose}
+                onChange={setPurpose}
+                error={errorFor('purpose')}
+                choices={purposes.data.purposes
+                  .filter((choice) => choice.mayOpen)
+                  .map((choice) => ({
+                    value: choice.id,
+                    label: choice.label,
+                    ...(CONSENT_HINTS[choice.consent] ? { hint: CONSENT_HINTS[choice.consent] } : {}),
+                    ...(choice.id === 'emergency'
+                      ? { conditional: <TextareaField field="justification" label="Why the information is needed now, out of hours" value={justification} onChange={setJustification} error={errorFor('justification')} rows={3} /> }
+                      : {}),
+                  }))}
+              />
+            ) : null}
             <RadiosField
               field="consentRecorded"
               label="Has the family agreed to information being shared?"

@@ -907,16 +907,20 @@ export function discloseHousehold(
   return { candidates, withheld, decisions, policy };
 }
 
-/** Every agency person the household read showed, once each, in the order shown. */
-export function shownHouseholdPersons(disclosure: Pick<HouseholdDisclosure, 'candidates'>): { agency: string; personId: string }[] {
+/**
+ * Every agency person the household read showed, once each, in the order shown, with the candidate
+ * (H1, H2...) it was shown as: linkPerson links one candidate whole. A record belongs to one
+ * candidate only (the matcher's groups do not overlap).
+ */
+export function shownHouseholdPersons(disclosure: Pick<HouseholdDisclosure, 'candidates'>): { agency: string; personId: string; matchKey: string }[] {
   const seen = new Set<string>();
-  const shown: { agency: string; personId: string }[] = [];
+  const shown: { agency: string; personId: string; matchKey: string }[] = [];
   for (const candidate of disclosure.candidates) {
     for (const record of candidate.records) {
       const key = candidateKey(record.agency, record.personId);
       if (seen.has(key)) continue;
       seen.add(key);
-      shown.push({ agency: record.agency, personId: record.personId });
+      shown.push({ agency: record.agency, personId: record.personId, matchKey: candidate.key });
     }
   }
   return shown;

@@ -372,18 +372,27 @@ export function createEnquiryService(deps: {
     },
 
     /**
-     * Links every record one search showed as one likely person (its `key`, e.g. P1) as one new
-     * subject, all in one transaction: all links or none. Any member of the open enquiry may, as for
-     * linkSubject (a search's results are the enquiry's, not the searcher's), but only for a search
-     * in this enquiry that showed that key: another enquiry's search event, or a key it did not
-     * show, is FORBIDDEN_NOT_SHOWN. A record already linked to a subject of the enquiry is CONFLICT.
+     * Links every record one search showed as one likely person (its `key`, e.g. P1), or one
+     * household read showed as one candidate (H1...), as one new subject, all in one transaction:
+     * all links or none. Any member of the open enquiry may, as for linkSubject (a search's results
+     * are the enquiry's, not the searcher's), but only for a search or household read in this
+     * enquiry that showed that key: another enquiry's event, or a key it did not show, is
+     * FORBIDDEN_NOT_SHOWN. A record already linked to a subject of the enquiry is CONFLICT. A
+     * household candidate needs its relation said (the household answer gives it): defaulting a
+     * household adult to CHILD would read them without the relevance WT23 asks for.
      */
     async linkPerson(actor: Actor, input: LinkPersonInput, now: Date): Promise<{ enquiry: Enquiry; subject: EnquirySubject }> {
       const enquiry = await openEnquiryOf(actor, input.enquiryId, now);
       if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(input.searchEventId)) {
-        throw badInput('searchEventId must be the auditEventId a searchPeople answer gave.', { field: 'searchEventId' });
+        throw badInput('searchEventId must be the auditEventId a searchPeople or household answer gave.', { field: 'searchEventId' });
       }
-      if (!/^P[1-9][0-9]{0,3}$/.test(input.key)) throw badInput(`key must name a likely person of the search, such as P1 (got "${input.key.slice(0, 20)}").`, { field: 'key' });
+      if (!/^[PH][1-9][0-9]{0,3}$/.test(input.key)) {
+        throw badInput(`key must name a likely person of the search, such as P1, or a candidate of the household read, such as H1 (got "${input.key.slice(0, 20)}").`, { field: 'key' });
+      }
+      const household = input.key.startsWith('H');
+      if (household && input.relation == null) {
+        throw badInput(`relation is needed to link household candidate ${input.key}: pass the candidate's relation from the household answer (CHILD or ADULT).`, { field: 'relation' });
+      }
       const relation = (input.relation ?? 'child').toLowerCase() as SubjectRelation;
       if (!RELATIONS.includes(relation)) throw badInput(`relation must be CHILD or ADULT (got "${input.relation}").`, { field: 'relation' });
       const label = text('label', input.label, 100);
@@ -392,7 +401,9 @@ export function createEnquiryService(deps: {
       if (persons.length === 0) {
         throw new GatewayError(
           'FORBIDDEN_NOT_SHOWN',
-          `No search ${input.searchEventId} in enquiry ${enquiry.id} showed a likely person ${input.key}, so nothing can be linked from it. Use the auditEventId and a key of a search made in this enquiry.`,
+          household
+            ? `No household read ${input.searchEventId} in enquiry ${enquiry.id} showed a candidate ${input.key}, so nothing can be linked from it. Use the auditEventId and a candidate key of a household read made in this enquiry.`
+            : `No search ${input.searchEventId} in enquiry ${enquiry.id} showed a likely person ${input.key}, so nothing can be linked from it. Use the auditEventId and a key of a search made in this enquiry.`,
           { details: { enquiryId: enquiry.id } },
         );
       }

@@ -8,7 +8,7 @@ import { checkScreen, launchBrowser, openConsole, signInAs } from './browser.js'
 /**
  * The researcher's enquiry screens on the sandbox county with all five agencies: open an enquiry
  * through the form (a bad input first), find the featured child, confirm them in one click, see
- * what each agency holds, and confirm a household adult with their relevance. The address bar
+ * what each agency holds, and confirm a household adult with their relevance in one click. The address bar
  * names screens only, and titles name no one.
  */
 
@@ -178,6 +178,10 @@ describe('the researcher’s enquiry screens: open, search, confirm, profile, ho
     const confirmedAdult = afterHousehold.subjects.find((s) => s.relation === 'ADULT');
     expect(confirmedAdult).toMatchObject({ label: 'Adult 1', relevance });
     expect(confirmedAdult!.links.length).toBe(await adult.locator('dd ul li').count());
+    // One click, one step: the adult's records, relation, label and relevance in one audited link.
+    const links = (await readEvents(t.gateway.store, { limit: 10_000 })).filter((e) => e.enquiry?.id === opened.id && ['linkPerson', 'linkSubject', 'recordRelevance'].includes(e.operation));
+    expect(links.map((e) => e.operation)).toEqual(['linkPerson', 'linkPerson']);
+    expect(links[1]!.reason).toContain('household candidate');
     await checkScreen(page, 'household-confirmed');
     await assertPrivate(page, secrets);
     expect(problems).toEqual([]);

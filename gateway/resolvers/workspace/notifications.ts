@@ -67,7 +67,9 @@ export const notificationsResolvers = {
     linkPerson: async (_: unknown, args: Omit<LinkPersonInput, 'relation'> & { relation?: string | null }, ctx: GatewayContext) => {
       // A refused attempt names what it asked for (bounded: it is unchecked input).
       const named = (value: string | null | undefined, max = 200) => String(value ?? '').slice(0, max);
-      const attempt = { enquiry: { id: named(args.enquiryId) }, reason: `link likely person ${named(args.key, 20)} of search ${named(args.searchEventId, 60)}` };
+      // A key names a likely person of a search (P1) or a candidate of a household read (H1).
+      const what = (key: string) => (key.startsWith('H') ? `household candidate ${key} of household read` : `likely person ${key} of search`);
+      const attempt = { enquiry: { id: named(args.enquiryId) }, reason: `link ${what(named(args.key, 20))} ${named(args.searchEventId, 60)}` };
       const { value } = await audited(ctx.services, ctx, 'linkPerson', attempt, async () => {
         const { enquiry, subject } = await ctx.services.enquiries.linkPerson(ctx.actor, args, ctx.services.now());
         return {
@@ -76,7 +78,7 @@ export const notificationsResolvers = {
             outcome: 'success',
             enquiry: auditEnquiry(enquiry),
             subjects: [auditSubject(subject)],
-            reason: `linked likely person ${args.key} of search ${args.searchEventId} as subject ${subject.id}: ${subject.links.map((l) => `${l.agency} ${l.personId}`).join(', ')}`,
+            reason: `linked ${what(args.key)} ${args.searchEventId} as subject ${subject.id}: ${subject.links.map((l) => `${l.agency} ${l.personId}`).join(', ')}`,
           },
         };
       });

@@ -35,7 +35,7 @@ describe('the gate for household candidates', () => {
     expect(isDisclosed(police.person) && isDisclosed(police.evidence[0])).toBe(true);
     expect(police.evidence[0]).toMatchObject({ relationship: 'parent', agencyRelationship: 'MOTHER' });
     expect(police.evidence[1]).toMatchObject({ basis: 'same-address', address: home });
-    expect(shownHouseholdPersons(disclosure)).toEqual([{ agency: 'police', personId: 'police-m' }, { agency: 'health', personId: 'health-m' }]);
+    expect(shownHouseholdPersons(disclosure)).toEqual([{ agency: 'police', personId: 'police-m', matchKey: 'H1' }, { agency: 'health', personId: 'health-m', matchKey: 'H1' }]);
     const audit = auditHouseholdDecisions(disclosure);
     expect(audit).toContainEqual(expect.objectContaining({ agency: 'police', category: 'police.identity', decision: 'disclose', personIds: ['police-m'], reason: 'Shown as household adult candidates: police-m (H1, certain).' }));
   });

@@ -81,20 +81,12 @@ const HouseholdQuery = graphql(`
   }
 `);
 
-const LinkSubjectMutation = graphql(`
-  mutation ConsoleHouseholdLink($input: LinkSubjectInput!) {
-    linkSubject(input: $input) {
+const LinkPersonMutation = graphql(`
+  mutation ConsoleHouseholdLinkPerson($enquiryId: ID!, $householdEventId: ID!, $key: String!, $relation: SubjectRelation!, $label: String!, $relevance: String) {
+    linkPerson(enquiryId: $enquiryId, searchEventId: $householdEventId, key: $key, relation: $relation, label: $label, relevance: $relevance) {
       id
       label
       relation
-    }
-  }
-`);
-
-const RecordRelevanceMutation = graphql(`
-  mutation ConsoleRecordRelevance($enquiryId: ID!, $subjectId: ID!, $relevance: String!) {
-    recordRelevance(enquiryId: $enquiryId, subjectId: $subjectId, relevance: $relevance) {
-      id
       relevance
     }
   }
@@ -207,39 +199,34 @@ export function HouseholdScreen() {
   const { route } = useNavigation();
   const { enquiryId, subjectId } = route.params;
   const answer = useQuery(HouseholdQuery, { enquiryId: enquiryId ?? '', subjectId: subjectId ?? '' }, { skip: enquiryId === undefined || subjectId === undefined });
-  const link = useMutation(LinkSubjectMutation);
-  const relevance = useMutation(RecordRelevanceMutation);
+  const link = useMutation(LinkPersonMutation);
   const [confirmed, setConfirmed] = useState<Record<string, Confirmed>>({});
   const [failedKey, setFailedKey] = useState<string | undefined>(undefined);
   if (enquiryId === undefined || subjectId === undefined) return <MissingParams what="the household of one child in an enquiry" />;
   if (answer.error) return <ErrorPage error={answer.error} />;
   if (answer.data === undefined) return <Loading what="the household" />;
   const { enquiry, household } = answer.data;
-  const error = link.error ?? relevance.error;
+  const error = link.error;
 
-  /** Links the candidate's records as one new subject, then records an adult's relevance. */
+  /**
+   * Links all the candidate's records as one new subject, with an adult's relevance, in one step:
+   * the gateway records all of it or nothing (linkPerson with the household read's event and key).
+   */
   const confirm = async (candidate: Candidate, text: string) => {
     link.clearError();
-    relevance.clearError();
     setFailedKey(candidate.key);
     const sameRelation = enquiry.subjects.filter((subject) => subject.relation === candidate.relation).length + Object.values(confirmed).filter((c) => c.label.startsWith(candidate.relation === 'ADULT' ? 'Adult' : 'Child')).length;
     const label = `${candidate.relation === 'ADULT' ? 'Adult' : 'Child'} ${sameRelation + 1}`;
-    let newSubject: string | undefined;
-    for (const record of candidate.records) {
-      const linked = await link.run({ input: { enquiryId, agency: record.agency, personId: record.personId, relation: candidate.relation, ...(newSubject ? { subjectId: newSubject } : { label }) } });
-      if (!linked) {
-        if (newSubject) setConfirmed((current) => ({ ...current, [candidate.key]: { subjectId: newSubject!, label, relevance: null } }));
-        return;
-      }
-      newSubject = linked.linkSubject.id;
-    }
-    if (newSubject === undefined) return;
-    let recorded: string | null = null;
-    if (candidate.relation === 'ADULT' && text.trim()) {
-      const saved = await relevance.run({ enquiryId, subjectId: newSubject, relevance: text });
-      recorded = saved?.recordRelevance.relevance ?? null;
-    }
-    setConfirmed((current) => ({ ...current, [candidate.key]: { subjectId: newSubject!, label, relevance: recorded } }));
+    const linked = await link.run({
+      enquiryId,
+      householdEventId: household.auditEventId,
+      key: candidate.key,
+      relation: candidate.relation,
+      label,
+      ...(candidate.relation === 'ADULT' && text.trim() ? { relevance: text } : {}),
+    });
+    if (!linked) return;
+    setConfirmed((current) => ({ ...current, [candidate.key]: { subjectId: linked.linkPerson.id, label: linked.linkPerson.label ?? label, relevance: linked.linkPerson.relevance ?? null } }));
     setFailedKey(undefined);
   };
 
@@ -264,9 +251,9 @@ export function HouseholdScreen() {
           key={candidate.key}
           candidate={candidate}
           confirmed={confirmed[candidate.key]}
-          running={link.running || relevance.running}
+          running={link.running}
           onConfirm={(text) => void confirm(candidate, text)}
-          relevanceError={failedKey === candidate.key && relevance.error ? relevance.error.message : undefined}
+          relevanceError={failedKey === candidate.key && link.error && link.error.details?.field === 'relevance' ? link.error.message : undefined}
         />
       ))}
       <h2 className="govuk-heading-m">Each agency’s answer</h2>

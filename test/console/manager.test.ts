@@ -136,7 +136,7 @@ describe('manager, reviewer and notification screens', () => {
     await signInAs(page, 'Police reviewer');
     await nav(page, 'Notifications');
     const item = page.getByTestId('notification').filter({ hasText: 'REF-REVIEW-1' });
-    await expect(item.innerText()).resolves.toMatch(/Unread\s+Review requested[\s\S]*A review of police\.detail for enquiry REF-REVIEW-1 is waiting\./);
+    await expect(item.innerText()).resolves.toMatch(/Unread\s+Review requested[\s\S]*A review of police\.detail about Child 1 in enquiry REF-REVIEW-1 is waiting\./);
     await checkScreen(page, 'notifications-reviewer');
     await item.getByRole('link', { name: /Go to review requests/ }).click();
     await page.getByRole('heading', { name: 'Review requests', level: 1 }).waitFor();

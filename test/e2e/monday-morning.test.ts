@@ -296,16 +296,18 @@ describe('Monday morning: a referral from the queue to a signed-off decision', (
     // 9. The force's reviewer is told a review waits, reads what approval releases, and approves.
     const waiting = (await ok('reviewer', INBOX)).notifications.notifications.filter((n: any) => n.kind === 'REVIEW_REQUESTED' && n.enquiryId === enquiryId);
     expect(waiting.length).toBeGreaterThan(0);
-    for (const note of waiting) expect(note).toMatchObject({ referralReference: 'MON-01', addressedTo: 'TEAM', text: `A review of police.detail for enquiry MON-01 is waiting.` });
+    for (const note of waiting) expect(note).toMatchObject({ referralReference: 'MON-01', addressedTo: 'TEAM', text: expect.stringMatching(/^A review of police\.detail about (Child|Adult) 1 in enquiry MON-01 is waiting\.$/) });
+    // The child's and the mother's requests read differently: each says which subject, never a name.
+    expect(new Set(waiting.map((n: any) => n.text)).size).toBe(waiting.length);
     const requests = (await ok('reviewer', REQUESTS)).reviewRequests.filter((r: any) => r.enquiryId === enquiryId);
     const childRequest = requests.find((r: any) => r.subjectId === childId && r.category === 'police.detail');
     expect(childRequest).toBeDefined();
-    expect(waiting.map((n: any) => n.reviewRequestId)).toContain(childRequest.id);
+    expect(waiting.find((n: any) => n.reviewRequestId === childRequest.id)).toMatchObject({ text: 'A review of police.detail about Child 1 in enquiry MON-01 is waiting.' });
     const summary = (await ok('reviewer', SUMMARY, { id: childRequest.id })).reviewRequestSummary;
     expect(summary.records.map((r: any) => r.provenance.recordId).sort()).toEqual(heldDetail.map((e: any) => e.reference.replace(/^police:/, '')).sort());
     expect((await ok('reviewer', APPROVE, { id: childRequest.id })).approveReview.status).toBe('APPROVED');
     expect((await ok('researcher', INBOX)).notifications.notifications).toContainEqual(
-      expect.objectContaining({ kind: 'REVIEW_DECIDED', reviewRequestId: childRequest.id, text: 'Your review request for police.detail in enquiry MON-01 was approved.' }),
+      expect.objectContaining({ kind: 'REVIEW_DECIDED', reviewRequestId: childRequest.id, text: 'Your review request for police.detail about Child 1 in enquiry MON-01 was approved.' }),
     );
     // The researcher now reads the police detail that was held.
     const profile = (await ok('researcher', PROFILE, { enquiryId, subjectId: childId })).profile;

@@ -64,7 +64,7 @@ describe('originator review with notifications, over HTTP', () => {
 
   it('tells the force’s reviewers a review waits, and no one else', async () => {
     const inbox = (await t.graphql(INBOX, {}, policeReviewer)).body.data.notifications.notifications;
-    expect(inbox).toContainEqual(expect.objectContaining({ kind: 'REVIEW_REQUESTED', text: `A review of police.detail for enquiry ${reference} is waiting.`, addressedTo: 'TEAM', enquiryId, readAt: null }));
+    expect(inbox).toContainEqual(expect.objectContaining({ kind: 'REVIEW_REQUESTED', text: `A review of police.detail about Child 1 in enquiry ${reference} is waiting.`, addressedTo: 'TEAM', enquiryId, readAt: null }));
     expect((await t.graphql(INBOX, {}, healthReviewer)).body.data.notifications.notifications).toEqual([]);
     expect((await t.graphql(INBOX, {}, researcher)).body.data.notifications.notifications).toEqual([]);
   });
@@ -139,7 +139,7 @@ describe('originator review with notifications, over HTTP', () => {
     const approved = await t.graphql(`mutation { approveReview(id: "${id}", reason: "Relevant to the strategy discussion") { status } }`, {}, policeReviewer);
     expect(approved.body.data.approveReview.status).toBe('APPROVED');
     const inbox = (await t.graphql(INBOX, { unreadOnly: true }, researcher)).body.data.notifications.notifications;
-    expect(inbox).toEqual([expect.objectContaining({ kind: 'REVIEW_DECIDED', reviewRequestId: id, addressedTo: 'ACTOR', text: `Your review request for police.detail in enquiry ${reference} was approved.` })]);
+    expect(inbox).toEqual([expect.objectContaining({ kind: 'REVIEW_DECIDED', reviewRequestId: id, addressedTo: 'ACTOR', text: `Your review request for police.detail about Child 1 in enquiry ${reference} was approved.` })]);
     expect(JSON.stringify(inbox)).not.toContain('strategy discussion');
 
     // The reviewer cannot mark the researcher's notification read; the researcher can.

@@ -6,13 +6,13 @@ import { emailChannel, webhookChannel, type DeliveryChannel } from './channels.j
 import type { NotificationsConfig } from './config.js';
 import { createInbox, type Inbox } from './inbox.js';
 import { createOutboxWorker, type OutboxWorker } from './outbox.js';
-import { notificationText } from './texts.js';
+import { notificationText, type SubjectMention } from './texts.js';
 
 export { notificationsConfigSchema, defaultNotificationsConfig, type NotificationsConfig } from './config.js';
 export { createInbox, MAX_MARK, MAX_PAGE, type Inbox, type NewNotification, type Notification, type NotificationPage, type Reader, type Recipient } from './inbox.js';
 export { createOutboxWorker, backoff, type DeliverySettings, type OutboxWorker, type PassResult } from './outbox.js';
 export { emailChannel, webhookChannel, webhookSignature, DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, type DeliveryChannel, type OutboundMessage } from './channels.js';
-export { notificationText, NOTIFICATION_KINDS, type NotificationKind } from './texts.js';
+export { notificationText, NOTIFICATION_KINDS, subjectWords, type NotificationKind, type SubjectMention } from './texts.js';
 
 /**
  * Notifications: the inbox, the events that raise them, the outbox's delivery worker and the
@@ -34,6 +34,18 @@ export interface Notifications {
   scanDeadlines(now?: Date): Promise<number>;
   start(): void;
   close(): Promise<void>;
+}
+
+/** How a review's subject is mentioned (Child 1, Adult 2), read in the request's transaction. */
+async function subjectMention(tx: Queryable, request: Pick<ReviewRequest, 'enquiryId' | 'subjectId'>): Promise<SubjectMention> {
+  const { rows } = await tx.query<{ relation: string; ordinal: string | number }>(
+    `SELECT s.relation, (SELECT count(*) FROM enquiry_subject o WHERE o.enquiry_id = s.enquiry_id AND o.relation = s.relation AND o.seq <= s.seq) AS ordinal
+     FROM enquiry_subject s WHERE s.id = $1 AND s.enquiry_id = $2`,
+    [request.subjectId, request.enquiryId],
+  );
+  const row = rows[0];
+  if (!row) throw new GatewayError('INTERNAL_ERROR', 'A review request names a subject its enquiry does not have.');
+  return { relation: row.relation === 'adult' ? 'adult' : 'child', ordinal: Number(row.ordinal) };
 }
 
 /** Delivery channels from configuration; secrets from the environment variables it names. */
@@ -82,6 +94,7 @@ export function createNotifications(deps: {
     inbox,
     worker,
     async reviewRequested(tx, request, now) {
+      const subject = await subjectMention(tx, request);
       for (const role of deps.reviewerRoles) {
         await inbox.raise(
           tx,
@@ -91,13 +104,14 @@ export function createNotifications(deps: {
             enquiryId: request.enquiryId,
             referralReference: request.referralReference,
             reviewRequestId: request.id,
-            body: notificationText.reviewRequested(request.referralReference, request.category),
+            body: notificationText.reviewRequested(request.referralReference, request.category, subject),
           },
           now,
         );
       }
     },
     async reviewDecided(tx, request, now) {
+      const subject = await subjectMention(tx, request);
       await inbox.raise(
         tx,
         {
@@ -106,7 +120,7 @@ export function createNotifications(deps: {
           enquiryId: request.enquiryId,
           referralReference: request.referralReference,
           reviewRequestId: request.id,
-          body: notificationText.reviewDecided(request.referralReference, request.category, request.status === 'approved'),
+          body: notificationText.reviewDecided(request.referralReference, request.category, subject, request.status === 'approved'),
         },
         now,
       );

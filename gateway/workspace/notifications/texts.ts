@@ -1,5 +1,6 @@
 /**
- * What a notification says. Each text names the enquiry's reference and what happened, and
+ * What a notification says. Each text names the enquiry's reference and what happened (a review
+ * names the category and which of the enquiry's subjects, as Child 1 or Adult 2), and
  * nothing about the people concerned (no names, dates of birth, identifiers, record content):
  * the receiver reads the detail through the API, under its own checks and audit. No links: the
  * text may leave the system by email or webhook, and a link would say where the detail lives.
@@ -8,10 +9,25 @@ export type NotificationKind = 'review-requested' | 'review-decided' | 'enquiry-
 
 export const NOTIFICATION_KINDS: readonly NotificationKind[] = ['review-requested', 'review-decided', 'enquiry-assigned', 'deadline-near', 'break-glass'];
 
+/**
+ * Which subject of the enquiry a notification is about: their relation and their place among the
+ * enquiry's subjects of that relation, in the order they joined ("Child 1", "Adult 2", as the
+ * console labels them). Never the label a researcher typed, which may hold a name, nor anything an
+ * agency holds: the text may leave the system by email or webhook.
+ */
+export interface SubjectMention {
+  relation: 'child' | 'adult';
+  /** 1 for the enquiry's first subject of this relation. */
+  ordinal: number;
+}
+
+/** "Child 1", "Adult 2". */
+export const subjectWords = (subject: SubjectMention): string => `${subject.relation === 'adult' ? 'Adult' : 'Child'} ${subject.ordinal}`;
+
 export const notificationText = {
-  reviewRequested: (reference: string, category: string) => `A review of ${category} for enquiry ${reference} is waiting.`,
-  reviewDecided: (reference: string, category: string, approved: boolean) =>
-    `Your review request for ${category} in enquiry ${reference} was ${approved ? 'approved' : 'refused'}.`,
+  reviewRequested: (reference: string, category: string, subject: SubjectMention) => `A review of ${category} about ${subjectWords(subject)} in enquiry ${reference} is waiting.`,
+  reviewDecided: (reference: string, category: string, subject: SubjectMention, approved: boolean) =>
+    `Your review request for ${category} about ${subjectWords(subject)} in enquiry ${reference} was ${approved ? 'approved' : 'refused'}.`,
   enquiryAssigned: (reference: string) => `Enquiry ${reference} has been assigned to you.`,
   deadlineNear: (reference: string, deadline: string) => `Enquiry ${reference} reaches its deadline at ${deadline}.`,
   breakGlass: (reference: string) => `Break-glass enquiry ${reference} was opened and is waiting for information-governance review.`,

@@ -161,12 +161,12 @@ describe.each(storeKinds())('notification outbox delivery on $name', (kind) => {
     expect(verifies(hook)).toBe(true);
     expect(verifies({ ...hook, body: hook.body.replace('REF-0012', 'REF-0013') })).toBe(false);
     const payload = JSON.parse(hook.body);
-    expect(payload).toMatchObject({ kind: 'review-requested', enquiryReference: 'REF-0012', text: 'A review of police.detail for enquiry REF-0012 is waiting.', recipient: { role: 'agency-reviewer', agency: 'police' } });
+    expect(payload).toMatchObject({ kind: 'review-requested', enquiryReference: 'REF-0012', text: 'A review of police.detail about Child 1 in enquiry REF-0012 is waiting.', recipient: { role: 'agency-reviewer', agency: 'police' } });
     expect(hook.headers[DELIVERY_HEADER]).toBe(payload.deliveryId);
 
     const mail = smtp.messages[0]!;
     expect(mail.to).toEqual(['mash-team@county.example']);
-    expect(mail.raw).toContain('A review of police.detail for enquiry REF-0012 is waiting.');
+    expect(mail.raw).toContain('A review of police.detail about Child 1 in enquiry REF-0012 is waiting.');
     for (const sent of [hook.body, mail.raw]) {
       for (const personal of [CHILD_LABEL, 'Jamie', 'bruising', HEALTH_PERSON, researcher.name]) expect(sent).not.toContain(personal);
       expect(sent).not.toMatch(/https?:\/\/(?!idp)/); // link-free

@@ -83,10 +83,38 @@ describe.each(storeKinds())('notifications on $name', (kind) => {
     const inbox = await notifications.inbox.list(reader(policeReviewer), {});
     expect(inbox.items).toHaveLength(1);
     expect(inbox.items[0]).toMatchObject({ kind: 'review-requested', enquiryId: enquiry.id, referralReference: 'REF-0012', to: { team: { role: 'agency-reviewer', agency: 'police' } } });
-    expect(inbox.items[0]!.text).toBe('A review of police.detail for enquiry REF-0012 is waiting.');
+    expect(inbox.items[0]!.text).toBe('A review of police.detail about Child 1 in enquiry REF-0012 is waiting.');
     // Every police reviewer sees the team's notification; a health reviewer, a police researcher and the requester do not.
     expect((await notifications.inbox.list(reader(policeReviewer2), {})).items).toHaveLength(1);
     for (const other of [healthReviewer, policeResearcher, researcher]) expect((await notifications.inbox.list(reader(other), {})).items, other.id).toEqual([]);
+  });
+
+  it('says which subject each review is about, as Child 1 or Adult 2, so two requests of one enquiry read differently; never the typed label', async () => {
+    const enquiry = await openEnquiry(enquiries, store);
+    const child = await repository.addSubject(enquiry.id, { relation: 'child', label: 'Jamie Featherstone' }, researcher, at(0));
+    const mother = await repository.addSubject(enquiry.id, { relation: 'adult', label: 'Mother' }, researcher, at(0));
+    const sibling = await repository.addSubject(enquiry.id, { relation: 'child' }, researcher, at(0));
+    const partner = await repository.addSubject(enquiry.id, { relation: 'adult', label: 'Partner' }, researcher, at(0));
+    for (const subjectId of [child, mother, sibling, partner]) await requestReview(enquiry.id, subjectId);
+    const texts = (await notifications.inbox.list(reader(policeReviewer), {})).items.map((n) => n.text).sort();
+    expect(texts).toEqual([
+      'A review of police.detail about Adult 1 in enquiry REF-0012 is waiting.',
+      'A review of police.detail about Adult 2 in enquiry REF-0012 is waiting.',
+      'A review of police.detail about Child 1 in enquiry REF-0012 is waiting.',
+      'A review of police.detail about Child 2 in enquiry REF-0012 is waiting.',
+    ]);
+    // Each notification is tied to its request: the mother's is Adult 1, the partner's Adult 2.
+    const requests = (await reviews.listForAgency('police', 'pending')).filter((r) => r.enquiryId === enquiry.id);
+    const byRequest = new Map((await notifications.inbox.list(reader(policeReviewer), {})).items.map((n) => [n.reviewRequestId, n.text]));
+    expect(byRequest.get(requests.find((r) => r.subjectId === mother)!.id)).toContain('about Adult 1 ');
+    expect(byRequest.get(requests.find((r) => r.subjectId === partner)!.id)).toContain('about Adult 2 ');
+    expect(byRequest.get(requests.find((r) => r.subjectId === sibling)!.id)).toContain('about Child 2 ');
+    // The decision tells the requester which subject's request it was.
+    await enquiries.decideReview(policeReviewer, requests.find((r) => r.subjectId === mother)!.id, true, null, at(5));
+    expect((await notifications.inbox.list(reader(researcher), {})).items.map((n) => n.text)).toEqual(['Your review request for police.detail about Adult 1 in enquiry REF-0012 was approved.']);
+    // A typed label may hold a name: it never appears.
+    const all = JSON.stringify([...(await notifications.inbox.list(reader(policeReviewer), {})).items, ...(await notifications.inbox.list(reader(researcher), {})).items]);
+    for (const typed of ['Jamie', 'Featherstone', 'Mother', 'Partner']) expect(all).not.toContain(typed);
   });
 
   it('tells the requester of the decision, and only the requester: not a colleague, nor the same subject at another issuer', async () => {
@@ -95,7 +123,7 @@ describe.each(storeKinds())('notifications on $name', (kind) => {
     await enquiries.decideReview(policeReviewer, request.id, false, 'Live investigation', at(5));
     const mine = await notifications.inbox.list(reader(researcher), {});
     expect(mine.items).toHaveLength(1);
-    expect(mine.items[0]).toMatchObject({ kind: 'review-decided', reviewRequestId: request.id, text: 'Your review request for police.detail in enquiry REF-0012 was refused.', to: { actor: true } });
+    expect(mine.items[0]).toMatchObject({ kind: 'review-decided', reviewRequestId: request.id, text: 'Your review request for police.detail about Child 1 in enquiry REF-0012 was refused.', to: { actor: true } });
     // The refusal's reason is the reviewer's free text: it stays out of the notification.
     expect(JSON.stringify(mine.items)).not.toContain('Live investigation');
     expect((await notifications.inbox.list(reader(colleague), {})).items).toEqual([]);

@@ -29,13 +29,13 @@ export const RELAXED_RATE_LIMITS = {
 };
 
 /** `limits` is the configuration's `limits:` section (RELAXED_RATE_LIMITS when not given). */
-export async function startTestGateway(overrides: GatewayOverrides & { households?: number; issuers?: unknown[]; agencies?: string[]; limits?: Record<string, unknown>; policy?: string } = {}): Promise<TestGateway> {
+export async function startTestGateway(overrides: GatewayOverrides & { households?: number; issuers?: unknown[]; agencies?: string[]; limits?: Record<string, unknown>; policy?: string; agencyTimeoutMs?: number } = {}): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mash-gateway-test-'));
   const config = configFromDocument(
     {
       auth: { demoIssuer: true, issuers: overrides.issuers ?? [] },
       sandbox: { enabled: true, seed: 7, households: overrides.households ?? 60, healthPort: 0, policePort: 0 },
-      connectors: (overrides.agencies ?? ['health']).map((kind) => ({ kind, timeoutMs: 1500 })),
+      connectors: (overrides.agencies ?? ['health']).map((kind) => ({ kind, timeoutMs: overrides.agencyTimeoutMs ?? 1500 })),
       ...(overrides.policy ? { policy: overrides.policy } : {}),
       limits: overrides.limits ?? RELAXED_RATE_LIMITS,
     },
@@ -50,7 +50,7 @@ export async function startTestGateway(overrides: GatewayOverrides & { household
     },
   });
   const logger = overrides.logger ?? createLogger({ level: 'debug', destination });
-  const { limits: _limits, ...gatewayOverrides } = overrides;
+  const { limits: _limits, agencyTimeoutMs: _agencyTimeoutMs, ...gatewayOverrides } = overrides;
   const gateway = await startGateway(config, { inMemoryStore: true, ...gatewayOverrides, logger });
   return {
     gateway,

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     // The featured child is synthetic: printing it helps a newcomer try the README's example.
     process.stdout.write(
       `\nmash-gateway is ready at ${gateway.url}/graphql (liveness: ${gateway.url}/healthz, readiness: ${gateway.url}/readyz)\n` +
+        (config.console.enabled ? `The console: open ${gateway.url}/ and sign in as a demo user.\n` : '') +
         `Sandbox county: ${gateway.sandbox.county.persons.length} synthetic persons. Featured child for the README example: NHS number ${gateway.sandbox.county.featured.child.nhsNumber}.\n` +
         `Get a token: npx mash-gateway token --sub demo-researcher --name "Demo Researcher" --agency social-care --role mash-researcher\n\n`,
     );

@@ -130,7 +130,8 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     // ORIG: opening and deciding a review notify, in the same transaction as the state change.
     const reviews = createReviewRepository(store, { requested: notifications.reviewRequested, decided: notifications.reviewDecided });
     const shown = createSearchShownRepository(store);
-    const enquiryRepository = createEnquiryRepository(store);
+    // EMER: a break-glass opening notifies in the same transaction as the enquiry it opens.
+    const enquiryRepository = createEnquiryRepository(store, { breakGlassOpened: notifications.breakGlassOpened });
     const intake = createReferralIntake(config.queue);
     const enquiries = createEnquiryService({ repository: enquiryRepository, reviews, shown, policy, agencies: () => federation.agencies(), knownActors, intake });
     const queue = createQueueService({ enquiries: enquiryRepository, repository: createQueueRepository(store, { assigned: notifications.enquiryAssigned }), knownActors, settings: config.queue });

@@ -29,7 +29,13 @@ export interface NewEnquiry {
   now: Date;
 }
 
-export function createEnquiryRepository(store: Store) {
+/** What happens with an enquiry's opening, in its transaction: what a hook writes commits with the enquiry or not at all. */
+export interface EnquiryRepositoryHooks {
+  /** EMER: a break-glass enquiry was opened (information governance and the owning team's managers are told). */
+  breakGlassOpened?(tx: Queryable, enquiry: Enquiry, now: Date): Promise<void>;
+}
+
+export function createEnquiryRepository(store: Store, hooks: EnquiryRepositoryHooks = {}) {
   /** One round trip: the enquiry with its members, subjects and links (every read of agency data starts here). */
   async function load(db: Queryable, id: string): Promise<Enquiry | null> {
     const { rows } = await db.query<Row>(
@@ -173,7 +179,9 @@ export function createEnquiryRepository(store: Store) {
           `INSERT INTO enquiry_member (enquiry_id, actor_issuer, actor_id, actor_name, actor_agency, added_at, added_by_issuer, added_by) VALUES ($1, $2, $3, $4, $5, $6, $2, $3)`,
           [id, input.openedBy.issuer, input.openedBy.id, input.openedBy.name, input.openedBy.agency, input.now.toISOString()],
         );
-        return (await load(tx, id))!;
+        const enquiry = (await load(tx, id))!;
+        if (enquiry.breakGlassJustification !== null && hooks.breakGlassOpened) await hooks.breakGlassOpened(tx, enquiry, input.now);
+        return enquiry;
       });
     },
 

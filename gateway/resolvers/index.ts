@@ -250,9 +250,8 @@ export const resolvers = {
   Mutation: {
     openEnquiry: async (_: unknown, args: { input: OpenEnquiryInput }, ctx: GatewayContext) => {
       const { value } = await audited(ctx.services, ctx, 'openEnquiry', {}, async () => {
+        // EMER: a break-glass opening tells information governance and the owning team's managers in its own transaction (app.ts).
         const enquiry = await ctx.services.enquiries.open(ctx.actor, args.input, ctx.services.now());
-        // EMER: information governance is told a break-glass enquiry waits for its review.
-        if (enquiry.breakGlassJustification !== null) await ctx.services.notifications.breakGlassOpened(ctx.services.store, enquiry, ctx.services.now());
         const breakGlass = enquiry.breakGlassJustification !== null ? { breakGlass: true, reason: `break-glass: ${enquiry.breakGlassJustification}` } : {};
         return { value: enquiry, event: { outcome: 'success', enquiry: auditEnquiry(enquiry), ...breakGlass } };
       });

@@ -236,7 +236,11 @@ describe('manager, reviewer and notification screens', () => {
     const enquiryId = await open('duty', { referralReference: 'REF-BG-1', purpose: 'emergency', justification });
     const { page, problems, close } = await openConsole(browser, t.gateway.url);
     await signInAs(page, 'MASH manager');
-    await nav(page, 'Break-glass reviews');
+    // The team's managers are told a review is due; the notification leads to the reviews.
+    await nav(page, 'Notifications');
+    const due = page.getByTestId('notification').filter({ hasText: 'Break-glass review due' });
+    await expect(due.innerText()).resolves.toMatch(/to your team[\s\S]*Break-glass enquiry REF-BG-1 was opened by your team and is waiting for a manager's review\./);
+    await due.getByRole('link', { name: /Go to break-glass reviews/ }).click();
     await page.getByRole('heading', { name: 'Break-glass reviews', level: 1 }).waitFor();
     const card = page.getByTestId('break-glass-awaiting').filter({ hasText: 'REF-BG-1' });
     await expect(card.innerText()).resolves.toMatch(new RegExp(`Demo Duty Worker \\(demo-out-of-hours\\)[\\s\\S]*${justification.replace(/[.?*+^$()|[\]\\]/g, '\\$&')}`));

@@ -20,6 +20,10 @@ const REVIEW = /* GraphQL */ `
   }
 `;
 
+const NOTIFICATIONS = /* GraphQL */ `
+  query { notifications(first: 100) { notifications { kind enquiryId referralReference text addressedTo } } }
+`;
+
 const JUSTIFICATION = 'Child found alone at 02:00; police protection considered; need health history now.';
 
 /** A manager reviews break-glass enquiries of their own team; IG reads them; refusals are audited. */
@@ -71,6 +75,30 @@ describe('break-glass review, over HTTP', () => {
     // Another team's manager sees none of them; IG sees both.
     expect((await t.graphql(LIST, {}, healthManager)).body.data.breakGlassReviews).toEqual([]);
     expect((await t.graphql(LIST, {}, ig)).body.data.breakGlassReviews.map((e: any) => e.enquiryId).sort()).toEqual([first, second].sort());
+  });
+
+  it('tells the owning team’s managers that a review is due, and IG that one was opened; not another team’s manager, nor a researcher', async () => {
+    const inbox = async (token: string) => {
+      const answer = await t.graphql(NOTIFICATIONS, {}, token);
+      expect(answer.body.errors).toBeUndefined();
+      return answer.body.data.notifications.notifications as { kind: string; enquiryId: string; referralReference: string; text: string; addressedTo: string }[];
+    };
+    for (const token of [manager, otherManager]) {
+      const due = (await inbox(token)).filter((n) => n.kind === 'BREAK_GLASS_REVIEW_DUE');
+      expect(due.map((n) => n.enquiryId).sort()).toEqual([first, second].sort());
+      expect(due.find((n) => n.enquiryId === first)).toEqual({
+        kind: 'BREAK_GLASS_REVIEW_DUE',
+        enquiryId: first,
+        referralReference: 'REF-BG-1',
+        text: "Break-glass enquiry REF-BG-1 was opened by your team and is waiting for a manager's review.",
+        addressedTo: 'TEAM',
+      });
+    }
+    expect((await inbox(ig)).filter((n) => n.kind === 'BREAK_GLASS').map((n) => n.enquiryId).sort()).toEqual([first, second].sort());
+    expect((await inbox(ig)).some((n) => n.kind === 'BREAK_GLASS_REVIEW_DUE')).toBe(false);
+    expect(await inbox(healthManager)).toEqual([]);
+    expect((await inbox(researcher)).some((n) => n.kind.startsWith('BREAK_GLASS'))).toBe(false);
+    expect((await inbox(duty)).some((n) => n.kind.startsWith('BREAK_GLASS'))).toBe(false);
   });
 
   it('records a manager’s review once, with who and the outcome; the note stays out of the audit log', async () => {

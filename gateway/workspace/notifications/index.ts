@@ -1,4 +1,4 @@
-import type { ReviewRequest } from '../../enquiries/index.js';
+import { MANAGER_ROLES, type ReviewRequest } from '../../enquiries/index.js';
 import { GatewayError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Queryable, Store } from '../../store/index.js';
@@ -26,8 +26,12 @@ export interface Notifications {
   reviewRequested(tx: Queryable, request: ReviewRequest, now: Date): Promise<void>;
   /** The researcher who asked is told the owning agency's decision. */
   reviewDecided(tx: Queryable, request: ReviewRequest, now: Date): Promise<void>;
-  /** EMER: information governance is told a break-glass enquiry awaits its review. */
-  breakGlassOpened(tx: Queryable, enquiry: { id: string; referralReference: string }, now: Date): Promise<void>;
+  /**
+   * EMER: information governance is told a break-glass enquiry awaits its review, and the owning
+   * team's MASH managers (a team inbox per manager role of the owning agency) that one of them
+   * must review it. Pass the opening's transaction.
+   */
+  breakGlassOpened(tx: Queryable, enquiry: { id: string; referralReference: string; ownerAgency: string | null }, now: Date): Promise<void>;
   /** The assignee is told an enquiry is theirs (in the assignment's transaction). */
   enquiryAssigned(tx: Queryable, enquiryId: string, assignee: { issuer: string; id: string }, now: Date): Promise<void>;
   /** One deadline-near scan now (the scheduler runs it every deadlineNear.scanEverySeconds). */
@@ -78,6 +82,8 @@ export function createNotifications(deps: {
   reviewerRoles: readonly string[];
   /** The role told of break-glass enquiries. */
   igRole?: string;
+  /** The roles that review the owning team's break-glass enquiries (default MANAGER_ROLES). */
+  managerRoles?: readonly string[];
   now: () => Date;
   logger: Logger;
 }): Notifications {
@@ -138,6 +144,23 @@ export function createNotifications(deps: {
         },
         now,
       );
+      // The review is the owning team's managers' to record (reviewBreakGlass): tell their team
+      // inbox, so whoever holds the role there when they read it sees it, and no other team does.
+      if (enquiry.ownerAgency === null) return;
+      for (const role of deps.managerRoles ?? MANAGER_ROLES) {
+        await inbox.raise(
+          tx,
+          {
+            kind: 'break-glass-review-due',
+            recipient: { team: { role, agency: enquiry.ownerAgency } },
+            enquiryId: enquiry.id,
+            referralReference: enquiry.referralReference,
+            body: notificationText.breakGlassReviewDue(enquiry.referralReference),
+            idempotencyKey: `break-glass-review-due|${enquiry.id}|${role}`,
+          },
+          now,
+        );
+      }
     },
     async enquiryAssigned(tx, enquiryId, assignee, now) {
       const { rows } = await tx.query<{ referral_reference: string }>('SELECT referral_reference FROM enquiry WHERE id = $1', [enquiryId]);

@@ -5,9 +5,9 @@
  * the receiver reads the detail through the API, under its own checks and audit. No links: the
  * text may leave the system by email or webhook, and a link would say where the detail lives.
  */
-export type NotificationKind = 'review-requested' | 'review-decided' | 'enquiry-assigned' | 'deadline-near' | 'break-glass';
+export type NotificationKind = 'review-requested' | 'review-decided' | 'enquiry-assigned' | 'deadline-near' | 'break-glass' | 'break-glass-review-due';
 
-export const NOTIFICATION_KINDS: readonly NotificationKind[] = ['review-requested', 'review-decided', 'enquiry-assigned', 'deadline-near', 'break-glass'];
+export const NOTIFICATION_KINDS: readonly NotificationKind[] = ['review-requested', 'review-decided', 'enquiry-assigned', 'deadline-near', 'break-glass', 'break-glass-review-due'];
 
 /**
  * Which subject of the enquiry a notification is about: their relation and their place among the
@@ -31,4 +31,5 @@ export const notificationText = {
   enquiryAssigned: (reference: string) => `Enquiry ${reference} has been assigned to you.`,
   deadlineNear: (reference: string, deadline: string) => `Enquiry ${reference} reaches its deadline at ${deadline}.`,
   breakGlass: (reference: string) => `Break-glass enquiry ${reference} was opened and is waiting for information-governance review.`,
+  breakGlassReviewDue: (reference: string) => `Break-glass enquiry ${reference} was opened by your team and is waiting for a manager's review.`,
 };

@@ -20,6 +20,10 @@ const policeReviewer2: Actor = { id: 'ppu-2', name: 'Pip Reviewer', agency: 'pol
 const healthReviewer: Actor = { id: 'hv-1', name: 'Hal Reviewer', agency: 'health', roles: ['agency-reviewer'], issuer: ISSUER };
 const policeResearcher: Actor = { id: 'pc-1', name: 'Pol Researcher', agency: 'police', roles: ['mash-researcher'], issuer: ISSUER };
 const igOfficer: Actor = { id: 'ig-1', name: 'Ida Governance', agency: 'local-authority', roles: ['ig-officer'], issuer: ISSUER };
+const dutyWorker: Actor = { id: 'edt-1', name: 'Eden Duty', agency: 'social-care', roles: ['out-of-hours'], issuer: ISSUER };
+const manager: Actor = { id: 'mgr-1', name: 'Morgan Manager', agency: 'social-care', roles: ['mash-manager'], issuer: ISSUER };
+const healthManager: Actor = { id: 'mgr-h', name: 'Hana Manager', agency: 'health', roles: ['mash-manager'], issuer: ISSUER };
+const JUSTIFICATION = 'Child found alone at 02:00; police protection considered; need health history now.';
 const reader = (a: Actor) => ({ issuer: a.issuer, id: a.id, agency: a.agency, roles: a.roles });
 const at = (minutes: number) => new Date(Date.UTC(2026, 10, 26, 9, 0) + minutes * 60_000);
 const SEARCH_EVENT = '00000000-0000-4000-8000-000000000001';
@@ -35,7 +39,7 @@ function setup(store: Store, channels: DeliveryChannel[] = [], delivery: Partial
     logger: silentLogger,
   });
   const reviews = createReviewRepository(store, { requested: notifications.reviewRequested, decided: notifications.reviewDecided });
-  const repository = createEnquiryRepository(store);
+  const repository = createEnquiryRepository(store, { breakGlassOpened: notifications.breakGlassOpened });
   const enquiries = createEnquiryService({ repository, reviews, shown: createSearchShownRepository(store), policy, agencies: () => ['health', 'police', 'education'], knownActors: createKnownActors(store) });
   return { notifications, reviews, enquiries, repository };
 }
@@ -144,14 +148,48 @@ describe.each(storeKinds())('notifications on $name', (kind) => {
     expect((await notifications.inbox.list(reader(researcher), {})).items).toEqual([]);
   });
 
-  it('gives break-glass notifications to every IG officer, whatever their agency, and to no one else', async () => {
-    const enquiry = await openEnquiry(enquiries, store);
-    await notifications.breakGlassOpened(store, enquiry, at(0));
+  it('tells every IG officer, whatever their agency, and the owning team’s managers of a break-glass opening, and no one else', async () => {
+    const enquiry = await enquiries.open(dutyWorker, { referralReference: 'REF-BG-1', purpose: 'emergency', consentRecorded: false, rag: 'RED', justification: JUSTIFICATION }, at(0));
     await notifications.breakGlassOpened(store, enquiry, at(1)); // once per enquiry
     const ig = await notifications.inbox.list(reader(igOfficer), {});
-    expect(ig.items.map((n) => n.kind)).toEqual(['break-glass']);
+    expect(ig.items).toEqual([expect.objectContaining({ kind: 'break-glass', enquiryId: enquiry.id, to: { team: { role: 'ig-officer', agency: null } } })]);
     expect((await notifications.inbox.list(reader({ ...igOfficer, agency: 'police' }), {})).items).toHaveLength(1);
+    const managers = (await notifications.inbox.list(reader(manager), {})).items;
+    expect(managers).toEqual([
+      expect.objectContaining({
+        kind: 'break-glass-review-due',
+        enquiryId: enquiry.id,
+        referralReference: 'REF-BG-1',
+        text: "Break-glass enquiry REF-BG-1 was opened by your team and is waiting for a manager's review.",
+        to: { team: { role: 'mash-manager', agency: 'social-care' } },
+      }),
+    ]);
+    // Another team's manager, a researcher of the owning team and an ordinary enquiry's opening: nothing.
+    expect((await notifications.inbox.list(reader(healthManager), {})).items).toEqual([]);
     expect((await notifications.inbox.list(reader(researcher), {})).items).toEqual([]);
+    await openEnquiry(enquiries, store, undefined, 'REF-ORDINARY');
+    expect((await notifications.inbox.list(reader(manager), {})).items.map((n) => n.referralReference)).toEqual(['REF-BG-1']);
+    expect((await notifications.inbox.list(reader(igOfficer), {})).items.map((n) => n.referralReference)).toEqual(['REF-BG-1']);
+  });
+
+  it('writes the break-glass notifications in the opening’s transaction: when they cannot be written, no enquiry is opened', async () => {
+    const failing = createEnquiryService({
+      repository: createEnquiryRepository(store, {
+        breakGlassOpened: async (tx, enquiry, now) => {
+          await notifications.breakGlassOpened(tx, enquiry, now);
+          throw new Error('notification store full');
+        },
+      }),
+      reviews,
+      shown: createSearchShownRepository(store),
+      policy,
+      agencies: () => ['health', 'police', 'education'],
+      knownActors: createKnownActors(store),
+    });
+    await expect(failing.open(dutyWorker, { referralReference: 'REF-BG-2', purpose: 'emergency', consentRecorded: false, rag: 'RED', justification: JUSTIFICATION }, at(0))).rejects.toThrow('notification store full');
+    expect((await store.query('SELECT id FROM enquiry WHERE referral_reference = $1', ['REF-BG-2'])).rows).toEqual([]);
+    expect((await notifications.inbox.list(reader(igOfficer), {})).items).toEqual([]);
+    expect((await notifications.inbox.list(reader(manager), {})).items).toEqual([]);
   });
 
   it('marks read for the reader alone; another reader’s notification ids are left alone and not returned', async () => {

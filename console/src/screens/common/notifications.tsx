@@ -41,6 +41,7 @@ const KINDS: Record<string, string> = {
   ENQUIRY_ASSIGNED: 'Enquiry assigned to you',
   DEADLINE_NEAR: 'Deadline near',
   BREAK_GLASS: 'Break-glass enquiry opened',
+  BREAK_GLASS_REVIEW_DUE: 'Break-glass review due',
 };
 
 /** Where each kind is worked, and what the screen needs (only ids, kept in memory). */
@@ -50,6 +51,7 @@ const TARGETS: Record<string, { path: string; label: string; params?: (item: Ite
   ENQUIRY_ASSIGNED: { path: '/enquiry', label: 'Open the enquiry', params: (item) => (item.enquiryId ? { enquiryId: item.enquiryId } : undefined) },
   DEADLINE_NEAR: { path: '/enquiry', label: 'Open the enquiry', params: (item) => (item.enquiryId ? { enquiryId: item.enquiryId } : undefined) },
   BREAK_GLASS: { path: '/break-glass', label: 'Go to break-glass reviews' },
+  BREAK_GLASS_REVIEW_DUE: { path: '/break-glass', label: 'Go to break-glass reviews' },
 };
 
 /** The caller's notifications: unread first, then newest first; each links to where it is worked. */

@@ -8,8 +8,12 @@ import { ApiError } from './api';
  * The code verifier, state and nonce live in memory, except while the browser is away at the
  * identity provider: a redirect leaves the page, so they wait in sessionStorage (this tab only)
  * and are deleted the moment the browser is back, before anything else is done with the answer.
- * Tokens are never stored: the caller keeps the bearer in memory. The code is cleared from the
- * address bar as soon as it is read.
+ * Tokens are never stored: the caller keeps the bearer and the ID token in memory. The code is
+ * cleared from the address bar as soon as it is read.
+ *
+ * Sign-out ends the session at the provider too when its discovery document names an
+ * end_session_endpoint (OpenID Connect RP-Initiated Logout 1.0): the browser goes there with the
+ * ID token as id_token_hint and comes back to the console's home page, signed out.
  */
 
 export interface OidcSettings {
@@ -23,6 +27,8 @@ export interface OidcSettings {
 /** Where the identity provider sends the browser back. */
 export const CALLBACK_PATH = '/signed-in';
 const PENDING_KEY = 'mash-console.oidc-pending';
+/** Set while the browser is away at the provider's end_session_endpoint: the console says "signed out" when it is back. Holds no token. */
+const SIGNED_OUT_KEY = 'mash-console.oidc-signed-out';
 
 interface Pending {
   codeVerifier: string;
@@ -125,11 +131,12 @@ function expiresIn(token: string, fallbackSeconds: number | undefined): number {
 /**
  * Completes the sign-in on the way back from the identity provider: checks the state, exchanges
  * the code with the PKCE verifier, validates the ID token (issuer, audience, nonce, expiry), and
- * returns the token the gateway accepts (the one issued for the gateway's audience).
+ * returns the token the gateway accepts (the one issued for the gateway's audience) and the ID
+ * token, kept in memory for the provider's sign-out (id_token_hint).
  * `clearAddress` is called as soon as the answer has been read, so the code leaves the address bar
  * whatever happens next.
  */
-export async function completeSignIn(settings: OidcSettings, clearAddress: () => void): Promise<{ token: string; expiresInSeconds: number }> {
+export async function completeSignIn(settings: OidcSettings, clearAddress: () => void): Promise<{ token: string; expiresInSeconds: number; idToken: string | undefined }> {
   const answer = new URL(window.location.href);
   const pending = takePending();
   clearAddress();
@@ -159,5 +166,41 @@ export async function completeSignIn(settings: OidcSettings, clearAddress: () =>
   if (token === undefined) {
     throw new ApiError(`The identity provider issued no token for this gateway (audience "${audience ?? ''}"). Ask the gateway's operators to check the console's client registration.`, 'UNAUTHENTICATED', undefined);
   }
-  return { token, expiresInSeconds: expiresIn(token, result.expires_in) };
+  return { token, expiresInSeconds: expiresIn(token, result.expires_in), idToken: result.id_token };
+}
+
+/**
+ * RP-initiated logout: when the provider's discovery document names an end_session_endpoint,
+ * sends the browser there with id_token_hint (the ID token of this sign-in), client_id and
+ * post_logout_redirect_uri (the console's home page, origin + '/', registered with the provider
+ * like the sign-in callback); the provider ends its session and sends the browser back. Resolves
+ * false, having done nothing, when the provider names no such endpoint or cannot be reached: the
+ * console's own sign-out (forgetting the token) is then all there is.
+ */
+export async function startSignOut(settings: OidcSettings, idToken: string): Promise<boolean> {
+  let endpoint: string | undefined;
+  try {
+    endpoint = (await discover(settings)).end_session_endpoint;
+  } catch {
+    return false;
+  }
+  if (endpoint === undefined) return false;
+  const url = new URL(endpoint);
+  url.searchParams.set('id_token_hint', idToken);
+  url.searchParams.set('client_id', settings.clientId);
+  url.searchParams.set('post_logout_redirect_uri', `${window.location.origin}/`);
+  window.sessionStorage.setItem(SIGNED_OUT_KEY, '1');
+  window.location.assign(url.href);
+  return true;
+}
+
+let returnedFromSignOut: boolean | undefined;
+
+/** Whether this page load is the provider sending the browser back after signing out (read once per page; the marker is deleted). */
+export function isSignOutReturn(): boolean {
+  if (returnedFromSignOut === undefined) {
+    returnedFromSignOut = window.sessionStorage.getItem(SIGNED_OUT_KEY) !== null;
+    window.sessionStorage.removeItem(SIGNED_OUT_KEY);
+  }
+  return returnedFromSignOut;
 }

@@ -1,12 +1,15 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { createApiClient, type ApiClient } from './api';
 import { graphql } from './gql';
+import { isSignOutReturn, startSignOut } from './oidc';
 
 /**
  * Who is signed in, and for how long. The token lives in this module's memory only: never in
  * localStorage, sessionStorage, a cookie or a URL, so closing or reloading the tab signs out.
  * After `session.idleMinutes` without a key press, click or touch the console signs out, warning
- * `session.warningMinutes` before.
+ * `session.warningMinutes` before. Signed in through the identity provider, the ID token is kept
+ * in memory too, and signing out sends the browser to the provider to end its session there when
+ * the provider offers that (oidc.ts, startSignOut); timing out only forgets the tokens.
  */
 
 export interface ConsoleSettings {
@@ -32,8 +35,8 @@ export interface Session {
   api: ApiClient;
   /** Why the last session ended, for the sign-in page to say. */
   ended: SignedOutReason | undefined;
-  /** Signs in with a token (from the demo sign-in or the identity provider). */
-  signIn(token: string, expiresInSeconds: number): Promise<void>;
+  /** Signs in with a token (from the demo sign-in or the identity provider, with its ID token). */
+  signIn(token: string, expiresInSeconds: number, idToken?: string): Promise<void>;
   signOut(reason?: SignedOutReason): void;
   /** When the idle warning is showing: the time the session ends. */
   warningUntil: number | undefined;
@@ -66,25 +69,36 @@ const ACTIVITY_EVENTS = ['keydown', 'pointerdown', 'touchstart'] as const;
 
 export function SessionProvider({ settings, children }: { settings: ConsoleSettings; children: ReactNode }) {
   const token = useRef<string | undefined>(undefined);
+  const idToken = useRef<string | undefined>(undefined);
   const expiresAt = useRef<number>(0);
   const lastActivity = useRef<number>(Date.now());
   const [user, setUser] = useState<SignedInUser | undefined>(undefined);
-  const [ended, setEnded] = useState<SignedOutReason | undefined>(undefined);
+  // Back from the provider's end_session_endpoint: the sign-in page says so.
+  const [ended, setEnded] = useState<SignedOutReason | undefined>(() => (settings.signIn.oidc !== undefined && isSignOutReturn() ? 'signed-out' : undefined));
   const [warningUntil, setWarningUntil] = useState<number | undefined>(undefined);
 
-  const signOut = useCallback((reason: SignedOutReason = 'signed-out') => {
-    token.current = undefined;
-    expiresAt.current = 0;
-    setUser(undefined);
-    setWarningUntil(undefined);
-    setEnded(reason);
-  }, []);
+  const signOut = useCallback(
+    (reason: SignedOutReason = 'signed-out') => {
+      const hint = idToken.current;
+      token.current = undefined;
+      idToken.current = undefined;
+      expiresAt.current = 0;
+      setUser(undefined);
+      setWarningUntil(undefined);
+      setEnded(reason);
+      // RP-initiated logout: the person chose to sign out, so the provider's session ends too.
+      const oidc = settings.signIn.oidc;
+      if (reason === 'signed-out' && hint !== undefined && oidc !== undefined) void startSignOut(oidc, hint);
+    },
+    [settings],
+  );
 
   const api = useMemo(() => createApiClient(() => token.current, () => signOut('token-expired')), [signOut]);
 
   const signIn = useCallback(
-    async (newToken: string, expiresInSeconds: number) => {
+    async (newToken: string, expiresInSeconds: number, newIdToken?: string) => {
       token.current = newToken;
+      idToken.current = newIdToken;
       expiresAt.current = Date.now() + expiresInSeconds * 1000;
       lastActivity.current = Date.now();
       try {
@@ -93,6 +107,7 @@ export function SessionProvider({ settings, children }: { settings: ConsoleSetti
         setUser(me);
       } catch (error) {
         token.current = undefined;
+        idToken.current = undefined;
         throw error;
       }
     },

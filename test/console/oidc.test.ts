@@ -18,8 +18,9 @@ import { checkScreen, launchBrowser, openConsole } from './browser.js';
  * Production sign-in: the console signs in with an OpenID Connect provider (authorization code
  * flow with PKCE) against a gateway in production mode. The provider is a minimal one written
  * here: discovery, an authorization endpoint that checks the request and sends the browser
- * straight back with a code, a token endpoint that checks the PKCE verifier, and a JWKS the
- * gateway verifies the tokens with.
+ * straight back with a code, a token endpoint that checks the PKCE verifier, a JWKS the
+ * gateway verifies the tokens with, and (when `endSession` is set) an end_session_endpoint that
+ * checks the RP-initiated logout request and sends the browser back.
  */
 
 const CLIENT_ID = 'mash-console';
@@ -44,6 +45,10 @@ interface Provider {
   refusals: string[];
   /** Every authorization request's parameters. */
   authorizations: URLSearchParams[];
+  /** When set, discovery names an end_session_endpoint (OpenID Connect RP-Initiated Logout 1.0). */
+  endSession: boolean;
+  /** Every end-session request's parameters. */
+  logouts: URLSearchParams[];
   /** Codes exchanged with a verifier that matched their S256 challenge. */
   exchanged: number;
   /** Tokens handed out (access and ID tokens). */
@@ -74,6 +79,8 @@ async function startProvider(): Promise<Provider> {
     forgeState: false,
     refusals: [],
     authorizations: [],
+    endSession: false,
+    logouts: [],
     exchanged: 0,
     issued: [],
     close: () => new Promise((resolve) => server.close(() => resolve())),
@@ -121,6 +128,7 @@ async function startProvider(): Promise<Provider> {
           id_token_signing_alg_values_supported: ['ES256'],
           code_challenge_methods_supported: ['S256'],
           token_endpoint_auth_methods_supported: ['none'],
+          ...(provider.endSession ? { end_session_endpoint: `${issuer}/logout` } : {}),
         });
         return;
       }
@@ -145,6 +153,17 @@ async function startProvider(): Promise<Provider> {
         back.searchParams.set('code', code);
         back.searchParams.set('state', provider.forgeState ? base64url(randomBytes(32)) : state);
         res.writeHead(302, { location: back.href });
+        res.end();
+        return;
+      }
+      if (url.pathname === '/idp/logout' && req.method === 'GET') {
+        const query = url.searchParams;
+        provider.logouts.push(query);
+        const hint = query.get('id_token_hint');
+        if (hint === null || !provider.issued.includes(hint)) return refuse(res, 'id_token_hint is not an ID token this provider issued');
+        if (query.get('client_id') !== CLIENT_ID) return refuse(res, `unknown client_id ${query.get('client_id')}`);
+        if (query.get('post_logout_redirect_uri') !== `${provider.gatewayUrl}/`) return refuse(res, `unregistered post_logout_redirect_uri ${query.get('post_logout_redirect_uri')}`);
+        res.writeHead(302, { location: query.get('post_logout_redirect_uri')! });
         res.end();
         return;
       }
@@ -260,11 +279,50 @@ describe('production sign-in with OpenID Connect (authorization code flow with P
     // The provider's origin is allowed for connections, so nothing broke the policy.
     expect(problems).toEqual([]);
 
-    // Signing out forgets the token: the console is back at its sign-in page.
+    // Signing out forgets the token: the console is back at its sign-in page. This provider
+    // names no end_session_endpoint, so the browser stays here.
+    const logouts = provider.logouts.length;
     await page.getByRole('link', { name: /^Sign out/ }).click();
     await page.getByText('You have signed out.').waitFor();
     await page.getByRole('button', { name: 'Sign in with your organisation' }).waitFor();
+    expect(provider.logouts).toHaveLength(logouts);
+    expect(new URL(page.url()).origin).toBe(gateway.url);
     await close();
+  });
+
+  it('signs out at the provider too when it names an end_session_endpoint (RP-initiated logout), and comes back signed out', async () => {
+    provider.endSession = true;
+    try {
+      const { page, problems, close } = await openConsole(browser, gateway.url);
+      await page.getByRole('button', { name: 'Sign in with your organisation' }).click();
+      await page.getByText(`Signed in as ${USER.name}`).waitFor();
+      const [accessToken, idToken] = provider.issued.slice(-2);
+      const before = provider.logouts.length;
+      // Marks this page, so the test knows when the browser is back on a new one.
+      await page.evaluate(() => {
+        (window as unknown as { beforeSignOut?: boolean }).beforeSignOut = true;
+      });
+      await page.getByRole('link', { name: /^Sign out/ }).click();
+      await page.waitForFunction(() => (window as unknown as { beforeSignOut?: boolean }).beforeSignOut === undefined && document.body.innerText.includes('You have signed out.'), undefined, { timeout: 30_000 });
+
+      // The provider was asked to end its session for this sign-in, and sent the browser home.
+      expect(provider.logouts).toHaveLength(before + 1);
+      const logout = provider.logouts.at(-1)!;
+      expect(Object.fromEntries(logout)).toEqual({ id_token_hint: idToken, client_id: CLIENT_ID, post_logout_redirect_uri: `${gateway.url}/` });
+      expect(logout.get('id_token_hint')).not.toBe(accessToken);
+      expect(provider.refusals).toEqual([]);
+
+      // Back signed out: the sign-in page, no way to act as anyone, nothing kept in the tab.
+      expect(page.url()).toBe(`${gateway.url}/`);
+      await page.getByRole('button', { name: 'Sign in with your organisation' }).waitFor();
+      await expect(page.getByRole('link', { name: /^Sign out/ }).count()).resolves.toBe(0);
+      await expect(page.evaluate(() => sessionStorage.length + localStorage.length + document.cookie.length)).resolves.toBe(0);
+      await checkScreen(page, 'signed-out-production');
+      expect(problems).toEqual([]);
+      await close();
+    } finally {
+      provider.endSession = false;
+    }
   });
 
   it('refuses an answer whose state is not the one this browser sent, saying so', async () => {

@@ -44,7 +44,7 @@ export function SignInScreen() {
     if (!returning || oidc === undefined || completing.current) return;
     completing.current = true;
     completeSignIn(oidc, () => replace('/'))
-      .then(({ token, expiresInSeconds }) => signIn(token, expiresInSeconds))
+      .then(({ token, expiresInSeconds, idToken }) => signIn(token, expiresInSeconds, idToken))
       .catch((caught: unknown) => setError(caught instanceof ApiError ? caught : new ApiError('Sign-in failed.', 'UNAUTHENTICATED', undefined)))
       .finally(() => setReturning(false));
   }, [returning, oidc, replace, signIn]);

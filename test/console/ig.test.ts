@@ -185,6 +185,10 @@ describe('the information-governance screens', () => {
     const { page } = console;
     await open('Policy explain', 'Policy explain');
     await page.getByLabel('Category of information').locator('option[value="health.summary"]').waitFor({ state: 'attached' });
+    // The purposes are the policy's, from the purposes query in its order.
+    const purposes = (await t.graphql('{ purposes { id label } }', {}, await tokenFor('Information governance officer'))).body.data.purposes as { id: string; label: string }[];
+    expect(purposes.map((p) => p.id)).toContain('emergency');
+    await expect(page.getByLabel('Purpose').locator('option').allInnerTexts()).resolves.toEqual(['Select a purpose', ...purposes.map((p) => `${p.label} (${p.id})`)]);
     await page.getByRole('button', { name: 'Explain' }).click();
     await expect(page.locator('.govuk-error-summary').innerText()).resolves.toMatch(/Select the purpose[\s\S]*Select the category/);
     await checkScreen(page, 'ig-policy-explain-error');

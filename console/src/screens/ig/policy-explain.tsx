@@ -6,6 +6,10 @@ import { ErrorMessage, FormErrorSummary, problemFor, type FieldProblem } from '.
 
 const CategoriesQuery = graphql(`
   query IgPolicyCategories {
+    purposes {
+      id
+      label
+    }
     agencies {
       agency
       name
@@ -40,7 +44,7 @@ const ExplainQuery = graphql(`
   }
 `);
 
-/** The policy's roles and purposes (the gateway refuses any other, saying so). */
+/** The policy's roles (the gateway refuses any other, saying so); its purposes come from the purposes query. */
 const ROLES: [string, string][] = [
   ['mash-researcher', 'MASH researcher'],
   ['mash-manager', 'MASH manager'],
@@ -48,14 +52,6 @@ const ROLES: [string, string][] = [
   ['school-dsl', 'School designated safeguarding lead'],
   ['agency-reviewer', "Owning agency's reviewer"],
   ['ig-officer', 'Information governance officer'],
-];
-const PURPOSES: [string, string][] = [
-  ['early-help', 'Early help assessment'],
-  ['s17', 'Section 17 child in need assessment'],
-  ['s47', 'Section 47 enquiry / strategy discussion'],
-  ['operation-encompass', 'Operation Encompass notification to a school'],
-  ['marac', 'Multi-agency risk assessment conference'],
-  ['emergency', 'Emergency / out of hours (break-glass)'],
 ];
 const DECISION_TAGS: Record<string, string> = { disclose: 'govuk-tag--green', summarise: 'govuk-tag--blue', withhold: 'govuk-tag--orange', review: 'govuk-tag--yellow', deny: 'govuk-tag--red' };
 const FIELDS: Record<string, string> = { role: 'explain-role', purpose: 'explain-purpose', category: 'explain-category', consent: 'explain-consent', subject: 'explain-subject' };
@@ -108,6 +104,7 @@ export function PolicyExplainScreen() {
     </div>
   );
 
+  const purposeOptions: [string, string][] = (categories.data?.purposes ?? []).map((p): [string, string] => [p.id, `${p.label} (${p.id})`]);
   const categoryOptions: [string, string][] = (categories.data?.agencies ?? []).flatMap((agency) => agency.categories.map((c): [string, string] => [c.id, `${agency.name}: ${c.id} (${c.tier})`]));
 
   return (
@@ -116,7 +113,7 @@ export function PolicyExplainScreen() {
       <p className="govuk-body">Ask why the disclosure policy decides what it does: for a role, a purpose and a category of information.</p>
       <FormErrorSummary problems={allProblems} />
       {categories.error ? <ErrorSummary error={categories.error} /> : null}
-      {categories.loading ? <Loading what="the policy's categories" /> : null}
+      {categories.loading ? <Loading what="the policy's purposes and categories" /> : null}
       <form
         noValidate
         onSubmit={(submit) => {
@@ -125,7 +122,7 @@ export function PolicyExplainScreen() {
         }}
       >
         {select(FIELDS.role!, 'Role', role, setRole, ROLES)}
-        {select(FIELDS.purpose!, 'Purpose', purpose, setPurpose, PURPOSES, 'Select a purpose')}
+        {select(FIELDS.purpose!, 'Purpose', purpose, setPurpose, purposeOptions, 'Select a purpose')}
         {select(FIELDS.category!, 'Category of information', category, setCategory, categoryOptions, 'Select a category')}
         <Radios id={FIELDS.consent!} legend="Has the family given consent?" value={consent} onChange={(value) => setConsent(value as 'yes' | 'no')} options={[['yes', 'Yes'], ['no', 'No, or not recorded']]} />
         <Radios id={FIELDS.subject!} legend="Who is the information about?" value={subject} onChange={(value) => setSubject(value as SubjectRelation)} options={[['CHILD', 'The child'], ['ADULT', 'An adult in the household']]} />

@@ -92,14 +92,17 @@ const ReturnMutation = graphql(`
   }
 `);
 
-/** The purposes an enquiry may change to (an emergency enquiry is opened as break-glass, never reached by a change). */
-const PURPOSES: { value: string; label: string }[] = [
-  { value: 'early-help', label: 'Early help (early-help)' },
-  { value: 's17', label: 'Child in need, Children Act 1989 s17 (s17)' },
-  { value: 's47', label: 'Child protection enquiry, Children Act 1989 s47 (s47)' },
-  { value: 'operation-encompass', label: 'Operation Encompass (operation-encompass)' },
-  { value: 'marac', label: 'MARAC (marac)' },
-];
+const PurposesQuery = graphql(`
+  query ManageEnquiryPurposes {
+    purposes {
+      id
+      label
+    }
+  }
+`);
+
+/** The policy's break-glass purpose: an emergency enquiry is opened as break-glass, never reached by a change. */
+const BREAK_GLASS_PURPOSE = 'emergency';
 
 export const OUTCOMES: Record<string, string> = {
   NFA: 'No further action',
@@ -284,6 +287,8 @@ function JoinForm({ enquiryId, onJoined }: { enquiryId: string; onJoined(): void
 
 function PurposeForm({ enquiryId, current, onChanged }: { enquiryId: string; current: string; onChanged(purpose: string): void }) {
   const change = useMutation(ChangePurposeMutation);
+  const purposes = useQuery(PurposesQuery, {});
+  const choices = (purposes.data?.purposes ?? []).filter((p) => p.id !== BREAK_GLASS_PURPOSE);
   const [purpose, setPurpose] = useState('');
   const [reason, setReason] = useState('');
   const [errors, setErrors] = useState<FieldError[]>([]);
@@ -294,6 +299,8 @@ function PurposeForm({ enquiryId, current, onChanged }: { enquiryId: string; cur
     <>
       <h3 className="govuk-heading-s">Change the purpose</h3>
       <FormErrors fieldErrors={fieldErrors} error={serverField ? undefined : change.error} />
+      {purposes.error ? <ErrorSummary error={purposes.error} /> : null}
+      {purposes.loading && !purposes.data ? <Loading what="the policy's purposes" /> : null}
       <form
         noValidate
         onSubmit={async (event) => {
@@ -326,9 +333,9 @@ function PurposeForm({ enquiryId, current, onChanged }: { enquiryId: string; cur
           ) : null}
           <select className={`govuk-select${purposeError ? ' govuk-select--error' : ''}`} id="purpose-to" value={purpose} aria-describedby={`purpose-to-hint${purposeError ? ' purpose-to-error' : ''}`} onChange={(event) => setPurpose(event.target.value)}>
             <option value="">Choose a purpose</option>
-            {PURPOSES.map((p) => (
-              <option key={p.value} value={p.value}>
-                {p.label}
+            {choices.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.label} ({p.id})
               </option>
             ))}
           </select>

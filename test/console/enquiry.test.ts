@@ -158,6 +158,12 @@ describe('the researcher’s enquiry screens: open, search, confirm, profile, ho
     }
     expect(expected.some((a) => a.status === 'RECORDS')).toBe(true);
     await expect(page.getByTestId('disclosed-under').innerText()).resolves.toMatch(/s47.*policy /);
+    // The legal basis is a link to the legislation the enquiry relies on.
+    const legalBasis = (await t.graphql('query($id: ID!) { enquiry(id: $id) { legalBasis } }', { id: opened.id }, token)).body.data.enquiry.legalBasis as string;
+    expect(legalBasis).toMatch(/^https:\/\/www\.legislation\.gov\.uk\//);
+    const basisLink = page.getByTestId('disclosed-under').getByRole('link');
+    await expect(basisLink.getAttribute('href')).resolves.toBe(legalBasis);
+    await expect(basisLink.innerText()).resolves.toBe(`${legalBasis} (opens in new tab)`);
     await checkScreen(page, 'profile');
     await assertPrivate(page, secrets);
 

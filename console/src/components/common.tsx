@@ -137,7 +137,11 @@ export function formatTimeLeft(seconds: number): string {
   return seconds < 0 ? `overdue by ${text}` : `${text} left`;
 }
 
-/** Every screen showing agency data says what it was disclosed for and under which law. */
+/**
+ * Every screen showing agency data says what it was disclosed for and under which law. The legal
+ * basis is the legislation's address (the API gives no title for it): a link, opening in a new tab
+ * so that following it does not leave the console (whose sign-in is kept in this page only).
+ */
 export function DisclosedUnder({ purpose, legalBasis, policyVersion }: { purpose: string; legalBasis?: string | null; policyVersion?: string | null }) {
   return (
     <div className="govuk-inset-text" data-testid="disclosed-under">
@@ -145,7 +149,14 @@ export function DisclosedUnder({ purpose, legalBasis, policyVersion }: { purpose
       {legalBasis ? (
         <>
           {' '}
-          under <strong>{legalBasis}</strong>
+          under{' '}
+          {/^https?:\/\//i.test(legalBasis) ? (
+            <a className="govuk-link app-break-words" href={legalBasis} rel="noreferrer noopener" target="_blank">
+              {legalBasis} (opens in new tab)
+            </a>
+          ) : (
+            <strong className="app-break-words">{legalBasis}</strong>
+          )}
         </>
       ) : null}
       {policyVersion ? <> (policy {policyVersion})</> : null}. Use it only for this purpose.

@@ -123,6 +123,12 @@ describe('Monday morning in the console', () => {
     // The précis: a fresh draft, the analysis written, saved, exported as PDF.
     await openTask('Précis');
     await expect(researcher.getByTestId('precis-origin').innerText({ timeout: 60_000 })).resolves.toMatch(/^A fresh draft/);
+    // The child labelled 'Child 1' is headed 'Child 1' once; dates read as in England, not as ISO timestamps.
+    const headings = (await researcher.getByTestId('precis-section').locator('h2').allInnerTexts()).map((h) => h.trim());
+    expect(headings).toContain('Child 1');
+    expect(headings.filter((h) => /Child 1: Child 1/.test(h))).toEqual([]);
+    const enquirySection = researcher.getByTestId('precis-section').filter({ has: researcher.getByRole('heading', { name: 'The enquiry and referral' }) });
+    await expect(enquirySection.locator('textarea').first().inputValue()).resolves.toMatch(/decision due by \d{1,2} [A-Z][a-z]+ \d{4}, \d{2}:\d{2}\./);
     const analysis = 'Police and health describe the same night. A strategy discussion is needed today.';
     await researcher.getByLabel('Your analysis: Analysis and recommendation').fill(analysis);
     await researcher.getByRole('button', { name: 'Save as a new version' }).click();

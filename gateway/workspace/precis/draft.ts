@@ -5,6 +5,7 @@ import type { Enquiry, EnquirySubject } from '../../enquiries/index.js';
 import { GatewayError } from '../../errors.js';
 import { concernCategory, type ReferralRecord } from '../queue/index.js';
 import { PRECIS_LIMITS, type PrecisContent, type PrecisSection, type PrecisStatement } from './content.js';
+import { readableDate, readableDay } from './dates.js';
 
 /**
  * The first draft of a précis, made from the gate's output only (profile answers, each committed
@@ -45,7 +46,9 @@ const FIELD_LABELS: readonly [string, string][] = [
 export function recordText(record: DisclosedRecord): string {
   const f = record.fields;
   const headline = f.title ?? f.type ?? record.category;
-  const when = f.start && f.end ? `${f.start} to ${f.end}` : f.start ? f.start : f.end ? `until ${f.end}` : '';
+  const start = f.start ? readableDate(f.start) : undefined;
+  const end = f.end ? readableDate(f.end) : undefined;
+  const when = start && end ? `${start} to ${end}` : start ? start : end ? `until ${end}` : '';
   const parts = [`${headline}${when ? ` (${when})` : ''}.`];
   for (const [field, label] of FIELD_LABELS) {
     const value = f[field as keyof typeof f];
@@ -64,9 +67,12 @@ function markerText(marker: WithheldMarker): string {
   return `${held}; contact ${contact || marker.agency}.${awaiting}`;
 }
 
+/** "Child 1: Child A"; the label once when it is the heading itself ("Child 1", not "Child 1: Child 1"). */
 export function subjectHeading(subject: EnquirySubject, index: number): string {
   const who = subject.relation === 'child' ? 'Child' : 'Household member (adult)';
-  return `${who} ${index + 1}${subject.label ? `: ${subject.label}` : ''}`;
+  const heading = `${who} ${index + 1}`;
+  const label = subject.label?.trim();
+  return label && label.toLowerCase() !== heading.toLowerCase() ? `${heading}: ${label}` : heading;
 }
 
 const byStart = (a: DisclosedRecord, b: DisclosedRecord): number => (a.fields.start ?? '').localeCompare(b.fields.start ?? '') || a.provenance.recordId.localeCompare(b.provenance.recordId);
@@ -97,7 +103,7 @@ function referralStatements(enquiry: Enquiry, referral: ReferralRecord | null, n
   const concerns = enquiry.concernCategories.map((id) => concernCategory(id)?.label ?? id);
   const source = referral?.source;
   const from = source ? ` from ${source.kind}${source.organisation ? ` (${source.organisation}${source.referrerRole ? `, ${source.referrerRole}` : ''})` : source.referrerRole ? ` (${source.referrerRole})` : ''}` : '';
-  const statements = [note(`Referral received ${enquiry.receivedAt}${from}.${concerns.length > 0 ? ` Concerns: ${concerns.join(', ')}.` : ''}`)];
+  const statements = [note(`Referral received ${readableDate(enquiry.receivedAt)}${from}.${concerns.length > 0 ? ` Concerns: ${concerns.join(', ')}.` : ''}`)];
   if (referral?.text) statements.push(note(clip(`What the referrer said: ${referral.text}`)));
   return statements;
 }
@@ -114,7 +120,7 @@ export function buildDraft({ enquiry, disclosed, chronology, groups = [], indica
       subjectId: null,
       agency: null,
       statements: [
-        note(`Referral ${enquiry.referralReference}, opened ${enquiry.openedAt.slice(0, 10)}; RAG ${enquiry.rag}, decision due by ${enquiry.deadline}.`),
+        note(`Referral ${enquiry.referralReference}, opened ${readableDay(enquiry.openedAt)}; RAG ${enquiry.rag}, decision due by ${readableDate(enquiry.deadline)}.`),
         note(`Purpose: ${enquiry.purpose}. Legal basis: ${enquiry.legalBasis}.${enquiry.consentRecorded ? ' Consent is recorded.' : ''}`),
         ...referralStatements(enquiry, referral, (text) => note(text)),
         note(`${enquiry.subjects.length} ${enquiry.subjects.length === 1 ? 'subject' : 'subjects'} in the enquiry; the sections below give what each agency disclosed about each.`),
@@ -208,7 +214,7 @@ function chronologySection(entries: readonly ChronologyEntry[], headings: Readon
     statements.push({
       id: id(),
       kind: 'known',
-      text: `${entry.date}: ${headings.get(entry.subject.id) ?? 'Subject'}, ${entry.agency}: ${what}${word ? ` ${word}` : ''}.`,
+      text: `${readableDate(entry.date!)}: ${headings.get(entry.subject.id) ?? 'Subject'}, ${entry.agency}: ${what}${word ? ` ${word}` : ''}.`,
       relevance: null,
       references: [{ ref: entry.reference!, auditEventId: entry.auditEventId, category: record.category, subjectId: entry.subject.id, fields: [...fields], personId: record.personId }],
       withheld: null,
@@ -273,7 +279,8 @@ function incidentSection(groups: readonly IncidentGroup[], id: () => string): Pr
       return fields.length === 0 ? [] : [{ ref: entry.reference, auditEventId: entry.auditEventId, category: record.category, subjectId: entry.subject.id, fields: [...fields], personId: record.personId }];
     });
     if (references.length < 2) continue;
-    const date = group.entries[0]?.date ?? '';
+    const first = group.entries[0]?.date;
+    const date = first ? readableDate(first) : '';
     statements.push({
       id: id(),
       kind: 'known',

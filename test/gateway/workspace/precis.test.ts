@@ -189,13 +189,18 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     expect(draft.content.sections.map((s) => s.key)).toEqual(['enquiry', `subject:${subjectId}`, `subject:${subjectId}:health`, `subject:${subjectId}:police`, 'chronology', 'incidents', 'indicators', 'analysis']);
     // The referral: when, from whom (organisation and role, not the referrer's name), the concerns and what was said.
     const referral = draft.content.sections[0]!.statements.map((s) => s.text);
-    expect(referral).toContain('Referral received 2026-12-03T09:00:00.000Z from professional (Marlshire Primary School, Designated safeguarding lead). Concerns: Physical abuse, Domestic abuse.');
+    // Dates as people read them in England (Europe/London), not ISO timestamps.
+    expect(referral[0]).toBe('Referral REF-PRECIS-1, opened 3 December 2026; RAG RED, decision due by 3 December 2026, 13:00.');
+    expect(referral).toContain('Referral received 3 December 2026, 09:00 from professional (Marlshire Primary School, Designated safeguarding lead). Concerns: Physical abuse, Domestic abuse.');
+    // (The incidents' evidence quotes the chronology's grouping as it is, so is left out here.)
+    const generated = draft.content.sections.filter((s) => s.key !== 'incidents').flatMap((s) => s.statements.map((st) => st.text));
+    expect(generated.filter((text) => /\d{4}-\d{2}-\d{2}/.test(text))).toEqual([]);
     expect(referral).toContain(`What the referrer said: ${REFERRAL.referralText}`);
     expect(allText(draft.content)).not.toContain('Sam Teacher');
 
     const ae = citing(draft.content, 'health:ENC-1')!;
     expect(ae).toMatchObject({ kind: 'known', available: true });
-    expect(ae.text).toContain('A&E attendance (2026-10-03)');
+    expect(ae.text).toContain('A&E attendance (3 October 2026)');
     expect(ae.text).toContain(NARRATIVES.ae); // s47: the health summary is disclosed in full
     expect(ae.relevance).toMatch(/unmet need/);
     expect(ae.references).toEqual([{ ref: 'health:ENC-1', auditEventId: draft.disclosureEventId, category: 'health.summary', subjectId, fields: expect.arrayContaining(['type', 'title', 'start', 'narrative', 'contactName']), personId: HEALTH_PERSON }]);
@@ -203,15 +208,15 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     // The chronology: dated lines across agencies in time order, each citing its entry.
     const chronology = draft.content.sections.find((s) => s.key === 'chronology')!.statements;
     expect(chronology.map((s) => s.text)).toEqual([
-      '2026-09-14: Child 1: Child A, health: CAMHS episode.',
-      '2026-10-03: Child 1: Child A, health: A&E attendance.',
-      '2026-10-12: Child 1: Child A, police: Domestic abuse incident, child present.',
-      '2026-10-12: Child 1: Child A, police: Incident narrative.',
-      '2026-10-13: Child 1: Child A, health: A&E attendance.',
+      '14 September 2026: Child 1: Child A, health: CAMHS episode.',
+      '3 October 2026: Child 1: Child A, health: A&E attendance.',
+      '12 October 2026: Child 1: Child A, police: Domestic abuse incident, child present.',
+      '12 October 2026: Child 1: Child A, police: Incident narrative.',
+      '13 October 2026: Child 1: Child A, health: A&E attendance.',
     ]);
     // Records of two agencies about one incident, with the evidence, citing both.
     const [incident] = draft.content.sections.find((s) => s.key === 'incidents')!.statements;
-    expect(incident!.text).toMatch(/^Possibly one incident \(G1, 2026-10-1[23]\): (health and police|police and health) records\./);
+    expect(incident!.text).toMatch(/^Possibly one incident \(G1, 1[23] October 2026\): (health and police|police and health) records\./);
     expect(incident!.references.map((r) => r.ref).sort()).toEqual(['health:ENC-2', 'police:OCC-1']);
     expect(chronology[1]!.references).toEqual([{ ref: 'health:ENC-1', auditEventId: draft.disclosureEventId, category: 'health.summary', subjectId, fields: ['type', 'title', 'start'], personId: HEALTH_PERSON }]);
     // The indicators that fired, with the records they count: no score.
@@ -265,7 +270,7 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     expect(adultLine.text).toContain(NARRATIVES.adult);
     expect(adultLine.references[0]).toMatchObject({ subjectId: adultId, auditEventId: after.disclosureEventId });
     // The chronology lists both subjects' entries, each saying whose it is.
-    expect(after.content.sections.find((s) => s.key === 'chronology')!.statements.map((s) => s.text)).toContain('2026-11-20: Household member (adult) 2: Mother, health: Adult mental health referral.');
+    expect(after.content.sections.find((s) => s.key === 'chronology')!.statements.map((s) => s.text)).toContain('20 November 2026: Household member (adult) 2: Mother, health: Adult mental health referral.');
     const disclosure = (await events(enquiryId)).find((e) => e.id === after.disclosureEventId)!;
     expect(disclosure.subjects.map((s) => s.subjectId).sort()).toEqual([subjectId, adultId].sort());
 
@@ -621,7 +626,7 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     expect(docx).toMatchObject({ format: 'DOCX', mediaType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', fileName: `precis-${enquiryId}-v1.docx` });
     expect(docx.sha256).toBe(createHash('sha256').update(docxBytes).digest('hex'));
     const parts = await docxParts(docxBytes);
-    for (const expected of ['MASH précis: referral REF-PRECIS-1', 'Purpose: s47', 'Child 1: Child A: health', 'A&E attendance (2026-10-03)', 'police holds information', 'Recommend strategy discussion.']) expect(parts.body).toContain(expected);
+    for (const expected of ['MASH précis: referral REF-PRECIS-1', 'Purpose: s47', 'Child 1: Child A: health', 'A&E attendance (3 October 2026)', 'police holds information', 'Recommend strategy discussion.']) expect(parts.body).toContain(expected);
     expect(parts.footnotes).toContain(`health:ENC-1, health.summary: disclosed under audit event ${draft.disclosureEventId}`);
     expect(parts.headers.join(' ')).toContain('OFFICIAL-SENSITIVE');
     expect(parts.footers.join(' ')).toContain('OFFICIAL-SENSITIVE');

@@ -93,6 +93,12 @@ describe('the console shell: sign-in, navigation, timeout, refusals', () => {
     const references = await table.locator('tbody th').allInnerTexts();
     expect(references).toEqual(['REF-RED', 'REF-AMBER', 'REF-GREEN']);
     await checkScreen(page, 'queue');
+    // The filter row's three controls line up at the bottom: the two dropdowns and the checkbox.
+    const bottoms = await Promise.all(['#queue-rag', '#queue-assignment', '.govuk-checkboxes__item:has(#queue-overdue)'].map(async (selector) => {
+      const box = (await page.locator(selector).boundingBox())!;
+      return box.y + box.height;
+    }));
+    expect(Math.max(...bottoms) - Math.min(...bottoms), JSON.stringify(bottoms)).toBeLessThanOrEqual(1);
     // Filters narrow the queue through the API.
     await page.getByLabel('RAG rating').selectOption('AMBER');
     await expect.poll(() => table.locator('tbody th').allInnerTexts()).toEqual(['REF-AMBER']);

@@ -66,7 +66,7 @@ export function QueueScreen() {
           queue.reload();
         }}
       >
-        <div className="app-actions">
+        <div className="app-filters">
           <div className="govuk-form-group">
             <label className="govuk-label" htmlFor="queue-rag">
               RAG rating

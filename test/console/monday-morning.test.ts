@@ -145,6 +145,7 @@ describe('Monday morning in the console', () => {
     await told.getByRole('link', { name: /Go to review requests/ }).click();
     await force.getByRole('heading', { name: 'Review requests', level: 1 }).waitFor();
     const pending = force.getByTestId('review-request').filter({ hasText: RED });
+    await pending.first().waitFor({ timeout: 60_000 });
     const requests = await pending.count();
     expect(requests).toBeGreaterThan(0);
     for (let approved = 0; approved < requests; approved++) {

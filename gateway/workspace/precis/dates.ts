@@ -52,3 +52,15 @@ export function readableDate(value: string): string {
   }
   return value;
 }
+
+/** A calendar date, or a date-time with or without its offset, inside running text. */
+const IN_TEXT = /\b\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?![\d:])/gi;
+
+/**
+ * Running text with every ISO date or date-time in it written as `readableDate` writes it:
+ * "police 2026-10-12, health 2026-10-13T09:30:00Z" reads "police 12 October 2026, health
+ * 13 October 2026, 10:30" in summer. Anything that is not a valid date is kept as it was given.
+ */
+export function readableDatesIn(text: string): string {
+  return text.replace(IN_TEXT, (iso) => readableDate(iso));
+}

@@ -5,7 +5,7 @@ import type { Enquiry, EnquirySubject } from '../../enquiries/index.js';
 import { GatewayError } from '../../errors.js';
 import { concernCategory, type ReferralRecord } from '../queue/index.js';
 import { PRECIS_LIMITS, type PrecisContent, type PrecisSection, type PrecisStatement } from './content.js';
-import { readableDate, readableDay } from './dates.js';
+import { readableDate, readableDatesIn, readableDay } from './dates.js';
 
 /**
  * The first draft of a précis, made from the gate's output only (profile answers, each committed
@@ -284,7 +284,7 @@ function incidentSection(groups: readonly IncidentGroup[], id: () => string): Pr
     statements.push({
       id: id(),
       kind: 'known',
-      text: clip(`Possibly one incident (${group.id}, ${date}): ${group.agencies.join(' and ')} records. ${group.evidence.map((e) => e.detail).join(' ')}`),
+      text: clip(`Possibly one incident (${group.id}, ${date}): ${group.agencies.join(' and ')} records. ${group.evidence.map((e) => readableDatesIn(e.detail)).join(' ')}`),
       relevance: 'Records of several agencies about one incident corroborate each other; check with the agencies before relying on it.',
       references: references.slice(0, PRECIS_LIMITS.referencesPerStatement),
       withheld: null,

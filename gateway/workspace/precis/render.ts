@@ -2,6 +2,7 @@ import { AlignmentType, Document, FootnoteReferenceRun, Footer, Header, HeadingL
 import PDFDocument from 'pdfkit';
 import { OTHER_AGENCY } from '../contacts/index.js';
 import type { PrecisReference, StatementKind } from './content.js';
+import { readableDate } from './dates.js';
 
 /**
  * The précis as a document people use (PDF, DOCX): title, enquiry reference, purpose and legal
@@ -61,21 +62,13 @@ export interface PrecisDocument {
   sections: { heading: string; statements: RenderedStatement[]; analysis: string | null }[];
 }
 
-/** `2026-11-25 15:30 UTC` from an ISO date-time (a date alone is kept as it is). */
-function contactWhen(iso: string): string {
-  const at = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
-  if (!at) return iso;
-  const time = new Date(iso);
-  return Number.isNaN(time.getTime()) ? `${at[1]} ${at[2]}` : `${time.toISOString().slice(0, 10)} ${time.toISOString().slice(11, 16)} UTC`;
-}
-
 /**
- * A contact-log entry named as a reader can use it: "Contact log: Phone call on 2026-11-25 15:30 UTC
+ * A contact-log entry named as a reader can use it: "Contact log: Phone call on 25 November 2026, 15:30
  * with Dr Asha Patel (GP), health (Riverside Surgery)". Another organisation is named by its name.
  */
 export function contactSourceText(contact: ContactSource): string {
   const how = contact.channel ?? 'Contact';
-  const when = contact.occurredAt ? ` on ${contactWhen(contact.occurredAt)}` : '';
+  const when = contact.occurredAt ? ` on ${readableDate(contact.occurredAt)}` : '';
   const who = contact.contactName ? ` with ${contact.contactName}${contact.contactRole ? ` (${contact.contactRole})` : ''}` : contact.contactRole ? ` with the ${contact.contactRole}` : '';
   const where = contact.agency === OTHER_AGENCY ? (contact.organisation ?? 'another organisation') : `${contact.agency}${contact.organisation ? ` (${contact.organisation})` : ''}`;
   return `Contact log: ${how}${when}${who}, ${where}`;

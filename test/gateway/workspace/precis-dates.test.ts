@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EnquirySubject } from '../../../gateway/enquiries/index.js';
-import { readableDate, readableDay } from '../../../gateway/workspace/precis/dates.js';
+import { readableDate, readableDatesIn, readableDay } from '../../../gateway/workspace/precis/dates.js';
+import { contactSourceText } from '../../../gateway/workspace/precis/render.js';
 import { subjectHeading } from '../../../gateway/workspace/precis/draft.js';
 
 describe('the précis draft writes dates and headings as people read them', () => {
@@ -25,6 +26,18 @@ describe('the précis draft writes dates and headings as people read them', () =
     expect(readableDate('2026-10-12T14:07')).toBe('12 October 2026, 14:07');
     expect(readableDate('2026-10-12T14:07:59')).toBe('12 October 2026, 14:07');
     for (const other of ['October 2026', '2026-13-45', '', 'not a date']) expect(readableDate(other)).toBe(other);
+  });
+
+  it('rewrites the ISO dates inside running text, such as an incident grouping\'s evidence, and leaves the rest alone', () => {
+    expect(readableDatesIn('within 24 hours: police 2026-10-12, health 2026-10-13')).toBe('within 24 hours: police 12 October 2026, health 13 October 2026');
+    expect(readableDatesIn('police 2026-07-01T09:05:00Z, health 2026-07-01T14:07')).toBe('police 1 July 2026, 10:05, health 1 July 2026, 14:07');
+    expect(readableDatesIn('reference 2026-13-45, 12 records, OCC-2026-10')).toBe('reference 2026-13-45, 12 records, OCC-2026-10');
+  });
+
+  it('names a contact-log entry by its day and London time, not in UTC', () => {
+    const contact = { channel: 'Phone call', occurredAt: '2026-12-02T15:30:00Z', contactName: 'Dr Asha Patel', contactRole: 'GP', agency: 'health', organisation: 'Riverside Surgery' };
+    expect(contactSourceText(contact)).toBe('Contact log: Phone call on 2 December 2026, 15:30 with Dr Asha Patel (GP), health (Riverside Surgery)');
+    expect(contactSourceText({ ...contact, occurredAt: '2026-07-01T08:45:00.000Z' })).toMatch(/^Contact log: Phone call on 1 July 2026, 09:45 with/);
   });
 
   it('shows a subject label once when it is the heading itself', () => {

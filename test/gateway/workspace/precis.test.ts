@@ -217,6 +217,9 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
     // Records of two agencies about one incident, with the evidence, citing both.
     const [incident] = draft.content.sections.find((s) => s.key === 'incidents')!.statements;
     expect(incident!.text).toMatch(/^Possibly one incident \(G1, 1[23] October 2026\): (health and police|police and health) records\./);
+    // The evidence names each agency's date as the précis writes dates, never as an ISO date.
+    expect(incident!.text).toMatch(/police 12 October 2026/);
+    expect(incident!.text).not.toMatch(/\d{4}-\d{2}-\d{2}/);
     expect(incident!.references.map((r) => r.ref).sort()).toEqual(['health:ENC-2', 'police:OCC-1']);
     expect(chronology[1]!.references).toEqual([{ ref: 'health:ENC-1', auditEventId: draft.disclosureEventId, category: 'health.summary', subjectId, fields: ['type', 'title', 'start'], personId: HEALTH_PERSON }]);
     // The indicators that fired, with the records they count: no score.
@@ -472,11 +475,11 @@ describe.each(storeKinds())('the précis on $name', (kind) => {
 
     const pdf = await precis.export(scope(colleague), enquiryId, 1, 'PDF');
     const pdfText = (await pdfPages(Buffer.from(pdf.base64, 'base64'))).join(' ').replace(/\s+/g, ' ');
-    expect(pdfText).toContain('Contact log: Phone call on 2026-12-02 15:30 UTC with Dr Asha Patel (GP), health (Riverside Surgery)');
+    expect(pdfText).toContain('Contact log: Phone call on 2 December 2026, 15:30 with Dr Asha Patel (GP), health (Riverside Surgery)');
     // The PDF may break the long ids across lines.
     expect(pdfText.replace(/\s+/g, '')).toContain(`contact:${entryId},health.clinical:disclosedunderauditevent${log.auditEventId}`);
     const docx = await docxParts(Buffer.from((await precis.export(scope(colleague), enquiryId, 1, 'DOCX')).base64, 'base64'));
-    expect(docx.footnotes).toContain(`Contact log: Phone call on 2026-12-02 15:30 UTC with Dr Asha Patel (GP), health (Riverside Surgery); contact:${entryId}, health.clinical: disclosed under audit event ${log.auditEventId}.`);
+    expect(docx.footnotes).toContain(`Contact log: Phone call on 2 December 2026, 15:30 with Dr Asha Patel (GP), health (Riverside Surgery); contact:${entryId}, health.clinical: disclosed under audit event ${log.auditEventId}.`);
     expect(docx.body).toContain('The GP reports a relapse by the mother.');
     // What the GP said is the log's, not the précis's: the document cites the entry, never its account.
     expect(pdfText + docx.body + docx.footnotes).not.toContain(CALL_ACCOUNT);

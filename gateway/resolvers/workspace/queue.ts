@@ -98,6 +98,7 @@ export const queueResolvers = {
         roles: purpose.roles,
         mayOpen: purpose.roles.some((role) => ctx.actor.roles.includes(role)),
       })),
+    policyRoles: (_: unknown, __: unknown, ctx: GatewayContext) => Object.entries(ctx.services.policy.document.roles).map(([id, label]) => ({ id, label })),
   },
   Mutation: {
     assignEnquiry: async (_: unknown, args: { enquiryId: string; actorId: string; issuer: string; note?: string | null }, ctx: GatewayContext) => {

@@ -189,9 +189,15 @@ describe('the information-governance screens', () => {
     const purposes = (await t.graphql('{ purposes { id label } }', {}, await tokenFor('Information governance officer'))).body.data.purposes as { id: string; label: string }[];
     expect(purposes.map((p) => p.id)).toContain('emergency');
     await expect(page.getByLabel('Purpose').locator('option').allInnerTexts()).resolves.toEqual(['Select a purpose', ...purposes.map((p) => `${p.label} (${p.id})`)]);
+    // The roles are the policy's, from the policyRoles query in its order; the first is chosen.
+    const roles = (await t.graphql('{ policyRoles { id label } }', {}, await tokenFor('Information governance officer'))).body.data.policyRoles as { id: string; label: string }[];
+    expect(roles.map((r) => r.id)).toContain('agency-reviewer');
+    await expect(page.getByLabel('Role').locator('option').allInnerTexts()).resolves.toEqual(roles.map((r) => r.label));
+    await expect(page.getByLabel('Role').inputValue()).resolves.toBe(roles[0]!.id);
     await page.getByRole('button', { name: 'Explain' }).click();
     await expect(page.locator('.govuk-error-summary').innerText()).resolves.toMatch(/Select the purpose[\s\S]*Select the category/);
     await checkScreen(page, 'ig-policy-explain-error');
+    await page.getByLabel('Role').selectOption('mash-researcher');
     await page.getByLabel('Purpose').selectOption('s47');
     await page.getByLabel('Category of information').selectOption('health.summary');
     await page.getByRole('button', { name: 'Explain' }).click();

@@ -6,6 +6,10 @@ import { ErrorMessage, FormErrorSummary, problemFor, type FieldProblem } from '.
 
 const CategoriesQuery = graphql(`
   query IgPolicyCategories {
+    policyRoles {
+      id
+      label
+    }
     purposes {
       id
       label
@@ -44,15 +48,6 @@ const ExplainQuery = graphql(`
   }
 `);
 
-/** The policy's roles (the gateway refuses any other, saying so); its purposes come from the purposes query. */
-const ROLES: [string, string][] = [
-  ['mash-researcher', 'MASH researcher'],
-  ['mash-manager', 'MASH manager'],
-  ['out-of-hours', 'Out-of-hours practitioner'],
-  ['school-dsl', 'School designated safeguarding lead'],
-  ['agency-reviewer', "Owning agency's reviewer"],
-  ['ig-officer', 'Information governance officer'],
-];
 const DECISION_TAGS: Record<string, string> = { disclose: 'govuk-tag--green', summarise: 'govuk-tag--blue', withhold: 'govuk-tag--orange', review: 'govuk-tag--yellow', deny: 'govuk-tag--red' };
 const FIELDS: Record<string, string> = { role: 'explain-role', purpose: 'explain-purpose', category: 'explain-category', consent: 'explain-consent', subject: 'explain-subject' };
 
@@ -60,7 +55,7 @@ const FIELDS: Record<string, string> = { role: 'explain-role', purpose: 'explain
 export function PolicyExplainScreen() {
   usePageTitle('Policy explain');
   const categories = useQuery(CategoriesQuery, {});
-  const [role, setRole] = useState('mash-researcher');
+  const [chosenRole, setRole] = useState('');
   const [purpose, setPurpose] = useState('');
   const [category, setCategory] = useState('');
   const [consent, setConsent] = useState<'yes' | 'no'>('no');
@@ -69,6 +64,9 @@ export function PolicyExplainScreen() {
   const [problems, setProblems] = useState<FieldProblem[]>([]);
   const [answer, setAnswer] = useState<{ question: string; explanation: IgExplainQuery['explainAccess'] } | undefined>(undefined);
   const explain = useMutation(ExplainQuery);
+  // The policy's roles, from the policyRoles query in its order; the first is chosen until another is.
+  const roleOptions: [string, string][] = (categories.data?.policyRoles ?? []).map((r): [string, string] => [r.id, r.label]);
+  const role = chosenRole || (roleOptions[0]?.[0] ?? '');
   const badInput = explain.error?.code === 'BAD_INPUT' ? explain.error : undefined;
   const serverProblem = problemFor(explain.error, FIELDS) ?? (badInput ? { field: FIELDS.purpose!, message: badInput.message } : undefined);
   const allProblems = serverProblem ? [serverProblem] : problems;
@@ -76,13 +74,14 @@ export function PolicyExplainScreen() {
 
   async function ask() {
     const found: FieldProblem[] = [];
+    if (!role) found.push({ field: FIELDS.role!, message: 'Select the role' });
     if (!purpose) found.push({ field: FIELDS.purpose!, message: 'Select the purpose' });
     if (!category) found.push({ field: FIELDS.category!, message: 'Select the category of information' });
     setProblems(found);
     if (found.length > 0) return;
     const result = await explain.run({ question: { role, purpose, category, consent: consent === 'yes', subject, relevance } });
     if (result) {
-      const roleLabel = ROLES.find(([id]) => id === role)?.[1] ?? role;
+      const roleLabel = roleOptions.find(([id]) => id === role)?.[1] ?? role;
       setAnswer({ question: `${roleLabel}, ${purpose}, ${category}, consent ${consent === 'yes' ? 'given' : 'not given'}, ${subject === 'ADULT' ? 'an adult' : 'the child'}${subject === 'ADULT' ? `, relevance ${relevance ? 'recorded' : 'not recorded'}` : ''}`, explanation: result.explainAccess });
     }
   }
@@ -113,7 +112,7 @@ export function PolicyExplainScreen() {
       <p className="govuk-body">Ask why the disclosure policy decides what it does: for a role, a purpose and a category of information.</p>
       <FormErrorSummary problems={allProblems} />
       {categories.error ? <ErrorSummary error={categories.error} /> : null}
-      {categories.loading ? <Loading what="the policy's purposes and categories" /> : null}
+      {categories.loading ? <Loading what="the policy's roles, purposes and categories" /> : null}
       <form
         noValidate
         onSubmit={(submit) => {
@@ -121,7 +120,7 @@ export function PolicyExplainScreen() {
           void ask();
         }}
       >
-        {select(FIELDS.role!, 'Role', role, setRole, ROLES)}
+        {select(FIELDS.role!, 'Role', role, setRole, roleOptions)}
         {select(FIELDS.purpose!, 'Purpose', purpose, setPurpose, purposeOptions, 'Select a purpose')}
         {select(FIELDS.category!, 'Category of information', category, setCategory, categoryOptions, 'Select a category')}
         <Radios id={FIELDS.consent!} legend="Has the family given consent?" value={consent} onChange={(value) => setConsent(value as 'yes' | 'no')} options={[['yes', 'Yes'], ['no', 'No, or not recorded']]} />

@@ -158,6 +158,14 @@ describe('the information-governance screens', () => {
     const { page } = console;
     await open('Access log', 'Access log');
     await page.getByTestId('access-log-table').waitFor();
+    // The filters of a row line up at the bottom, whether or not a hint sits above a control.
+    const bottoms = await Promise.all(
+      ['Agency', 'Agency person id', 'Decision'].map(async (label) => {
+        const box = (await page.getByLabel(label, { exact: true }).boundingBox())!;
+        return box.y + box.height;
+      }),
+    );
+    expect(Math.max(...bottoms) - Math.min(...bottoms)).toBeLessThanOrEqual(2);
     await page.getByLabel('Agency person id').fill('P-1');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await expect(page.locator('.govuk-error-summary').innerText()).resolves.toMatch(/Choose the agency whose person id this is/);

@@ -137,11 +137,11 @@ export function AccessLogScreen() {
           apply();
         }}
       >
-        <div className="app-actions">
+        <div className="app-filters">
           <TextField id={FIELDS.actorId!} label="Actor" hint="Their subject id, e.g. demo-researcher" value={form.actorId} onChange={set('actorId')} error={errorOf(FIELDS.actorId!)} width="govuk-input--width-10" />
           <TextField id={FIELDS.enquiryId!} label="Enquiry id" value={form.enquiryId} onChange={set('enquiryId')} error={errorOf(FIELDS.enquiryId!)} width="govuk-input--width-20" />
         </div>
-        <div className="app-actions">
+        <div className="app-filters">
           <div className={`govuk-form-group${errorOf(FIELDS.agency!) ? ' govuk-form-group--error' : ''}`}>
             <label className="govuk-label" htmlFor={FIELDS.agency}>
               Agency
@@ -164,7 +164,7 @@ export function AccessLogScreen() {
           <Select id={FIELDS.decision!} label="Decision" value={form.decision} options={DECISIONS} onChange={set('decision')} error={errorOf(FIELDS.decision!)} />
           <Select id={FIELDS.outcome!} label="Outcome" value={form.outcome} options={OUTCOMES} onChange={set('outcome')} error={errorOf(FIELDS.outcome!)} />
         </div>
-        <div className="app-actions">
+        <div className="app-filters">
           <DateField id={FIELDS.from!} legend="From" hint="On or after this day" value={form.from} onChange={set('from')} error={errorOf(FIELDS.from!)} />
           <DateField id={FIELDS.to!} legend="To" hint="Up to and including this day" value={form.to} onChange={set('to')} error={errorOf(FIELDS.to!)} />
         </div>

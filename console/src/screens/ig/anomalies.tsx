@@ -98,7 +98,7 @@ export function AnomaliesScreen() {
           show();
         }}
       >
-        <div className="app-actions">
+        <div className="app-filters">
           <DateField id={FIELDS.from!} legend="From" hint="On or after this day" value={from} onChange={setFrom} error={errorOf(FIELDS.from!)} />
           <DateField id={FIELDS.to!} legend="To" hint="Up to and including this day" value={to} onChange={setTo} error={errorOf(FIELDS.to!)} />
         </div>

@@ -141,7 +141,9 @@ describe('the précis over HTTP: draft, save, conflict, export', () => {
 
     const docx = (await t.graphql(EXPORT, { enquiryId, version, format: 'DOCX' }, researcher)).body.data.exportPrecis;
     const parts = await docxParts(Buffer.from(docx.base64, 'base64'));
-    const when = `${occurredAt.toISOString().slice(0, 10)} ${occurredAt.toISOString().slice(11, 16)} UTC`;
+    // The day and time in London, as people there read them: "2 December 2026, 15:30".
+    const london = (options: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', ...options }).format(occurredAt);
+    const when = `${london({ day: 'numeric', month: 'long', year: 'numeric' })}, ${london({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })}`;
     expect(parts.footnotes).toContain(`Contact log: Phone call on ${when} with Dr Asha Patel (GP), health (Riverside Surgery); ${entry.reference}, health.clinical: disclosed under audit event ${reference.auditEventId}.`);
     expect(parts.body + parts.footnotes).not.toContain('disclosed a relapse');
   });

@@ -29,6 +29,32 @@ function makeDirectories(path: string): void {
   }
 }
 
+/** The files of a newly created, empty in-memory cluster, made once per process (see freshInMemory). */
+let emptyCluster: Promise<Blob> | undefined;
+
+/**
+ * A new in-memory database. Creating one runs initdb (about 2 s); loading the files of one
+ * created earlier takes about a quarter of that, so the first in-memory database of a process is
+ * created and its files kept, and every one after it starts from a copy. Each copy is its own
+ * database: nothing written to one is seen by another.
+ */
+async function freshInMemory(): Promise<PGlite> {
+  emptyCluster ??= (async () => {
+    const first = await PGlite.create();
+    try {
+      return await first.dumpDataDir('none');
+    } finally {
+      await first.close();
+    }
+  })();
+  try {
+    return await PGlite.create({ loadDataDir: await emptyCluster });
+  } catch (error) {
+    emptyCluster = undefined;
+    throw error;
+  }
+}
+
 export async function openPglite(options: { dataDir?: string; command?: string; logger?: Logger }): Promise<Driver> {
   let db: PGlite;
   let lock: DataDirLock | undefined;
@@ -42,7 +68,7 @@ export async function openPglite(options: { dataDir?: string; command?: string; 
         onCompromised: () => options.logger?.error({ code: 'STORE_LOCK_COMPROMISED' }, 'the embedded store lock could not be kept; another process may open the data directory'),
       });
     }
-    db = options.dataDir === undefined ? await PGlite.create() : await PGlite.create(options.dataDir);
+    db = options.dataDir === undefined ? await freshInMemory() : await PGlite.create(options.dataDir);
   } catch (error) {
     await lock?.release();
     if (error instanceof GatewayError && error.code === 'STORE_LOCKED') throw error;

@@ -118,6 +118,28 @@ describe('openStore', () => {
     await store.close();
   });
 
+  it('gives every in-memory store its own empty, migrated database, though later ones start from a copy', async () => {
+    const first = await openStore();
+    const second = await openStore();
+    try {
+      await first.query('CREATE TABLE written_in_first (a int)');
+      const seen = async (store: Store) => (await store.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'written_in_first'")).rows[0]!.n;
+      expect(await seen(first)).toBe(1);
+      expect(await seen(second)).toBe(0);
+      const third = await openStore();
+      try {
+        expect(await seen(third)).toBe(0);
+        // Migrated like any store: the audit log's table is there and empty.
+        expect((await third.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_event')).rows[0]!.n).toBe(0);
+      } finally {
+        await third.close();
+      }
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
   it('rejects a schema name that is not a plain lower-case identifier, before connecting', async () => {
     await expect(openStore({ schema: 'x; DROP TABLE audit_event' })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     await expect(openStore({ schema: 'Mixed' })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });

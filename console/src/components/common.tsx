@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type ReactNode, type Ref } from 'react';
 import { ApiError } from '../api';
 import { useNavigation } from '../navigation';
 import { useSession } from '../session';
@@ -190,5 +190,33 @@ export function SummaryList({ rows }: { rows: { key: string; value: ReactNode }[
         </div>
       ))}
     </dl>
+  );
+}
+
+/**
+ * The GOV.UK success banner: what was just done, announced to screen readers (role alert), with
+ * anything more under its heading. Given a ref, the banner can take focus (a screen moves focus
+ * to it when the outcome would otherwise be off-screen).
+ */
+export function SuccessBanner({ heading, children, className, bannerRef }: { heading: ReactNode; children?: ReactNode; className?: string; bannerRef?: Ref<HTMLDivElement> }) {
+  const titleId = useId();
+  return (
+    <div
+      className={`govuk-notification-banner govuk-notification-banner--success${className ? ` ${className}` : ''}`}
+      role="alert"
+      aria-labelledby={titleId}
+      data-module="govuk-notification-banner"
+      {...(bannerRef ? { ref: bannerRef, tabIndex: -1 } : {})}
+    >
+      <div className="govuk-notification-banner__header">
+        <h2 className="govuk-notification-banner__title" id={titleId}>
+          Success
+        </h2>
+      </div>
+      <div className="govuk-notification-banner__content">
+        <p className="govuk-notification-banner__heading">{heading}</p>
+        {children}
+      </div>
+    </div>
   );
 }

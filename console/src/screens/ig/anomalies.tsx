@@ -1,5 +1,5 @@
 import { useRef, useState, type ReactNode } from 'react';
-import { ErrorSummary, formatDateTime, Loading, useMutation, usePageTitle, useQuery } from '../../components/common';
+import { ErrorSummary, formatDateTime, Loading, SuccessBanner, useMutation, usePageTitle, useQuery } from '../../components/common';
 import { graphql } from '../../gql';
 import type { AnomalyReviewOutcome, IgAnomaliesQuery } from '../../gql/graphql';
 import { DateField, dateParts, dayAfter, ErrorMessage, FormErrorSummary, problemFor, readDate, type DateParts, type FieldProblem } from './form';
@@ -107,16 +107,7 @@ export function AnomaliesScreen() {
         </button>
       </form>
       {done ? (
-        <div className="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="review-done-title" data-module="govuk-notification-banner" ref={banner} tabIndex={-1}>
-          <div className="govuk-notification-banner__header">
-            <h2 className="govuk-notification-banner__title" id="review-done-title">
-              Success
-            </h2>
-          </div>
-          <div className="govuk-notification-banner__content">
-            <p className="govuk-notification-banner__heading">{done}</p>
-          </div>
-        </div>
+        <SuccessBanner heading={done} bannerRef={banner} />
       ) : null}
       {anomalies.error && !serverProblem ? <ErrorSummary error={anomalies.error} /> : null}
       {anomalies.loading && list === undefined ? <Loading what="anomalies" /> : null}

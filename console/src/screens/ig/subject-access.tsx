@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ErrorSummary, formatDateTime, SummaryList, useMutation, usePageTitle } from '../../components/common';
+import { ErrorSummary, formatDateTime, SuccessBanner, SummaryList, useMutation, usePageTitle } from '../../components/common';
 import { graphql } from '../../gql';
 import type { IgSubjectAccessQuery, PersonIdentifierKind } from '../../gql/graphql';
 import { BreakGlassTag, downloadFile, ErrorMessage, FormErrorSummary, problemFor, type FieldProblem } from './form';
@@ -176,19 +176,11 @@ export function SubjectAccessScreen() {
           </div>
           {exporter.error && !serverProblem ? <ErrorSummary error={exporter.error} /> : null}
           {exported ? (
-            <div className="govuk-notification-banner govuk-notification-banner--success app-no-print" role="alert" aria-labelledby="sar-exported-title" data-module="govuk-notification-banner">
-              <div className="govuk-notification-banner__header">
-                <h2 className="govuk-notification-banner__title" id="sar-exported-title">
-                  Success
-                </h2>
-              </div>
-              <div className="govuk-notification-banner__content">
-                <p className="govuk-notification-banner__heading">PDF downloaded as {exported.fileName}</p>
-                <p className="govuk-body">
-                  {exported.bytes} bytes; its SHA-256 <code className="app-break-words">{exported.sha256}</code> is recorded in the audit log.
-                </p>
-              </div>
-            </div>
+            <SuccessBanner heading={<>PDF downloaded as {exported.fileName}</>} className="app-no-print">
+              <p className="govuk-body">
+                {exported.bytes} bytes; its SHA-256 <code className="app-break-words">{exported.sha256}</code> is recorded in the audit log.
+              </p>
+            </SuccessBanner>
           ) : null}
           {report.data.unavailable.length > 0 ? (
             <div className="govuk-warning-text">

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ErrorSummary, formatDateTime, Loading, useMutation, usePageTitle, useQuery } from '../../components/common';
+import { ErrorSummary, formatDateTime, Loading, SuccessBanner, useMutation, usePageTitle, useQuery } from '../../components/common';
 import { graphql } from '../../gql';
 import type { BreakGlassReviewsQuery } from '../../gql/graphql';
 import { fieldErrorFrom, FormErrors, RadiosField, TextareaField, type FieldError } from './forms';
@@ -64,16 +64,7 @@ export function BreakGlassScreen() {
       <h1 className="govuk-heading-l">Break-glass reviews</h1>
       <p className="govuk-body">Emergency enquiries your team opened out of hours as break-glass. Review each one: was opening it justified? Every access under a break-glass enquiry is also flagged for information governance.</p>
       {done ? (
-        <div className="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="break-glass-done-title" data-module="govuk-notification-banner">
-          <div className="govuk-notification-banner__header">
-            <h2 className="govuk-notification-banner__title" id="break-glass-done-title">
-              Success
-            </h2>
-          </div>
-          <div className="govuk-notification-banner__content">
-            <p className="govuk-notification-banner__heading">{done}</p>
-          </div>
-        </div>
+        <SuccessBanner heading={done} />
       ) : null}
       {list.error ? <ErrorSummary error={list.error} /> : null}
       {list.loading && !items ? <Loading what="break-glass enquiries" /> : null}

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { BackLink, DisclosedUnder, ErrorSummary, formatDate, formatDateTime, Loading, SummaryList, useMutation, usePageTitle, useQuery } from '../../components/common';
+import { BackLink, DisclosedUnder, ErrorSummary, formatDate, formatDateTime, Loading, SuccessBanner, SummaryList, useMutation, usePageTitle, useQuery } from '../../components/common';
 import { graphql } from '../../gql';
 import type { ManageEnquiryDecisionsQuery } from '../../gql/graphql';
 import { ScreenLink, useNavigation } from '../../navigation';
@@ -155,16 +155,7 @@ function ManageEnquiry({ enquiryId }: { enquiryId: string }) {
   return (
     <>
       {done ? (
-        <div className="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="manage-done-title" data-module="govuk-notification-banner">
-          <div className="govuk-notification-banner__header">
-            <h2 className="govuk-notification-banner__title" id="manage-done-title">
-              Success
-            </h2>
-          </div>
-          <div className="govuk-notification-banner__content">
-            <p className="govuk-notification-banner__heading">{done}</p>
-          </div>
-        </div>
+        <SuccessBanner heading={done} />
       ) : null}
       {e ? <DisclosedUnder purpose={e.purpose} legalBasis={e.legalBasis} /> : null}
 

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { ErrorSummary, formatDateTime, formatTimeLeft, Loading, RagTag, SummaryList, useMutation, usePageTitle, useQuery } from '../../components/common';
+import { ErrorSummary, formatDateTime, formatTimeLeft, Loading, RagTag, SuccessBanner, SummaryList, useMutation, usePageTitle, useQuery } from '../../components/common';
 import { graphql } from '../../gql';
 import type { EnquiryQueueFilter, TeamQueueQuery } from '../../gql/graphql';
 import { ScreenLink } from '../../navigation';
@@ -104,16 +104,7 @@ export function TeamQueueScreen() {
       <h1 className="govuk-heading-l">Team queue</h1>
       <p className="govuk-body">Your team's open enquiries, most urgent first: assign them, extend their deadlines and open one to manage its purpose and decision.</p>
       {done ? (
-        <div className="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="team-queue-done-title" data-module="govuk-notification-banner">
-          <div className="govuk-notification-banner__header">
-            <h2 className="govuk-notification-banner__title" id="team-queue-done-title">
-              Success
-            </h2>
-          </div>
-          <div className="govuk-notification-banner__content">
-            <p className="govuk-notification-banner__heading">{done}</p>
-          </div>
-        </div>
+        <SuccessBanner heading={done} />
       ) : null}
       <div className="govuk-form-group">
         <label className="govuk-label" htmlFor="team-queue-show">

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { DisclosedUnder, ErrorSummary, formatDateTime, Loading, useMutation, usePageTitle, useQuery } from '../../components/common';
+import { DisclosedUnder, ErrorSummary, formatDateTime, Loading, SuccessBanner, useMutation, usePageTitle, useQuery } from '../../components/common';
 import { agencyName, describedBy, Field, fieldError, FormErrorSummary, MissingEnquiry, subjectLabel, useWorkEnquiry, useWorkParams, WithheldMarkerText, WorkHeading, type WorkEnquiry } from '../../components/work-common';
 import { graphql } from '../../gql';
 import type { ConsoleContactLogQuery, ContactChannel } from '../../gql/graphql';
@@ -117,16 +117,7 @@ export function ContactLogScreen() {
     <>
       <WorkHeading title="Contact log" enquiry={enquiry.data?.enquiry} error={enquiry.error} />
       {logged ? (
-        <div className="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="contact-logged-title" data-module="govuk-notification-banner">
-          <div className="govuk-notification-banner__header">
-            <h2 className="govuk-notification-banner__title" id="contact-logged-title">
-              Success
-            </h2>
-          </div>
-          <div className="govuk-notification-banner__content">
-            <p className="govuk-notification-banner__heading">The contact is logged as {logged}.</p>
-          </div>
-        </div>
+        <SuccessBanner heading={<>The contact is logged as {logged}.</>} />
       ) : null}
       {enquiry.data && answer ? <DisclosedUnder purpose={enquiry.data.enquiry.purpose} legalBasis={enquiry.data.enquiry.legalBasis} policyVersion={answer.policyVersion} /> : null}
       {log.error ? <ErrorSummary error={log.error} /> : null}

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ErrorSummary, formatDate, formatDateTime, Loading, SummaryList, useMutation, usePageTitle, useQuery } from '../../components/common';
+import { ErrorSummary, formatDate, formatDateTime, Loading, SuccessBanner, SummaryList, useMutation, usePageTitle, useQuery } from '../../components/common';
 import { describedBy, Field, fieldError, FormErrorSummary, MissingEnquiry, useWorkEnquiry, useWorkParams, WorkHeading } from '../../components/work-common';
 import { graphql } from '../../gql';
 import type { ConsoleMashDecisionsQuery, DecisionOutcome } from '../../gql/graphql';
@@ -94,16 +94,7 @@ export function DecisionScreen() {
     <>
       <WorkHeading title="MASH decision" enquiry={enquiry.data?.enquiry} error={enquiry.error} />
       {recorded !== undefined ? (
-        <div className="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="decision-recorded-title" data-module="govuk-notification-banner">
-          <div className="govuk-notification-banner__header">
-            <h2 className="govuk-notification-banner__title" id="decision-recorded-title">
-              Success
-            </h2>
-          </div>
-          <div className="govuk-notification-banner__content">
-            <p className="govuk-notification-banner__heading">Decision {recorded} is recorded. It now waits for a MASH manager’s sign-off.</p>
-          </div>
-        </div>
+        <SuccessBanner heading={<>Decision {recorded} is recorded. It now waits for a MASH manager’s sign-off.</>} />
       ) : null}
       {decisions.error ? <ErrorSummary error={decisions.error} /> : null}
       {decisions.loading && decisions.data === undefined ? <Loading what="the decisions" /> : null}

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { BackLink, ErrorPage, ErrorSummary, formatDateTime, formatTimeLeft, Loading, RagTag, SummaryList, usePageTitle, useQuery } from '../../components/common';
+import { BackLink, ErrorPage, ErrorSummary, formatDateTime, formatTimeLeft, Loading, RagTag, SuccessBanner, SummaryList, usePageTitle, useQuery } from '../../components/common';
 import { MissingParams } from '../../components/enquiry-form';
 import { EnquiryTaskList } from '../../components/enquiry-tasks';
 import { agencyName, relationWords } from '../../components/enquiry-words';
@@ -148,30 +148,10 @@ export function EnquiryScreen() {
     <>
       <BackLink to="/queue">Back to the triage queue</BackLink>
       {route.params.opened === 'yes' ? (
-        <div className="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="enquiry-banner-title" data-module="govuk-notification-banner">
-          <div className="govuk-notification-banner__header">
-            <h2 className="govuk-notification-banner__title" id="enquiry-banner-title">
-              Success
-            </h2>
-          </div>
-          <div className="govuk-notification-banner__content">
-            <p className="govuk-notification-banner__heading">Enquiry opened for referral {e.referralReference}. Find the people in it next.</p>
-          </div>
-        </div>
+        <SuccessBanner heading={<>Enquiry opened for referral {e.referralReference}. Find the people in it next.</>} />
       ) : null}
       {linked ? (
-        <div className="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="enquiry-banner-title" data-module="govuk-notification-banner">
-          <div className="govuk-notification-banner__header">
-            <h2 className="govuk-notification-banner__title" id="enquiry-banner-title">
-              Success
-            </h2>
-          </div>
-          <div className="govuk-notification-banner__content">
-            <p className="govuk-notification-banner__heading">
-              {linked.label ?? 'The person'} is now a subject of the enquiry, with {linked.links.length} agency {linked.links.length === 1 ? 'record' : 'records'} linked.
-            </p>
-          </div>
-        </div>
+        <SuccessBanner heading={<>{linked.label ?? 'The person'} is now a subject of the enquiry, with {linked.links.length} agency {linked.links.length === 1 ? 'record' : 'records'} linked.</>} />
       ) : null}
       <span className="govuk-caption-l">Enquiry</span>
       <h1 className="govuk-heading-l">Referral {e.referralReference}</h1>

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ApiError } from '../../api';
-import { asApiError, DisclosedUnder, ErrorSummary, formatDateTime, Loading, useMutation, usePageTitle, useQuery } from '../../components/common';
+import { asApiError, DisclosedUnder, ErrorSummary, formatDateTime, Loading, SuccessBanner, useMutation, usePageTitle, useQuery } from '../../components/common';
 import { agencyName, describedBy, Field, fieldError, FormErrorSummary, MissingEnquiry, subjectLabel, useWorkEnquiry, useWorkParams, WorkHeading } from '../../components/work-common';
 import { graphql } from '../../gql';
 import type { PrecisContentInput, PrecisFormat, PrecisReferenceInput, PrecisStatementKind } from '../../gql/graphql';
@@ -347,16 +347,7 @@ function PrecisEditor({ enquiryId }: { enquiryId: string }) {
       <WorkHeading title="Précis" enquiry={enquiry.data?.enquiry} error={enquiry.error} />
       {enquiry.data ? <DisclosedUnder purpose={enquiry.data.enquiry.purpose} legalBasis={enquiry.data.enquiry.legalBasis} /> : null}
       {saved !== undefined ? (
-        <div className="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="precis-saved-title" data-module="govuk-notification-banner" ref={banner} tabIndex={-1}>
-          <div className="govuk-notification-banner__header">
-            <h2 className="govuk-notification-banner__title" id="precis-saved-title">
-              Success
-            </h2>
-          </div>
-          <div className="govuk-notification-banner__content">
-            <p className="govuk-notification-banner__heading">The précis is saved as version {saved}.</p>
-          </div>
-        </div>
+        <SuccessBanner heading={<>The précis is saved as version {saved}.</>} bannerRef={banner} />
       ) : null}
       {conflict ? (
         <div className="govuk-notification-banner" role="alert" aria-labelledby="precis-conflict-title" data-module="govuk-notification-banner" data-testid="precis-conflict" ref={banner} tabIndex={-1}>

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { DisclosedUnder, ErrorSummary, formatDate, formatDateTime, Loading, SummaryList, useMutation, usePageTitle, useQuery } from '../../components/common';
+import { DisclosedUnder, ErrorSummary, formatDate, formatDateTime, Loading, SuccessBanner, SummaryList, useMutation, usePageTitle, useQuery } from '../../components/common';
 import { graphql } from '../../gql';
 import type { ReviewRequestsQuery } from '../../gql/graphql';
 import { fieldErrorFrom, FormErrors, TextareaField, type FieldError } from '../manager/forms';
@@ -101,16 +101,7 @@ export function ReviewsScreen() {
       <h1 className="govuk-heading-l">Review requests</h1>
       <p className="govuk-body">Information your agency holds that the MASH may see only with your agency's approval. Approve or refuse each request; the researcher is told.</p>
       {done ? (
-        <div className="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="reviews-done-title" data-module="govuk-notification-banner">
-          <div className="govuk-notification-banner__header">
-            <h2 className="govuk-notification-banner__title" id="reviews-done-title">
-              Success
-            </h2>
-          </div>
-          <div className="govuk-notification-banner__content">
-            <p className="govuk-notification-banner__heading">{done}</p>
-          </div>
-        </div>
+        <SuccessBanner heading={done} />
       ) : null}
       {list.error ? <ErrorSummary error={list.error} /> : null}
       {list.loading && !requests ? <Loading what="review requests" /> : null}

@@ -12,6 +12,7 @@ import { defaultQueueSettings, queueConfigSchema, queueSettings, type QueueSetti
 import { DECISION_OUTCOMES, DEFAULT_THRESHOLD_LEVELS, type ThresholdLevel } from './workspace/decision/vocabulary.js';
 import { DEFAULT_INDICATORS_PATH } from './workspace/indicators/definitions.js';
 import { notificationsConfigSchema, type NotificationsConfig } from './workspace/notifications/config.js';
+import { encompassConfigSchema, incidentsConfigSchema, type EncompassConfig, type IncidentsConfig } from './incidents/config.js';
 
 /**
  * Configuration: environment variables for where the gateway runs, and one YAML file for what it
@@ -200,6 +201,10 @@ const fileSchema = z
     queue: queueConfigSchema.optional(),
     decision: decisionSchema,
     notifications: notificationsConfigSchema,
+    /** Incident feeds and the daily domestic-abuse meeting (incidents/config.ts). */
+    incidents: incidentsConfigSchema,
+    /** Operation Encompass: school calendar, key adults, send-by and escalation times (incidents/config.ts). */
+    encompass: encompassConfigSchema,
     console: consoleSchema,
   })
   .strict();
@@ -237,6 +242,10 @@ export interface GatewayConfig {
   decision: { levels: readonly ThresholdLevel[] };
   /** The inbox's deadline-near scan and the outbox's delivery channels (off unless configured). */
   notifications: NotificationsConfig;
+  /** Incident feeds (polling, backfill) and the daily domestic-abuse meeting's time. */
+  incidents: IncidentsConfig;
+  /** Operation Encompass: the school calendar, each school's key adult, send-by and escalation. */
+  encompass: EncompassConfig;
   /** The web console: whether it is served, its build, session timeout and production sign-in. */
   console: { enabled: boolean; dist?: string; session: { idleMinutes: number; warningMinutes: number }; oidc?: { issuer: string; clientId: string; scope: string } };
 }
@@ -347,6 +356,8 @@ export function configFromDocument(raw: unknown, configPath: string, env: z.infe
     queue: file.queue ? queueSettings(file.queue) : defaultQueueSettings(),
     decision: { levels: file.decision?.levels ?? DEFAULT_THRESHOLD_LEVELS },
     notifications: file.notifications,
+    incidents: file.incidents,
+    encompass: file.encompass,
     console: {
       enabled: file.console.enabled,
       ...(file.console.dist ? { dist: resolve(base, file.console.dist) } : {}),

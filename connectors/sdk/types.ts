@@ -178,7 +178,7 @@ export interface ConnectorHealth {
  * A connector is a plain object: a manifest and a few async methods. It never imports the
  * gateway; timeouts, retries and circuit breaking wrap it from outside.
  */
-export interface Connector extends Partial<HouseholdCapability> {
+export interface Connector extends Partial<HouseholdCapability>, Partial<IncidentCapability> {
   readonly manifest: ConnectorManifest;
   /** Persons matching the query. An empty array means no record; an error means unavailable. */
   searchPersons(query: PersonQuery, ctx: CallContext): Promise<SourcePerson[]>;
@@ -272,4 +272,82 @@ export interface HouseholdCapability {
   personsAtAddress(address: AddressQuery, ctx: CallContext): Promise<SourcePerson[]>;
   /** Persons by the agency's own ids (for comparing what agencies hold about a linked person). */
   fetchPersons(personIds: readonly string[], ctx: CallContext): Promise<Map<string, SourcePerson>>;
+}
+
+/**
+ * Incidents (optional capability). A feed of the agency's incidents in the order the agency
+ * recorded (or last changed) them, so the gateway can start work from an incident rather than
+ * from a referral about one child: the MASH's daily domestic-abuse meeting and Operation
+ * Encompass notifications to schools. Only police implement it today.
+ */
+export const INCIDENT_KINDS = ['domestic-abuse'] as const;
+export type IncidentKind = (typeof INCIDENT_KINDS)[number];
+
+/**
+ * A person's part in an incident. `child-present`: a child who saw or heard it, or was there;
+ * `child-in-household`: a child of the household who was not there (police still notify).
+ */
+export const INCIDENT_ROLES = ['victim', 'suspect', 'child-present', 'child-in-household', 'witness', 'other'] as const;
+export type IncidentRole = (typeof INCIDENT_ROLES)[number];
+
+/** The DASH risk level of a domestic-abuse incident. */
+export const DASH_RISK_LEVELS = ['standard', 'medium', 'high'] as const;
+export type DashRiskLevel = (typeof DASH_RISK_LEVELS)[number];
+
+/** One person involved in an incident, as the agency holds them. */
+export interface IncidentPerson {
+  /** The person as the agency holds them (category `<agency>.identity`); `person.personId` is their agency id. */
+  person: SourcePerson;
+  role: IncidentRole;
+}
+
+/**
+ * One incident as the feed gives it. Like every connector answer this is a raw agency record:
+ * only the gateway's disclosure gate may turn it into something a person reads.
+ */
+export interface SourceIncident {
+  agency: string;
+  /** The agency's id for the incident (for police, the occurrence id; the same id `fetchRecords` cites as `events/<id>`). */
+  incidentId: string;
+  kind: IncidentKind;
+  /** When it happened (ISO 8601 date-time with offset). */
+  occurredAt: string;
+  /** Where it happened: the address (with UPRN where known) or a description of a public place. */
+  location: Address & { description?: string };
+  /** DASH risk level, when assessed. */
+  riskLevel?: DashRiskLevel;
+  /** A child was present (saw, heard or was there). */
+  childrenPresent: boolean;
+  /** The attending officer or whom to contact about the incident at the agency. */
+  officer: AgencyContact & { role?: string };
+  /** Everyone recorded as involved, each once. */
+  persons: IncidentPerson[];
+  /** `recordId` is the incident's record id; `asOf` when the agency last changed it. */
+  provenance: Provenance;
+}
+
+/** One page of the feed. */
+export interface IncidentPage {
+  /** In feed order (the order the agency recorded or last changed them); an incident at most once per page. */
+  incidents: SourceIncident[];
+  /**
+   * Where the next call resumes: opaque to the gateway, stored as given. Pass it back to get the
+   * incidents recorded or changed after this page, and none of this page's again (unless changed
+   * since). Present even when the page is empty (it may equal the cursor passed in).
+   */
+  cursor: string;
+  /** More incidents are waiting now: call again at once with `cursor`. */
+  hasMore: boolean;
+}
+
+/** Where a feed read starts: a stored cursor, or (the first time) a point in time. */
+export type IncidentFeedPosition = { cursor: string } | { since: string };
+
+export interface IncidentCapability {
+  /**
+   * Incidents of the given kinds recorded or changed after the position, oldest first, at most
+   * `limit` (the connector may return fewer). A cursor the agency no longer recognises is a
+   * ConnectorError BAD_QUERY (never silently restarting from the beginning).
+   */
+  incidentsSince(position: IncidentFeedPosition, kinds: readonly IncidentKind[], limit: number, ctx: CallContext): Promise<IncidentPage>;
 }

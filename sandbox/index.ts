@@ -4,7 +4,8 @@
  */
 import { generateCounty, type County, type CountyOptions } from './county/index.js';
 import { startHealthServer, type Faults } from './health/index.js';
-import { startPoliceServer, type PoliceFaults } from './police/index.js';
+import { startPoliceServer, type PoliceFaults, type PoliceIncidentChanges, type PoliceIncidentSpec, type PoliceRecordedIncident } from './police/index.js';
+import { recordOvernightIncidents } from './police/overnight.js';
 import { startSocialCareDatabase, type SocialCareFaults, type SocialCareQuery } from './social-care/index.js';
 import { startEducationSystem, type EducationFaults, type EducationFiles } from './education/index.js';
 import { startHousingSystem, type HousingFaults, type HousingQuery } from './housing/index.js';
@@ -29,6 +30,13 @@ export interface SandboxOptions {
   educationDir?: string;
   /** Further county options (as-of date, per-agency noise rates). */
   county?: Omit<CountyOptions, 'seed' | 'households'>;
+  /**
+   * Record a few domestic-abuse incidents in the police simulator in the night before `now`
+   * (18:00 to 06:00): at households with school-age children, one high risk, one with a
+   * pre-school child too (sandbox/police/overnight.ts). For the demo's daily meeting list and
+   * Operation Encompass.
+   */
+  overnightIncidents?: { now: Date };
 }
 
 export interface Sandbox {
@@ -42,6 +50,11 @@ export interface Sandbox {
     /** Records API base URL, ending in `/api/v1`. */
     baseUrl: string;
     setFaults(faults: PoliceFaults): void;
+    /** Records a domestic-abuse incident (see sandbox/police/README.md). */
+    recordIncident(spec: PoliceIncidentSpec): PoliceRecordedIncident;
+    updateIncident(id: string, changes: PoliceIncidentChanges): PoliceRecordedIncident;
+    /** The incidents recorded by `overnightIncidents` (empty without it). */
+    overnight: readonly PoliceRecordedIncident[];
   };
   socialCare: {
     /** The case management database's query function (PGlite in memory), for the social care connector. */
@@ -79,6 +92,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await health.close();
     throw error;
   });
+  const overnight = options.overnightIncidents ? recordOvernightIncidents(county, options.overnightIncidents.now, (spec) => police.recordIncident(spec)) : [];
   const socialCare = await startSocialCareDatabase({ county }).catch(async (error: unknown) => {
     await Promise.all([health.close(), police.close()]);
     throw error;
@@ -94,7 +108,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   return {
     county,
     health: { baseUrl: health.baseUrl, setFaults: (faults) => health.setFaults(faults) },
-    police: { baseUrl: police.baseUrl, setFaults: (faults) => police.setFaults(faults) },
+    police: {
+      baseUrl: police.baseUrl,
+      setFaults: (faults) => police.setFaults(faults),
+      recordIncident: (spec) => police.recordIncident(spec),
+      updateIncident: (id, changes) => police.updateIncident(id, changes),
+      overnight,
+    },
     socialCare: { query: socialCare.query, setFaults: (faults) => socialCare.setFaults(faults) },
     education: { dir: education.dir, files: education.files, setFaults: (faults) => education.setFaults(faults) },
     housing: { query: housing.query, setFaults: (faults) => housing.setFaults(faults) },

@@ -5,7 +5,20 @@ export {
   type PoliceServer,
   type PoliceServerOptions,
 } from './server.js';
-export { PoliceApiError, PoliceStore, type PersonSearch as PolicePersonSearch } from './store.js';
+export {
+  PoliceApiError,
+  PoliceStore,
+  INCIDENT_ROLES as POLICE_INCIDENT_ROLES,
+  type PersonSearch as PolicePersonSearch,
+  type ChangeQuery as PoliceChangeQuery,
+  type ChangePage as PoliceChangePage,
+  type IncidentAddress as PoliceIncidentAddress,
+  type IncidentChanges as PoliceIncidentChanges,
+  type IncidentRole as PoliceIncidentRole,
+  type IncidentSpec as PoliceIncidentSpec,
+  type NewNominal as PoliceNewNominal,
+  type RecordedIncident as PoliceRecordedIncident,
+} from './store.js';
 export {
   buildPoliceView,
   DEFAULT_POLICE_VIEW_OPTIONS,

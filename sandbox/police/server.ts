@@ -10,6 +10,8 @@
  *                                            or address (uprn, or line1 + postcode)
  *   POST /api/v1/person-links/search         links (parent-of, sibling-of, ...) from any of `personIds`
  *   POST /api/v1/events/search               events involving any of `personIds` (+ locations)
+ *   POST /api/v1/events/changes              the change feed: events recorded or changed after a
+ *                                            token (or since a time), oldest change first (+ persons)
  *   POST /api/v1/warning-markers/search      markers on any of `personIds`
  *   POST /api/v1/intelligence/search         intelligence reports on any of `personIds`
  *
@@ -20,7 +22,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import type { County } from '../county/index.js';
 import { hashKey, Rng } from '../county/prng.js';
-import { LINK_TYPES, PoliceApiError, PoliceStore, type Json, type Page } from './store.js';
+import { LINK_TYPES, PoliceApiError, PoliceStore, type IncidentChanges, type IncidentSpec, type Json, type Page, type RecordedIncident } from './store.js';
 
 export interface PoliceFaults {
   /** Delay before every answer. */
@@ -60,6 +62,15 @@ export interface PoliceServer {
   /** Requests received since start (or the last `clearRequests`), for tests. */
   requests(): readonly PoliceRecordedRequest[];
   clearRequests(): void;
+  /**
+   * Records a new domestic-abuse incident (existing nominals by id, or new ones from names, date
+   * of birth, sex and address): the next occurrence id of its day and the next change token. It
+   * is then in the change feed, the person and event searches and every read like any other.
+   * Throws PoliceApiError for an unusable spec (an unknown person id, a bad date-time, ...).
+   */
+  recordIncident(spec: IncidentSpec): RecordedIncident;
+  /** Changes a recorded domestic-abuse incident (e.g. a re-graded DASH risk); it moves to the end of the change feed. */
+  updateIncident(id: string, changes: IncidentChanges): RecordedIncident;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -253,6 +264,25 @@ export async function startPoliceServer(options: PoliceServerOptions): Promise<P
     }
   };
 
+  const changes = (body: Body): Json => {
+    onlyKeys(body, ['types', 'since', 'after', 'limit']);
+    const types = stringList(body, 'types');
+    for (const t of types ?? []) if (!EVENT_TYPES.includes(t)) throw new PoliceApiError(`Unknown event type '${t}'`);
+    const since = optionalString(body, 'since');
+    const after = optionalString(body, 'after');
+    const { limit } = pageOf({ limit: body.limit }, defaultPageSize);
+    const page = store.changesSince({ ...(types ? { types } : {}), ...(since !== undefined ? { since } : {}), ...(after !== undefined ? { after } : {}), limit });
+    const persons = store.personsOf(page.items);
+    return {
+      data: page.items.map((e) => store.eventJson(e)),
+      included: {
+        persons: persons.map((p) => store.personJson(p)),
+        locations: store.includedLocations([...page.items.map((e) => e.locationId), ...persons.flatMap((p) => p.addresses.map((a) => a.locationId))]),
+      },
+      page: { next: page.next, more: page.more },
+    };
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     const path = url.pathname.replace(/\/+$/, '');
@@ -290,6 +320,10 @@ export async function startPoliceServer(options: PoliceServerOptions): Promise<P
       const [resource, second, third] = rest;
       if (req.method === 'POST' && second === 'search' && third === undefined) {
         send(res, 200, search(resource as string, body as Body));
+        return;
+      }
+      if (req.method === 'POST' && resource === 'events' && second === 'changes' && third === undefined) {
+        send(res, 200, changes(body as Body));
         return;
       }
       if (req.method !== 'GET') {
@@ -344,6 +378,8 @@ export async function startPoliceServer(options: PoliceServerOptions): Promise<P
     clearRequests(): void {
       recorded = [];
     },
+    recordIncident: (spec) => store.recordIncident(spec),
+    updateIncident: (id, changes) => store.updateIncident(id, changes),
     close(): Promise<void> {
       if (closing) return Promise.resolve();
       closing = true;

@@ -7,8 +7,10 @@ import type { County } from '../county/index.js';
 import type {
   IntelligenceReport,
   PoliceEvent,
+  PoliceInvolvement,
   PoliceLink,
   PoliceLocation,
+  PoliceOfficer,
   PolicePerson,
   PoliceUnit,
   PoliceView,
@@ -52,6 +54,97 @@ export interface PersonSearch {
 
 export const LINK_TYPES = ['parent-of', 'child-of', 'sibling-of', 'partner-of', 'lives-with'] as const;
 
+/** A read of the change feed: after a change token, or (without one) from a point in time. */
+export interface ChangeQuery {
+  types?: readonly string[];
+  /** ISO 8601 date-time with a zone: events whose last change is at or after it. */
+  since?: string;
+  /** A change token from an earlier page: events recorded or changed after it. */
+  after?: string;
+  limit: number;
+}
+
+export interface ChangePage {
+  items: PoliceEvent[];
+  /** The token to resume from: the last change this page covered. */
+  next: string;
+  /** More matching changes are waiting after `next`. */
+  more: boolean;
+}
+
+/** The roles a person can have in a domestic-abuse incident recorded at runtime. */
+export const INCIDENT_ROLES = ['victim', 'suspect', 'child-present', 'child-in-household'] as const;
+export type IncidentRole = (typeof INCIDENT_ROLES)[number];
+
+/** A person the force has not met before: a new nominal record. */
+export interface NewNominal {
+  forenames: string[];
+  surname: string;
+  /** YYYY-MM-DD. */
+  dateOfBirth: string;
+  sex: 'M' | 'F';
+  /** Their home address (default: the incident's location). */
+  address?: IncidentAddress;
+  /** The county's true person id, when the new nominal is someone of the synthetic county (the view's truth map). */
+  truePersonId?: string;
+}
+
+export interface IncidentAddress {
+  uprn?: string;
+  line1: string;
+  line2?: string;
+  city?: string;
+  postcode: string;
+}
+
+/** A domestic-abuse incident to record at runtime (`PoliceServer.recordIncident`). */
+export interface IncidentSpec {
+  /** When it happened: ISO 8601 date-time with a zone. */
+  occurredAt: string;
+  /** When the force recorded it (its `lastUpdated`); default now. */
+  recordedAt?: string;
+  riskLevel: 'standard' | 'medium' | 'high';
+  childrenPresent: boolean;
+  /** A county address: found among the force's locations by UPRN (else line1 and postcode), or added. */
+  location: IncidentAddress;
+  /** The attending officer; default the officer of the force's most recent domestic-abuse call-out. */
+  officer?: PoliceOfficer;
+  /** Everyone involved, each once: an existing nominal by `personId`, or a `newPerson`. */
+  persons: ReadonlyArray<{ role: IncidentRole; personId: string } | { role: IncidentRole; newPerson: NewNominal }>;
+  narrative?: string;
+  outcome?: string;
+  status?: 'open' | 'closed';
+}
+
+/** What may change on a recorded event (`PoliceServer.updateIncident`): e.g. a re-graded DASH risk. */
+export interface IncidentChanges {
+  riskLevel?: 'standard' | 'medium' | 'high';
+  childrenPresent?: boolean;
+  status?: 'open' | 'closed';
+  outcome?: string;
+  narrative?: string;
+  /** When the change was made (the new `lastUpdated`); default now. */
+  updatedAt?: string;
+}
+
+export interface RecordedIncident {
+  /** The occurrence id, e.g. `MH-20261202-0003`. */
+  id: string;
+  /** Its change token in the feed. */
+  token: string;
+  /** The nominal ids involved, in the order given (new nominals included). */
+  persons: Array<{ personId: string; role: IncidentRole }>;
+}
+
+const ISO_DATE_TIME_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+const TOKEN = /^(0|[1-9]\d{0,14})$/;
+
+function instant(text: string, what: string): number {
+  const ms = ISO_DATE_TIME_WITH_ZONE.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(ms)) throw new PoliceApiError(`${what} must be an ISO 8601 date-time with a zone, e.g. 2026-12-02T18:00:00Z`);
+  return ms;
+}
+
 const PARTIAL_DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
 
 /** Case- and accent-insensitive; apostrophes, hyphens and spaces ignored ("O'Brien" = "obrien"). */
@@ -69,26 +162,44 @@ function slice<T>(items: T[], page: Page): PageOf<T> {
 
 export class PoliceStore {
   readonly view: PoliceView;
+  /**
+   * The store's own lists: incidents recorded at runtime extend them (and updates replace
+   * objects), never the county's view, which other agencies' simulators share.
+   */
+  private readonly personList: PolicePerson[];
+  private readonly locationList: PoliceLocation[];
   private readonly persons = new Map<string, PolicePerson>();
   private readonly personsByPnc = new Map<string, PolicePerson>();
   private readonly locations = new Map<string, PoliceLocation>();
-  private readonly eventsByPerson = new Map<string, PoliceEvent[]>();
+  private readonly events = new Map<string, PoliceEvent>();
+  /** Event ids by person, in recorded order. */
+  private readonly eventsByPerson = new Map<string, string[]>();
   private readonly markersByPerson = new Map<string, WarningMarker[]>();
   private readonly intelligenceByPerson = new Map<string, IntelligenceReport[]>();
   private readonly linksByPerson = new Map<string, PoliceLink[]>();
-  private readonly eventOrder = new Map<PoliceEvent, number>();
+  private readonly eventOrder = new Map<string, number>();
+  /** The change feed: event id -> its change sequence number, and the ids in sequence order (latest change only). */
+  private readonly changeSeq = new Map<string, number>();
+  private changes: Array<{ seq: number; id: string }> = [];
+  private lastSeq = 0;
 
   constructor(county: County) {
     this.view = county.views.police;
-    for (const p of this.view.persons) {
+    this.personList = [...this.view.persons];
+    this.locationList = [...this.view.locations];
+    for (const p of this.personList) {
       this.persons.set(p.id, p);
       if (p.pncId) this.personsByPnc.set(p.pncId, p);
     }
-    for (const l of this.view.locations) this.locations.set(l.id, l);
+    for (const l of this.locationList) this.locations.set(l.id, l);
     this.view.events.forEach((e, i) => {
-      this.eventOrder.set(e, i);
-      for (const inv of e.involvements) push(this.eventsByPerson, inv.policePersonId, e);
+      this.events.set(e.id, e);
+      this.eventOrder.set(e.id, i);
+      for (const inv of e.involvements) push(this.eventsByPerson, inv.policePersonId, e.id);
     });
+    // Change sequence numbers in order of last change, then id.
+    const byChange = [...this.view.events].sort((a, b) => Date.parse(a.lastUpdated) - Date.parse(b.lastUpdated) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const e of byChange) this.appendChange(e.id);
     for (const m of this.view.markers) push(this.markersByPerson, m.policePersonId, m);
     for (const r of this.view.intelligence) push(this.intelligenceByPerson, r.policePersonId, r);
     for (const l of this.view.links) push(this.linksByPerson, l.policePersonId, l);
@@ -232,7 +343,7 @@ export class PoliceStore {
       if (uprn !== undefined && !/^\d{1,12}$/.test(uprn)) throw new PoliceApiError(`uprn must be up to 12 digits`);
       if (uprn === undefined && (line1 === undefined || line1 === '' || postcode === undefined)) throw new PoliceApiError('An address search needs a uprn, or line1 with postcode');
       // Where police last recorded them living: current home addresses only.
-      const matches = this.view.persons.filter((p) =>
+      const matches = this.personList.filter((p) =>
         p.addresses.some((a) => {
           if (a.type !== 'home' || a.to !== undefined) return false;
           const l = this.locations.get(a.locationId);
@@ -260,7 +371,7 @@ export class PoliceStore {
       }
       return slice([...found], page);
     }
-    const matches = this.view.persons.filter((p) => {
+    const matches = this.personList.filter((p) => {
       if (dates.length > 0 && !dates.some((d) => p.birthDate.startsWith(d))) return false;
       if (!p.names.some((n) => (surname === undefined || normaliseName(n.surname).startsWith(surname)) && (forename === undefined || n.forenames.some((f) => normaliseName(f).startsWith(forename))))) return false;
       if (postcode !== undefined) {
@@ -276,10 +387,241 @@ export class PoliceStore {
 
   /** Events involving any of the persons, each once, in recorded order. */
   eventsFor(personIds: readonly string[], types: readonly string[] | undefined, page: Page): PageOf<PoliceEvent> {
-    const found = new Set<PoliceEvent>();
-    for (const id of personIds) for (const e of this.eventsByPerson.get(id) ?? []) if (!types || types.includes(e.type)) found.add(e);
-    const items = [...found].sort((a, b) => (this.eventOrder.get(a) as number) - (this.eventOrder.get(b) as number));
+    const found = new Set<string>();
+    for (const id of personIds) for (const eventId of this.eventsByPerson.get(id) ?? []) if (!types || types.includes(this.events.get(eventId)!.type)) found.add(eventId);
+    const items = [...found].sort((a, b) => (this.eventOrder.get(a) as number) - (this.eventOrder.get(b) as number)).map((id) => this.events.get(id)!);
     return slice(items, page);
+  }
+
+  // ---- the change feed -----------------------------------------------------------------------
+
+  private appendChange(id: string): number {
+    const previous = this.changeSeq.get(id);
+    if (previous !== undefined) this.changes = this.changes.filter((c) => c.id !== id);
+    const seq = ++this.lastSeq;
+    this.changeSeq.set(id, seq);
+    this.changes.push({ seq, id });
+    return seq;
+  }
+
+  /** The newest change token (`0` when nothing was ever recorded). */
+  get newestToken(): string {
+    return String(this.lastSeq);
+  }
+
+  /**
+   * Events recorded or changed after the token (or, without one, whose last change is at or
+   * after `since`; with neither, the whole feed), oldest change first, at most `limit`. `next`
+   * is the last change the page covered: the last event's number when the page is full, else
+   * the newest change (so changes of other types are not read again).
+   */
+  changesSince(query: ChangeQuery): ChangePage {
+    if (query.after !== undefined && query.since !== undefined) throw new PoliceApiError("Give 'after' (a change token) or 'since' (a date-time), not both");
+    let from = 0;
+    let sinceMs: number | undefined;
+    if (query.after !== undefined) {
+      if (!TOKEN.test(query.after)) throw new PoliceApiError("'after' is not a change token: pass back page.next from an earlier answer");
+      from = Number(query.after);
+      if (from > this.lastSeq) throw new PoliceApiError(`'after' is ahead of the newest change (${this.lastSeq}): pass back page.next from an earlier answer`);
+    } else if (query.since !== undefined) {
+      sinceMs = instant(query.since, "'since'");
+    }
+    const items: PoliceEvent[] = [];
+    let next = this.lastSeq;
+    let more = false;
+    // The list is in sequence order: skip to the first change after the token.
+    let lo = 0;
+    let hi = this.changes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.changes[mid]!.seq <= from) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.changes.length; i++) {
+      const change = this.changes[i]!;
+      const event = this.events.get(change.id)!;
+      if (query.types && !query.types.includes(event.type)) continue;
+      if (sinceMs !== undefined && Date.parse(event.lastUpdated) < sinceMs) continue;
+      if (items.length === query.limit) {
+        more = true;
+        next = this.changeSeq.get(items[items.length - 1]!.id)!;
+        break;
+      }
+      items.push(event);
+    }
+    return { items, next: String(next), more };
+  }
+
+  /** The persons an answer about events refers to, each once (`included.persons`). */
+  personsOf(events: readonly PoliceEvent[]): PolicePerson[] {
+    const ids = new Set(events.flatMap((e) => e.involvements.map((i) => i.policePersonId)));
+    return [...ids].map((id) => this.persons.get(id)).filter((p): p is PolicePerson => p !== undefined);
+  }
+
+  // ---- incidents recorded at runtime ---------------------------------------------------------
+
+  private findOrAddDwelling(address: IncidentAddress): string {
+    const postcode = normalisePostcode(address.postcode);
+    const line1 = normaliseLine(address.line1);
+    const found =
+      (address.uprn ? this.locationList.find((l) => l.kind === 'dwelling' && l.uprn === address.uprn) : undefined) ??
+      this.locationList.find((l) => l.kind === 'dwelling' && l.line1 !== undefined && l.postcode !== undefined && normaliseLine(l.line1) === line1 && normalisePostcode(l.postcode) === postcode);
+    if (found) return found.id;
+    const location: PoliceLocation = {
+      id: `LOC${String(this.locationList.length + 1).padStart(7, '0')}`,
+      kind: 'dwelling',
+      line1: address.line1,
+      ...(address.line2 ? { line2: address.line2 } : {}),
+      city: address.city ?? 'Marlbridge',
+      postcode: address.postcode,
+      ...(address.uprn ? { uprn: address.uprn } : {}),
+    };
+    this.locationList.push(location);
+    this.locations.set(location.id, location);
+    return location.id;
+  }
+
+  /** Replaces a person (a copy: the county's objects are never changed). */
+  private putPerson(person: PolicePerson): void {
+    const index = this.personList.findIndex((p) => p.id === person.id);
+    if (index >= 0) this.personList[index] = person;
+    else this.personList.push(person);
+    this.persons.set(person.id, person);
+    if (person.pncId) this.personsByPnc.set(person.pncId, person);
+  }
+
+  /** Home is where police met them last: the location becomes home, an older home previous. */
+  private metAt(person: PolicePerson, locationId: string, day: string, at: string): PolicePerson {
+    const addresses = person.addresses.map((a) => ({ ...a }));
+    const existing = addresses.find((a) => a.locationId === locationId);
+    for (const a of addresses) {
+      if (a !== existing && a.type === 'home') {
+        a.type = 'previous';
+        if (a.to === undefined) a.to = day;
+      }
+    }
+    if (existing) {
+      existing.type = 'home';
+      delete existing.to;
+    } else addresses.unshift({ locationId, type: 'home', from: day });
+    return { ...person, names: person.names.map((n) => ({ ...n, forenames: [...n.forenames] })), addresses, lastUpdated: at };
+  }
+
+  /**
+   * Records a new domestic-abuse incident: the persons (new nominals created), the location,
+   * the next occurrence id of its day, and the next change sequence number.
+   */
+  recordIncident(spec: IncidentSpec, now: Date = new Date()): RecordedIncident {
+    const occurredMs = instant(spec.occurredAt, 'occurredAt');
+    const recordedAt = spec.recordedAt ?? now.toISOString();
+    instant(recordedAt, 'recordedAt');
+    if (!['standard', 'medium', 'high'].includes(spec.riskLevel)) throw new PoliceApiError(`Unknown DASH risk level '${String(spec.riskLevel)}'`);
+    if (!spec.location || !spec.location.line1?.trim() || !spec.location.postcode?.trim()) throw new PoliceApiError('An incident needs a location with line1 and postcode');
+    if (spec.location.uprn !== undefined && !/^\d{1,12}$/.test(spec.location.uprn)) throw new PoliceApiError('uprn must be up to 12 digits');
+    if (!Array.isArray(spec.persons) || spec.persons.length === 0) throw new PoliceApiError('An incident needs at least one person');
+    for (const p of spec.persons) {
+      if (!(INCIDENT_ROLES as readonly string[]).includes(p.role)) throw new PoliceApiError(`Unknown incident role '${String(p.role)}'`);
+      if ('personId' in p && !this.persons.has(p.personId)) throw new PoliceApiError(`No person with id '${p.personId}'`, 404);
+      if ('newPerson' in p) {
+        const n = p.newPerson;
+        if (!Array.isArray(n.forenames) || n.forenames.length === 0 || !n.surname?.trim()) throw new PoliceApiError('A new person needs forenames and a surname');
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(n.dateOfBirth)) throw new PoliceApiError('A new person needs a dateOfBirth YYYY-MM-DD');
+        if (n.sex !== 'M' && n.sex !== 'F') throw new PoliceApiError("A new person's sex is M or F");
+      }
+    }
+    const existingIds = spec.persons.flatMap((p) => ('personId' in p ? [p.personId] : []));
+    if (new Set(existingIds).size !== existingIds.length) throw new PoliceApiError('A person is listed twice: each person once, with one role');
+
+    const occurredDay = new Date(occurredMs).toISOString().slice(0, 10);
+    const locationId = this.findOrAddDwelling(spec.location);
+    const involvements: PoliceInvolvement[] = [];
+    const persons: RecordedIncident['persons'] = [];
+    for (const p of spec.persons) {
+      let nominal: PolicePerson;
+      if ('personId' in p) nominal = this.metAt(this.persons.get(p.personId)!, locationId, occurredDay, recordedAt);
+      else {
+        const n = p.newPerson;
+        const home = n.address ? this.findOrAddDwelling(n.address) : locationId;
+        nominal = {
+          id: `NOM${String(this.personList.length + 1).padStart(7, '0')}`,
+          personId: n.truePersonId ?? '',
+          names: [{ type: 'primary', forenames: [...n.forenames], surname: n.surname }],
+          birthDate: n.dateOfBirth,
+          sex: n.sex,
+          addresses: [{ locationId: home, type: 'home', from: occurredDay }],
+          lastUpdated: recordedAt,
+        };
+      }
+      this.putPerson(nominal);
+      involvements.push({ policePersonId: nominal.id, role: p.role });
+      persons.push({ personId: nominal.id, role: p.role });
+    }
+
+    const prefix = `MH-${occurredDay.replace(/-/g, '')}-`;
+    let seqOfDay = 0;
+    for (const id of this.events.keys()) if (id.startsWith(prefix)) seqOfDay = Math.max(seqOfDay, Number(id.slice(prefix.length)) || 0);
+    const id = `${prefix}${String(seqOfDay + 1).padStart(4, '0')}`;
+    const officer = spec.officer ?? this.latestDomesticAbuseOfficer();
+    const childInvolved = involvements.some((i) => i.role === 'child-present' || i.role === 'child-in-household');
+    const outcome = [
+      spec.outcome ?? 'DASH completed',
+      ...(spec.riskLevel === 'high' ? ['referred to MARAC'] : []),
+      ...(childInvolved ? ["notification to children's social care (MASH)"] : []),
+      ...(spec.childrenPresent && childInvolved ? ['Operation Encompass notification to school'] : []),
+    ].join('; ');
+    const event: PoliceEvent = {
+      id,
+      type: 'domestic-abuse-incident',
+      occurredAt: spec.occurredAt,
+      locationId,
+      status: spec.status ?? 'open',
+      riskLevel: spec.riskLevel,
+      childPresent: spec.childrenPresent,
+      outcome,
+      narrative:
+        spec.narrative ??
+        (spec.childrenPresent
+          ? 'Call from neighbour reporting shouting and banging. Verbal argument between the adults; the children were present. Both adults spoken to separately; DASH completed.'
+          : 'Verbal argument reported by the victim; children asleep upstairs and not woken. Both parties spoken to; DASH completed.'),
+      involvements,
+      officer: { ...officer },
+      lastUpdated: recordedAt,
+    };
+    this.events.set(id, event);
+    this.eventOrder.set(id, this.eventOrder.size);
+    for (const inv of involvements) push(this.eventsByPerson, inv.policePersonId, id);
+    const seq = this.appendChange(id);
+    return { id, token: String(seq), persons };
+  }
+
+  /** Changes a recorded event (e.g. a re-graded DASH risk); it moves to the end of the change feed. */
+  updateIncident(id: string, changes: IncidentChanges, now: Date = new Date()): RecordedIncident {
+    const current = this.events.get(id);
+    if (!current) throw new PoliceApiError(`No event with id '${id}'`, 404);
+    if (current.type !== 'domestic-abuse-incident') throw new PoliceApiError(`Event '${id}' is not a domestic-abuse incident`);
+    if (changes.riskLevel !== undefined && !['standard', 'medium', 'high'].includes(changes.riskLevel)) throw new PoliceApiError(`Unknown DASH risk level '${String(changes.riskLevel)}'`);
+    const updatedAt = changes.updatedAt ?? now.toISOString();
+    instant(updatedAt, 'updatedAt');
+    const next: PoliceEvent = {
+      ...current,
+      involvements: current.involvements.map((i) => ({ ...i })),
+      officer: { ...current.officer },
+      ...(changes.riskLevel !== undefined ? { riskLevel: changes.riskLevel } : {}),
+      ...(changes.childrenPresent !== undefined ? { childPresent: changes.childrenPresent } : {}),
+      ...(changes.status !== undefined ? { status: changes.status } : {}),
+      ...(changes.outcome !== undefined ? { outcome: changes.outcome } : {}),
+      ...(changes.narrative !== undefined ? { narrative: changes.narrative } : {}),
+      lastUpdated: updatedAt,
+    };
+    this.events.set(id, next);
+    const seq = this.appendChange(id);
+    return { id, token: String(seq), persons: next.involvements.map((i) => ({ personId: i.policePersonId, role: i.role as IncidentRole })) };
+  }
+
+  private latestDomesticAbuseOfficer(): PoliceOfficer {
+    let latest: PoliceEvent | undefined;
+    for (const e of this.events.values()) if (e.type === 'domestic-abuse-incident' && (!latest || e.occurredAt > latest.occurredAt)) latest = e;
+    return latest?.officer ?? { rank: 'PC', name: 'Response Officer', collarNumber: '1000', unit: 'Response Team', phone: '01632 960 000', email: 'response@marlshire.police.example' };
   }
 
   /** Links recorded from any of the persons' side, in recorded order. */

@@ -3,7 +3,7 @@
  * sandbox/police/README.md) as a `Connector`. Person search by police person id, PNC id or
  * demographics; record fetch in one search per resource (events, warning markers, intelligence)
  * for a whole batch of persons; the household capability (household.ts) from person links and
- * persons at the same address.
+ * persons at the same address; the incident feed (incidents.ts) from the force's change feed.
  */
 import {
   ConnectorError,
@@ -20,6 +20,7 @@ import {
 } from '../sdk/index.js';
 import { AGENCY, POLICE_CATEGORIES, SYSTEMS } from './codes.js';
 import { policeHousehold } from './household.js';
+import { policeIncidents } from './incidents.js';
 import { PoliceApiClient, type RequestOptions } from './http.js';
 import { eventRecords, intelligenceRecord, markerRecord, toSourcePerson, type MappingContext } from './mapping.js';
 import { EventSchema, IntelligenceSchema, MarkerSchema, PersonSchema, POLICE_ID, StatusSchema } from './schema.js';
@@ -94,6 +95,7 @@ export function createPoliceConnector(options: PoliceConnectorOptions): Connecto
   return {
     manifest,
     ...policeHousehold({ client, mappingContext, maxAddressMatches: wholeNumberIn('createPoliceConnector', 'maxAddressMatches', options.maxAddressMatches ?? 50, 1, 1000) }),
+    ...policeIncidents({ client, mappingContext }),
 
     async searchPersons(query: PersonQuery, ctx: CallContext): Promise<SourcePerson[]> {
       const identifiers = query.identifiers ?? [];

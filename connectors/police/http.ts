@@ -80,6 +80,11 @@ export class PoliceApiClient {
     }
   }
 
+  /** POSTs a JSON body to `path` (not a paged search, e.g. `events/changes`) and answers the parsed JSON, unvalidated. */
+  async post(what: string, path: string, body: Record<string, unknown>, opts: RequestOptions): Promise<unknown> {
+    return this.request(what, path, opts, body);
+  }
+
   /** GET a document (e.g. `status`) and validate it. */
   async read<S extends z.ZodType>(path: string, schema: S, opts: RequestOptions): Promise<z.infer<S>> {
     const body = await this.request(path, path, opts);

@@ -113,6 +113,19 @@ export const LinkSchema = z.looseObject({
   lastUpdated: dateTime.optional(),
 });
 
+/**
+ * The change feed (`events/changes`): events, the persons they involve and the locations both
+ * refer to side-loaded, and where to resume (`page.next`, a change token: digits).
+ */
+export const ChangesEnvelopeSchema = z.looseObject({
+  data: z.array(z.unknown()),
+  included: z.looseObject({ persons: z.array(z.unknown()).optional(), locations: z.array(z.unknown()).optional() }).optional(),
+  page: z.looseObject({ next: z.string().regex(/^\d{1,15}$/), more: z.boolean() }),
+});
+
+/** An incident's time must be a full date-time with a zone (a feed position is compared by instant). */
+export const ZONED_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
 export const StatusSchema = z.looseObject({ status: str, system: str.optional(), version: str.optional() });
 
 export type PoliceApiPerson = z.infer<typeof PersonSchema>;

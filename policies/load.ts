@@ -146,6 +146,7 @@ function semanticProblems(doc: PolicyDocument): string[] {
   checkPurposes('crossCutting.householdAdults.purposes', cc.householdAdults.purposes);
   checkPurposes('crossCutting.sealedMarker.purposes', cc.sealedMarker.purposes);
   checkPurposes('crossCutting.breakGlass.purpose', [cc.breakGlass.purpose]);
+  if (doc.purposes[cc.breakGlass.purpose]?.enquiry === false) problems.push(`crossCutting.breakGlass.purpose: "${cc.breakGlass.purpose}" opens no enquiry (enquiry: false), but break-glass is an enquiry opened out of hours`);
   checkRoles('crossCutting.breakGlass.roles', cc.breakGlass.roles);
   checkRoles('crossCutting.purposeChange.roles', cc.purposeChange.roles);
   checkRoles('crossCutting.originatorReview.roles', cc.originatorReview.roles);

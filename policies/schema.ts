@@ -99,6 +99,12 @@ export const policyDocumentSchema = z
           legalBasis: z.url(),
           consent: z.enum(['required', 'optional', 'not-required']),
           roles: z.array(z.string()).min(1),
+          /**
+           * Whether an enquiry may be opened for the purpose (default true). False for a purpose
+           * that is not an enquiry's, e.g. the daily domestic-abuse triage: it decides what happens
+           * next, and an enquiry it opens has a purpose of its own.
+           */
+          enquiry: z.boolean({ error: 'enquiry must be true or false' }).default(true),
         })
         .strict(),
     ),

@@ -6,13 +6,14 @@ import type { Enquiry, EnquiryService, EnquirySubject, ReviewRepository, SearchS
 import { GatewayError, isGatewayError } from '../errors.js';
 import type { Federation, RequestFederation } from '../federation/index.js';
 import type { IdentityMatcher, SearchCandidate } from '../identity/search.js';
+import type { PersonRecord } from '../identity/types.js';
 import { searchPasses } from '../identity/search-passes.js';
 import { personRecordFromQuery, personRecordFromSource } from '../identity/source-person.js';
 import { sharesFamilyName } from '../identity/surname.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import type { QueueService } from '../workspace/queue/index.js';
-import { auditDecisions, auditSearchDecisions, candidateKey, discloseRecords, discloseSearch, shownPersons, type AgencyAnswer, type AgencyDisclosure, type DisclosedRecord, type Disclosure, type PersonAnswer, type ReviewLookup, type SearchDisclosure } from './gate.js';
+import { auditDecisions, auditSearchDecisions, candidateKey, discloseRecords, discloseSearch, shownPersons, type AgencyAnswer, type AgencyDisclosure, type DisclosedRecord, type Disclosure, type PersonAnswer, type ReviewLookup, type SearchDisclosure, type SearchRanking } from './gate.js';
 import { narrowSearchToRoll, requireOnRoll, schoolOf } from './school-roll.js';
 
 /**
@@ -152,7 +153,7 @@ export interface SearchAnswer {
 }
 
 /** Every agency's answers as the matcher's candidates (one per agency person id). */
-function searchCandidates(answers: readonly PersonAnswer[]): SearchCandidate[] {
+export function searchCandidates(answers: readonly PersonAnswer[]): SearchCandidate[] {
   const candidates = new Map<string, SearchCandidate>();
   for (const answer of answers) {
     if (answer.status !== 'answered') continue;
@@ -164,8 +165,32 @@ function searchCandidates(answers: readonly PersonAnswer[]): SearchCandidate[] {
   return [...candidates.values()];
 }
 
+/**
+ * A person search across every agency for whom `asked` describes: search passes (each relaxing one
+ * field, so nicknames, slips and swaps come back to be scored) fanned out through the federation,
+ * every agency's candidates scored and grouped by the matcher into likely people, and only those
+ * at or above the possible band passed through the gate (proportionality). `narrow` may cut the
+ * answers and ranking further before the gate (ENC: a school DSL sees only the school's pupils).
+ * Never links anyone, and does not audit: the caller's event carries auditSearchDecisions.
+ * Shared by searchPeople and the daily domestic-abuse triage (gateway/incidents/triage).
+ */
+export async function searchAcross<N extends { answers: PersonAnswer[]; ranking: SearchRanking }>(
+  matcher: IdentityMatcher,
+  federation: Pick<RequestFederation, 'searchPersons'>,
+  compiled: PolicyAbility,
+  search: { query: PersonQuery; asked: PersonRecord },
+  narrow?: (fetched: readonly PersonAnswer[], ranked: SearchRanking) => N,
+): Promise<{ disclosure: SearchDisclosure; candidates: SearchCandidate[]; narrowed: N | undefined }> {
+  const fetched = await federation.searchPersons(searchPasses(search.query));
+  const candidates = searchCandidates(fetched);
+  const ranked = matcher.rank(search.asked, candidates);
+  const narrowed = narrow?.(fetched, ranked);
+  const disclosure = discloseSearch(compiled, narrowed?.answers ?? fetched, narrowed?.ranking ?? ranked);
+  return { disclosure, candidates, narrowed };
+}
+
 /** The event's one-line account of a search: how many likely people, their bands, and what was left out. */
-function searchSummary(disclosure: SearchDisclosure): string {
+export function searchSummary(disclosure: SearchDisclosure): string {
   const people = disclosure.people.map((p) => `${p.key} ${p.band}`).join(', ');
   const left = disclosure.notShown.reduce((sum, n) => sum + n.count, 0);
   return `${disclosure.people.length} likely ${disclosure.people.length === 1 ? 'person' : 'people'} shown${people ? ` (${people})` : ''}; ${left} ${left === 1 ? 'candidate' : 'candidates'} below the possible match band not shown.`;
@@ -303,17 +328,8 @@ export function createAccess(services: AccessServices) {
         const enquiry = await services.enquiries.authoriseSearch(scope.actor, enquiryId, services.now());
         // Identity is decided as for a child: a search is how a subject is first found.
         const compiled = abilityFor(scope.actor, enquiry, { relation: 'child', relevance: null });
-        // Search passes relax one field at a time, so nicknames, slips and swaps come back to be scored.
-        const fetched = await scope.federation.searchPersons(searchPasses(query));
-        // Identity: every agency's candidates scored against the search and grouped into likely
-        // people; those below the possible band never reach the gate (proportionality).
         const asked = personRecordFromQuery(query);
-        const candidates = searchCandidates(fetched);
-        const ranked = services.matcher.rank(asked, candidates);
-        // ENC: a school DSL's search shows only the school's own pupils.
-        const narrowed = school !== undefined ? narrowSearchToRoll(fetched, ranked, school) : undefined;
-        const answers = narrowed?.answers ?? fetched;
-        const disclosure = discloseSearch(compiled, answers, narrowed?.ranking ?? ranked);
+        const { disclosure, candidates, narrowed } = await searchAcross(services.matcher, scope.federation, compiled, { query, asked }, school !== undefined ? (fetched, ranked) => narrowSearchToRoll(fetched, ranked, school) : undefined);
         // IG flag: the actor's family name is the one searched for, or a shown person's.
         const shown = new Set(disclosure.people.flatMap((p) => p.records.map((r) => candidateKey(r.agency, r.personId))));
         const sharedSurname = sharesFamilyName(scope.actor.name, [asked, ...candidates.filter((c) => shown.has(candidateKey(c.agency, c.personId))).map((c) => c.record)]);

@@ -44,4 +44,4 @@ export {
   type SearchRanking,
   type WithheldMarker,
 } from './gate.js';
-export { audited, auditActor, policyAbility, outcomeOf, auditEnquiry, auditSubject, createAccess, type Access, type AccessServices, type ProfileAnswer, type RequestScope, type SearchAnswer, type SourcedDisclosure, type SubjectDisclosure, type SubjectSource, type SubjectsAnswer } from './access.js';
+export { audited, auditActor, policyAbility, outcomeOf, auditEnquiry, auditSubject, createAccess, searchAcross, searchSummary, type Access, type AccessServices, type ProfileAnswer, type RequestScope, type SearchAnswer, type SourcedDisclosure, type SubjectDisclosure, type SubjectSource, type SubjectsAnswer } from './access.js';

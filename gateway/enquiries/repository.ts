@@ -27,6 +27,10 @@ export interface NewEnquiry {
   referral: { source: { kind: string; organisation: string | null; referrerName: string | null; referrerRole: string | null } | null; text: string | null } | null;
   openedBy: ActorRef & { name: string; agency: string };
   now: Date;
+  /** The incident the enquiry is opened from (openEnquiryFromIncident). */
+  sourceIncidentId?: string | undefined;
+  /** Runs in the opening's transaction after the enquiry is written: what it writes commits with the enquiry or not at all. */
+  alongside?: ((tx: Queryable, enquiry: Enquiry) => Promise<void>) | undefined;
 }
 
 /** What happens with an enquiry's opening, in its transaction: what a hook writes commits with the enquiry or not at all. */
@@ -83,6 +87,7 @@ export function createEnquiryRepository(store: Store, hooks: EnquiryRepositoryHo
       closureDecision: textOrNull(row.closure_decision),
       closureDecisionId: textOrNull(row.closure_decision_id),
       breakGlassJustification: textOrNull(row.break_glass_justification),
+      sourceIncidentId: textOrNull(row.source_incident_id),
       consents: json(row.consents).map((c) => ({
         id: String(c.id),
         givenBy: String(c.given_by),
@@ -157,10 +162,10 @@ export function createEnquiryRepository(store: Store, hooks: EnquiryRepositoryHo
       return store.transaction(async (tx) => {
         await tx.query(
           `INSERT INTO enquiry (id, referral_reference, purpose, legal_basis, consent_recorded, rag, deadline, opened_at, opened_by, opened_by_issuer, owner_agency, break_glass_justification,
-                                computed_deadline, access_ends_at, received_at, concern_categories)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb)`,
+                                computed_deadline, access_ends_at, received_at, concern_categories, source_incident_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17)`,
           [id, input.referralReference, input.purpose, input.legalBasis, input.consentRecorded, input.rag, input.deadline.toISOString(), input.now.toISOString(), input.openedBy.id, input.openedBy.issuer, input.openedBy.agency, input.breakGlassJustification ?? null,
-           input.computedDeadline.toISOString(), input.accessEndsAt.toISOString(), input.receivedAt.toISOString(), JSON.stringify(input.concernCategories)],
+           input.computedDeadline.toISOString(), input.accessEndsAt.toISOString(), input.receivedAt.toISOString(), JSON.stringify(input.concernCategories), input.sourceIncidentId ?? null],
         );
         if (input.referral) {
           const source = input.referral.source;
@@ -181,6 +186,7 @@ export function createEnquiryRepository(store: Store, hooks: EnquiryRepositoryHo
         );
         const enquiry = (await load(tx, id))!;
         if (enquiry.breakGlassJustification !== null && hooks.breakGlassOpened) await hooks.breakGlassOpened(tx, enquiry, input.now);
+        if (input.alongside) await input.alongside(tx, enquiry);
         return enquiry;
       });
     },

@@ -1,5 +1,6 @@
 import type { LoadedPolicy } from '../../policies/index.js';
 import type { Actor } from '../auth/index.js';
+import type { Queryable } from '../store/index.js';
 import { GatewayError, badInput } from '../errors.js';
 import { createReferralIntake, type ReferralIntakeService, type ReferralSourceInput } from '../workspace/queue/intake.js';
 import type { EnquiryRepository } from './repository.js';
@@ -91,6 +92,10 @@ function text(name: string, value: string | null | undefined, max: number): stri
   return trimmed;
 }
 
+/** A purpose the policy marks `enquiry: false` (the daily domestic-abuse triage) is no enquiry's. */
+const notAnEnquiryPurpose = (id: string, label: string): string =>
+  `The purpose ${id} (${label}) is not an enquiry's purpose: no enquiry is opened or held under it. Choose the purpose of the work that follows (e.g. s47, s17, early-help, marac); from the daily meeting, use openEnquiryFromIncident with that purpose.`;
+
 const RAGS: readonly Rag[] = ['RED', 'AMBER', 'GREEN'];
 const RELATIONS: readonly SubjectRelation[] = ['child', 'adult'];
 
@@ -157,13 +162,18 @@ export function createEnquiryService(deps: {
   }
 
   return {
-    async open(actor: Actor, input: OpenEnquiryInput, now: Date): Promise<Enquiry> {
+    /**
+     * Opens an enquiry. `from` (openEnquiryFromIncident): the incident it is opened from, and what
+     * must be written in the opening's transaction (the incident's outcome).
+     */
+    async open(actor: Actor, input: OpenEnquiryInput, now: Date, from?: { sourceIncidentId: string; alongside: (tx: Queryable, enquiry: Enquiry) => Promise<void> }): Promise<Enquiry> {
       const referralReference = text('referralReference', input.referralReference, 64)!;
       const purpose = policy.document.purposes[input.purpose];
       if (!purpose) {
         const known = Object.keys(policy.document.purposes).join(', ');
         throw badInput(`Unknown purpose "${input.purpose}": use one of ${known}.`, { field: 'purpose' });
       }
+      if (!purpose.enquiry) throw badInput(notAnEnquiryPurpose(input.purpose, purpose.label), { field: 'purpose' });
       if (!purpose.roles.some((role) => actor.roles.includes(role))) {
         throw new GatewayError('FORBIDDEN', `Your roles (${actor.roles.join(', ') || 'none'}) may not open a ${input.purpose} enquiry; it needs one of: ${purpose.roles.join(', ')}.`);
       }
@@ -212,6 +222,7 @@ export function createEnquiryService(deps: {
         breakGlassJustification,
         consent,
         now,
+        ...(from ? { sourceIncidentId: from.sourceIncidentId, alongside: from.alongside } : {}),
       });
     },
 
@@ -240,6 +251,7 @@ export function createEnquiryService(deps: {
       if (enquiryStatus(enquiry, now) !== 'OPEN') throw new GatewayError('FORBIDDEN_ENQUIRY_CLOSED', `Enquiry ${enquiryId} is no longer open; its purpose cannot change.`);
       const purpose = policy.document.purposes[to];
       if (!purpose) throw badInput(`Unknown purpose "${to}": use one of ${Object.keys(policy.document.purposes).join(', ')}.`, { field: 'purpose' });
+      if (!purpose.enquiry) throw badInput(notAnEnquiryPurpose(to, purpose.label), { field: 'purpose' });
       if (to === enquiry.purpose) throw new GatewayError('CONFLICT', `Enquiry ${enquiryId} already has the purpose ${to}.`);
       if (to === rules.breakGlass.purpose) throw badInput('An emergency enquiry is opened as break-glass, not reached by a purpose change.', { field: 'purpose' });
       if (purpose.consent === 'required' && !enquiry.consentRecorded) {

@@ -103,6 +103,8 @@ export interface Enquiry {
   closureDecisionId: string | null;
   /** Set for a break-glass (emergency, out of hours) enquiry: flagged for IG review. */
   breakGlassJustification: string | null;
+  /** The incident the enquiry was opened from (openEnquiryFromIncident, gateway/incidents/triage); null for a referral. */
+  sourceIncidentId?: string | null;
   /** Consent records, oldest first; the current one is the last not withdrawn. */
   consents: ConsentRecord[];
   purposeChanges: PurposeChange[];

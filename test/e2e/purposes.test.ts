@@ -8,7 +8,7 @@ import { enquiryInput, OPEN_ENQUIRY, startTestGateway, type TestGateway } from '
  * signed-in caller, with whether the caller may open an enquiry for each; what it says agrees with
  * what openEnquiry does.
  */
-const PURPOSES = '{ purposes { id label legalBasis consent roles mayOpen } }';
+const PURPOSES = '{ purposes { id label legalBasis consent roles opensEnquiry mayOpen } }';
 
 interface Purpose {
   id: string;
@@ -16,6 +16,7 @@ interface Purpose {
   legalBasis: string;
   consent: string;
   roles: string[];
+  opensEnquiry: boolean;
   mayOpen: boolean;
 }
 
@@ -76,6 +77,18 @@ describe('the purposes query', () => {
     const noConsentNeeded = purposes.find((p) => p.mayOpen && p.consent === 'NOT_REQUIRED')!;
     const opened = await t.graphql(OPEN_ENQUIRY, { input: enquiryInput({ purpose: noConsentNeeded.id, consentRecorded: false }) }, tokens.researcher);
     expect(opened.body.errors).toBeUndefined();
+  });
+
+  it('marks the daily domestic-abuse triage as opening no enquiry, and openEnquiry refuses it (BAD_INPUT), audited', async () => {
+    const listed = await purposesFor(tokens.researcher!);
+    expect(listed.filter((p) => !p.opensEnquiry).map((p) => p.id)).toEqual(['domestic-abuse-triage']);
+    // Its roles include the researcher's, yet no enquiry can be opened under it.
+    expect(listed.find((p) => p.id === 'domestic-abuse-triage')).toMatchObject({ roles: ['mash-researcher', 'mash-manager'], mayOpen: false });
+    const refused = await t.graphql(OPEN_ENQUIRY, { input: enquiryInput({ referralReference: 'REF-TRIAGE-PURPOSE', purpose: 'domestic-abuse-triage' }) }, tokens.researcher);
+    expect(refused.body.errors[0]).toMatchObject({ extensions: { code: 'BAD_INPUT', field: 'purpose' } });
+    expect(refused.body.errors[0].message).toContain('openEnquiryFromIncident');
+    const events = await readEvents(t.gateway.store, { limit: 10_000 });
+    expect(events.filter((e) => e.operation === 'openEnquiry' && e.outcomeCode === 'BAD_INPUT').length).toBeGreaterThan(0);
   });
 
   it('is refused without a token, and is not recorded as a disclosure', async () => {

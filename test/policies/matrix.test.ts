@@ -134,6 +134,47 @@ describe('cross-cutting rules', () => {
   });
 });
 
+describe('the daily domestic-abuse triage row', () => {
+  const triage = (overrides: Partial<AccessContext> = {}) => abilityFor(context({ purpose: 'domestic-abuse-triage', ...overrides }));
+
+  it('is a purpose for MASH researchers and managers that opens no enquiry', () => {
+    const purpose = policy.document.purposes['domestic-abuse-triage']!;
+    expect(purpose).toMatchObject({ legalBasis: 'https://www.legislation.gov.uk/ukpga/2004/31/section/11', consent: 'not-required', roles: ['mash-researcher', 'mash-manager'], enquiry: false });
+    // Every other purpose opens enquiries (the default).
+    expect(Object.entries(policy.document.purposes).filter(([, p]) => !p.enquiry).map(([id]) => id)).toEqual(['domestic-abuse-triage']);
+  });
+
+  it('discloses the police identity of the people at the incident: names, date of birth, gender, addresses, contact (no other agency’s identifiers)', () => {
+    for (const relation of ['child', 'adult'] as const) {
+      const decided = decide(triage({ relation }), 'police.identity');
+      expect(decided.decision).toBe('disclose');
+      expect([...decided.fields].sort()).toEqual(['addresses', 'birthDate', 'contact', 'gender', 'names']);
+    }
+  });
+
+  it.each(['health', 'education', 'housing', 'social-care'])('summarises %s identity to whom to contact (minimum necessary)', (agency) => {
+    const decided = decide(triage(), `${agency}.identity`);
+    expect(decided.decision).toBe('summarise');
+    expect(decided.fields).toEqual(['contact']);
+    expect(decided.reason).toContain('(inferred)');
+  });
+
+  it('reads no records: every record category is denied or withheld, for children and adults', () => {
+    const records = Object.keys(policy.document.categories).filter((c) => !c.endsWith('.identity'));
+    for (const relation of ['child', 'adult'] as const) {
+      for (const category of records) {
+        const decided = decide(triage({ relation, relevance: true }), category);
+        expect(['deny', 'withhold']).toContain(decided.decision);
+        expect(decided.fields).toEqual([]);
+      }
+    }
+  });
+
+  it.each(['school-dsl', 'agency-reviewer', 'ig-officer', 'out-of-hours'])('gives %s nothing', (role) => {
+    for (const category of Object.keys(policy.document.categories)) expect(decide(triage({ roles: [role] }), category).decision).toBe('deny');
+  });
+});
+
 describe('properties', () => {
   const roles = Object.keys(policy.document.roles);
   const purposes = [...Object.keys(policy.document.purposes), 'made-up-purpose'];

@@ -60,6 +60,17 @@ describe('policy document', () => {
     expect(problems.join()).toContain('a sealed category can only be denied');
   });
 
+  it('a purpose opens enquiries unless it says enquiry: false; anything but a boolean is refused', () => {
+    expect(loadPolicyText(mutated((doc) => delete doc.purposes.s47.enquiry)).document.purposes.s47!.enquiry).toBe(true);
+    expect(policy.document.purposes['domestic-abuse-triage']!.enquiry).toBe(false);
+    expect(problemsOf(mutated((doc) => (doc.purposes.s47.enquiry = 'no'))).join()).toContain('purposes.s47.enquiry: enquiry must be true or false');
+  });
+
+  it('refuses a break-glass purpose that opens no enquiry', () => {
+    const problems = problemsOf(mutated((doc) => (doc.purposes.emergency.enquiry = false)));
+    expect(problems.join()).toContain('crossCutting.breakGlass.purpose: "emergency" opens no enquiry');
+  });
+
   it('refuses text that is not YAML with a clear message', () => {
     expect(problemsOf('id: [unclosed').join()).toContain('is not valid YAML');
   });

@@ -198,9 +198,9 @@ describe('manager, reviewer and notification screens', () => {
     await page.getByLabel('Why you join').fill('Manager: purpose change after the strategy discussion');
     await page.getByRole('button', { name: 'Join the enquiry' }).click();
     await expect.poll(() => page.getByTestId('enquiry-purpose').innerText()).toBe('early-help');
-    // The choices are the policy's purposes (the purposes query, in its order), less break-glass.
-    const purposes = (await api('manager', '{ purposes { id label } }')).purposes as { id: string; label: string }[];
-    const choices = purposes.filter((p) => p.id !== 'emergency').map((p) => `${p.label} (${p.id})`);
+    // The choices are the policy's purposes (the purposes query, in its order), less break-glass and the daily triage (no enquiry's purpose).
+    const purposes = (await api('manager', '{ purposes { id label opensEnquiry } }')).purposes as { id: string; label: string; opensEnquiry: boolean }[];
+    const choices = purposes.filter((p) => p.opensEnquiry && p.id !== 'emergency').map((p) => `${p.label} (${p.id})`);
     expect(choices.length).toBeGreaterThan(3);
     await expect.poll(() => page.getByLabel('New purpose').locator('option').allInnerTexts()).toEqual(['Choose a purpose', ...choices]);
     await page.getByRole('button', { name: 'Change purpose' }).click();

@@ -97,6 +97,7 @@ const PurposesQuery = graphql(`
     purposes {
       id
       label
+      opensEnquiry
     }
   }
 `);
@@ -279,7 +280,8 @@ function JoinForm({ enquiryId, onJoined }: { enquiryId: string; onJoined(): void
 function PurposeForm({ enquiryId, current, onChanged }: { enquiryId: string; current: string; onChanged(purpose: string): void }) {
   const change = useMutation(ChangePurposeMutation);
   const purposes = useQuery(PurposesQuery, {});
-  const choices = (purposes.data?.purposes ?? []).filter((p) => p.id !== BREAK_GLASS_PURPOSE);
+  // Neither break-glass nor a purpose that is no enquiry's (the daily domestic-abuse triage) is reached by a change.
+  const choices = (purposes.data?.purposes ?? []).filter((p) => p.opensEnquiry && p.id !== BREAK_GLASS_PURPOSE);
   const [purpose, setPurpose] = useState('');
   const [reason, setReason] = useState('');
   const [errors, setErrors] = useState<FieldError[]>([]);

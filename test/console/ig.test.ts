@@ -58,7 +58,7 @@ describe('the information-governance screens', () => {
 
   it('shows the IG officer their screens in the service navigation', async () => {
     const links = await console.page.getByRole('navigation', { name: 'Menu' }).getByRole('link').allInnerTexts();
-    expect(links.map((text) => text.trim().replace(/\s+/g, ' '))).toEqual(['Home', 'Notifications', 'Access log', 'Subject access', 'Anomalies', 'Audit log integrity', 'Policy explain', expect.stringMatching(/^Sign out/)]);
+    expect(links.map((text) => text.trim().replace(/\s+/g, ' '))).toEqual(['Home', 'Notifications', 'Access log', 'Subject access', 'Anomalies', 'Audit log integrity', 'Policy explain', 'Encompass history', expect.stringMatching(/^Sign out/)]);
   });
 
   it('produces a subject access report from the NHS number, listing the researcher’s access, printable and as a PDF', async () => {

@@ -8,12 +8,12 @@ import { checkScreen, launchBrowser, openConsole, screenshot, signInAs } from '.
 
 /** What each demo role finds in the service navigation once signed in. */
 const NAVIGATION: Record<string, string[]> = {
-  'MASH researcher': ['Home', 'Notifications', 'Triage queue', 'My enquiries'],
-  'MASH manager': ['Home', 'Notifications', 'Triage queue', 'My enquiries', 'Team queue', 'Break-glass reviews'],
+  'MASH researcher': ['Home', 'Notifications', 'Triage queue', 'My enquiries', 'Daily DA meeting', 'Encompass exceptions'],
+  'MASH manager': ['Home', 'Notifications', 'Triage queue', 'My enquiries', 'Team queue', 'Break-glass reviews', 'Daily DA meeting', 'Encompass exceptions'],
   'Out-of-hours practitioner': ['Home', 'Notifications', 'Triage queue', 'My enquiries'],
-  'School designated safeguarding lead': ['Home', 'Notifications'],
+  'School designated safeguarding lead': ['Home', 'Notifications', 'Operation Encompass'],
   'Police reviewer': ['Home', 'Notifications', 'Review requests'],
-  'Information governance officer': ['Home', 'Notifications', 'Access log', 'Subject access', 'Anomalies', 'Audit log integrity', 'Policy explain'],
+  'Information governance officer': ['Home', 'Notifications', 'Access log', 'Subject access', 'Anomalies', 'Audit log integrity', 'Policy explain', 'Encompass history'],
 };
 
 describe('the console shell: sign-in, navigation, timeout, refusals', () => {

@@ -42,6 +42,8 @@ const KINDS: Record<string, string> = {
   DEADLINE_NEAR: 'Deadline near',
   BREAK_GLASS: 'Break-glass enquiry opened',
   BREAK_GLASS_REVIEW_DUE: 'Break-glass review due',
+  ENCOMPASS_NOTIFICATION: 'Operation Encompass notification',
+  ENCOMPASS_EXCEPTION: 'Operation Encompass exception',
 };
 
 /** Where each kind is worked, and what the screen needs (only ids, kept in memory). */
@@ -52,6 +54,8 @@ const TARGETS: Record<string, { path: string; label: string; params?: (item: Ite
   DEADLINE_NEAR: { path: '/enquiry', label: 'Open the enquiry', params: (item) => (item.enquiryId ? { enquiryId: item.enquiryId } : undefined) },
   BREAK_GLASS: { path: '/break-glass', label: 'Go to break-glass reviews' },
   BREAK_GLASS_REVIEW_DUE: { path: '/break-glass', label: 'Go to break-glass reviews' },
+  ENCOMPASS_NOTIFICATION: { path: '/encompass', label: 'Go to your Operation Encompass notifications' },
+  ENCOMPASS_EXCEPTION: { path: '/encompass-exceptions', label: 'Go to Operation Encompass exceptions' },
 };
 
 /** The caller's notifications: unread first, then newest first; each links to where it is worked. */

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { ErrorSummary, formatDateTime, Loading, SummaryList, useMutation, usePageTitle, useQuery } from '../../components/common';
 import { graphql } from '../../gql';
 import type { IgAuditProofQuery } from '../../gql/graphql';
+import { IncidentFeeds } from '../incidents/incident-feeds';
 import { downloadBlob, ErrorMessage, FormErrorSummary, problemFor, type FieldProblem } from './form';
 
 const VerificationQuery = graphql(`
@@ -190,6 +191,7 @@ export function AuditIntegrityScreen() {
           </div>
         </section>
       ) : null}
+      <IncidentFeeds />
     </>
   );
 }

@@ -4,6 +4,7 @@ import { graphql } from '../../gql';
 import type { EnquiryQueueFilter, TeamQueueQuery } from '../../gql/graphql';
 import { ScreenLink } from '../../navigation';
 import { useSession } from '../../session';
+import { IncidentFeeds } from '../incidents/incident-feeds';
 import { fieldErrorFrom, FormErrors, TextareaField, TextField, type FieldError } from './forms';
 
 const TeamQueueQuery = graphql(`
@@ -194,6 +195,7 @@ export function TeamQueueScreen() {
       {action?.kind === 'assign' ? <AssignPanel key={action.entry.enquiryId} entry={action.entry} onCancel={() => setAction(undefined)} onDone={finish} /> : null}
       {action?.kind === 'extend' ? <ExtendPanel key={action.entry.enquiryId} entry={action.entry} onCancel={() => setAction(undefined)} onDone={finish} /> : null}
       {action?.kind === 'referral' ? <ReferralPanel key={action.entry.enquiryId} entry={action.entry} onClose={() => setAction(undefined)} /> : null}
+      <IncidentFeeds />
     </>
   );
 }

@@ -1,7 +1,8 @@
 /**
- * `mash-gateway connector check <module-or-path> [--options JSON] [--json] [--timeout MS] [--household JSON]`:
+ * `mash-gateway connector check <module-or-path> [--options JSON] [--json] [--timeout MS] [--household JSON] [--incidents-since ISO]`:
  * loads a connector module and runs the conformance kit against it (`--household` gives the
- * household fixture, replacing the module's `samples.household`).
+ * household fixture, replacing the module's `samples.household`; `--incidents-since` where the
+ * incident feed checks start reading, replacing `samples.incidents.since`).
  *
  * The module exports the connector as the gateway's `kind: module` loader expects (first found wins):
  *   export function createConnector(options): Connector | Promise<Connector>
@@ -9,8 +10,9 @@
  *   export const connector: Connector  (or a default export of one)
  * The factory gets `--options` (JSON, default `{}`), as the gateway passes a config entry's `options`.
  * and the samples to check it with, as an object or a (possibly async) function returning one:
- *   export const conformance = { samples: { identifiers, demographics, knownPersonIds, unknownPersonId, household? }, timeoutMs?, faults? }
- * (`household`, for a connector with the household capability: person id -> expected member ids.)
+ *   export const conformance = { samples: { identifiers, demographics, knownPersonIds, unknownPersonId, household?, incidents? }, timeoutMs?, faults? }
+ * (`household`, for a connector with the household capability: person id -> expected member ids;
+ * `incidents`, for one with the incident feed: `{ since?, kinds? }`.)
  * The connector's `close()` is called when the check ends, so a module may start a test system
  * in `createConnector()` and stop it there.
  *
@@ -30,13 +32,16 @@ export interface ConnectorCommandIo {
   cwd?: string;
 }
 
-export const CONNECTOR_USAGE = `Usage: mash-gateway connector check <module-or-path> [--options JSON] [--json] [--timeout MS] [--household JSON]
+export const CONNECTOR_USAGE = `Usage: mash-gateway connector check <module-or-path> [--options JSON] [--json] [--timeout MS] [--household JSON] [--incidents-since ISO]
 
 Runs the connector conformance kit against a connector module. The module exports
 createConnector(options) (or \`connector\`, or a default export) returning a Connector, and
 \`conformance\` = { samples: { identifiers, demographics, knownPersonIds, unknownPersonId } }.
 A connector with the household capability is checked on it too; samples.household
 (person id -> ids of members expected in their household) checks a known household is found.
+A connector with the incident feed (incidentsSince) is checked on it: shape, order, paging,
+resuming from a cursor, an empty page's cursor, a garbage cursor refused; samples.incidents
+= { since?, kinds? } says where to start reading (default 30 days back).
   --options JSON  passed to createConnector, as the gateway passes a config entry's options
   --json          print the report as JSON
   --timeout MS    how long one connector call may take (default: the module's
@@ -44,6 +49,9 @@ A connector with the household capability is checked on it too; samples.househol
   --household JSON  the household fixture to check (replaces samples.household): an
                   object of person id -> ids of members expected in their household,
                   e.g. '{"P123":["P124","P125"]}', for a test system whose households you know
+  --incidents-since ISO  where the incident feed checks start reading (replaces
+                  samples.incidents.since): an ISO 8601 date-time with a zone, with at least
+                  two incidents recorded or changed since
 Exit 0 when every check passes, 1 when any fails, 2 on bad usage or an unloadable module.
 See docs/connectors.md.`;
 
@@ -102,6 +110,7 @@ export async function runConnectorCommand(argv: readonly string[], io: Connector
   let timeoutMs: number | undefined;
   let factoryOptions: Record<string, unknown> = {};
   let household: Record<string, string[]> | undefined;
+  let incidentsSince: string | undefined;
   const positional: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
@@ -142,6 +151,13 @@ export async function runConnectorCommand(argv: readonly string[], io: Connector
         return 2;
       }
       household = parsed as Record<string, string[]>;
+    } else if (arg === '--incidents-since') {
+      const value = rest[++i] ?? '';
+      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(Date.parse(value))) {
+        io.stderr(`--incidents-since needs an ISO 8601 date-time with a zone, e.g. --incidents-since 2026-11-01T00:00:00Z.\n${CONNECTOR_USAGE}`);
+        return 2;
+      }
+      incidentsSince = value;
     } else if (arg === '--help' || arg === '-h') {
       io.stdout(CONNECTOR_USAGE);
       return 0;
@@ -174,7 +190,11 @@ export async function runConnectorCommand(argv: readonly string[], io: Connector
   }
 
   try {
-    const samples = household ? { ...options.samples, household } : options.samples;
+    const samples = {
+      ...options.samples,
+      ...(household ? { household } : {}),
+      ...(incidentsSince ? { incidents: { ...options.samples.incidents, since: incidentsSince } } : {}),
+    };
     const report = await checkConnector(connector, { ...options, samples, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
     io.stdout(json ? JSON.stringify(report, null, 2) : formatConformanceReport(report));
     return report.passed ? 0 : 1;

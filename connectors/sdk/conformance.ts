@@ -22,15 +22,25 @@
  *   basis and relationship from the vocabularies, same-address members carrying the address; an
  *   unknown person has no household; fetchPersons answers only the ids asked for; an empty address
  *   query is refused (BAD_QUERY, rejectedInput) rather than answering the whole system; an address
- *   the agency holds finds its resident; with `samples.household`, each known household is found.
+ *   the agency holds finds its resident; with `samples.household`, each known household is found;
+ * - the incident feed, when declared (`incidentsSince`), read from `samples.incidents.since`
+ *   (default 30 days back): incidents in canonical shape, each of a kind asked for, each person
+ *   once with a role from INCIDENT_ROLES; pages in feed order (`provenance.asOf`, the agency's
+ *   last change, never decreasing) with no incident twice; the whole feed read page by page gives
+ *   each incident once and the same set as one large read; a cursor resumes where it left off
+ *   (only what came after); an empty page still returns a usable cursor; a cursor the connector
+ *   never gave is refused with BAD_QUERY (never a silent restart).
  *
  * Reasons name ids, keys and codes, never names, birth dates or identifier values: the kit may
  * be pointed at a real system's test environment.
  */
 import {
   ConnectorError,
+  DASH_RISK_LEVELS,
   HOUSEHOLD_BASES,
   HOUSEHOLD_RELATIONSHIPS,
+  INCIDENT_KINDS,
+  INCIDENT_ROLES,
   ORGANISATION_SYSTEMS,
   PERSON_FIELDS,
   RECORD_FIELDS,
@@ -42,6 +52,9 @@ import {
   type ConnectorErrorKind,
   type ConnectorManifest,
   type HouseholdMember,
+  type IncidentCapability,
+  type IncidentFeedPosition,
+  type IncidentKind,
   type PersonIdentifier,
   type PersonQuery,
   type SourcePerson,
@@ -65,6 +78,12 @@ export interface ConformanceSamples {
    * Every expected member must be among `householdOf`'s members (more may be found).
    */
   household?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * For a connector with the incident feed: where to start reading (an ISO 8601 date-time with a
+   * zone; default 30 days before now), and the kinds to ask for (default every INCIDENT_KINDS).
+   * At least two incidents should have been recorded or changed since, so paging can be checked.
+   */
+  incidents?: { since?: string; kinds?: readonly IncidentKind[] };
 }
 
 /**
@@ -126,6 +145,14 @@ const RECORD_KEYS: readonly string[] = ['kind', 'agency', 'category', 'tier', 'p
 const PROVENANCE_KEYS: readonly string[] = ['system', 'recordId', 'asOf', 'organisation'];
 const MEMBER_KEYS: readonly string[] = ['person', 'basis', 'relationship', 'agencyRelationship', 'address', 'provenance'];
 const HOUSEHOLD_METHODS = ['householdOf', 'personsAtAddress', 'fetchPersons'] as const;
+const INCIDENT_KEYS: readonly string[] = ['agency', 'incidentId', 'kind', 'occurredAt', 'location', 'riskLevel', 'childrenPresent', 'officer', 'persons', 'provenance'];
+const INCIDENT_PERSON_KEYS: readonly string[] = ['person', 'role'];
+/** Feed reads: a large page, and at most this many of them before the kit gives up on a feed that never ends. */
+const FEED_LARGE_LIMIT = 500;
+const FEED_MAX_LARGE_PAGES = 50;
+const DEFAULT_INCIDENT_LOOKBACK_MS = 30 * 24 * 3600 * 1000;
+/** A cursor no connector gives. */
+const GARBAGE_CURSOR = 'conformance-not-a-cursor';
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isText = (value: unknown): value is string => typeof value === 'string' && value.trim().length > 0;
@@ -372,6 +399,53 @@ function memberProblems(member: unknown, askedId: string, manifest: ConnectorMan
 }
 
 // ---- the suite -------------------------------------------------------------------------------
+
+// ---- incidents -------------------------------------------------------------------------------
+
+function incidentProblems(incident: unknown, manifest: ConnectorManifest, kinds: readonly string[], where: string): string[] {
+  if (!isObject(incident)) return [`${where}: not an object`];
+  const at = isText(incident.incidentId) ? `incident ${quote(incident.incidentId)}` : where;
+  const problems: string[] = [];
+  for (const key of unknownKeys(incident, INCIDENT_KEYS)) problems.push(`${at}: non-canonical key ${quote(key)}`);
+  if (incident.agency !== manifest.agency) problems.push(`${at}: agency is not ${quote(String(manifest.agency))}`);
+  if (!isText(incident.incidentId)) problems.push(`${where}: incidentId is missing`);
+  if (!(INCIDENT_KINDS as readonly unknown[]).includes(incident.kind)) problems.push(`${at}: kind ${quote(String(incident.kind))} is not one of ${INCIDENT_KINDS.join(', ')}`);
+  else if (!kinds.includes(incident.kind as string)) problems.push(`${at}: kind ${quote(String(incident.kind))} was not asked for`);
+  if (!isDateTime(incident.occurredAt)) problems.push(`${at}: occurredAt is not an ISO 8601 date-time with a zone`);
+  if (!isObject(incident.location)) problems.push(`${at}: location is missing`);
+  else for (const key of unknownKeys(incident.location, [...ADDRESS_KEYS, 'description'])) problems.push(`${at}: location has non-canonical key ${quote(key)}`);
+  if (incident.riskLevel !== undefined && !(DASH_RISK_LEVELS as readonly unknown[]).includes(incident.riskLevel)) problems.push(`${at}: riskLevel is not one of ${DASH_RISK_LEVELS.join(', ')}`);
+  if (typeof incident.childrenPresent !== 'boolean') problems.push(`${at}: childrenPresent must be a boolean`);
+  if (!isObject(incident.officer) || !isText(incident.officer.name)) problems.push(`${at}: officer.name is missing (whom to contact about the incident)`);
+  else for (const key of unknownKeys(incident.officer, [...CONTACT_KEYS, 'role'])) problems.push(`${at}: officer has non-canonical key ${quote(key)}`);
+  if (!Array.isArray(incident.persons)) problems.push(`${at}: persons must be a list`);
+  else {
+    const seen = new Set<string>();
+    incident.persons.forEach((entry: unknown, i: number) => {
+      if (!isObject(entry)) {
+        problems.push(`${at}: persons[${i}] is not an object`);
+        return;
+      }
+      for (const key of unknownKeys(entry, INCIDENT_PERSON_KEYS)) problems.push(`${at}: persons[${i}] has non-canonical key ${quote(key)}`);
+      if (!(INCIDENT_ROLES as readonly unknown[]).includes(entry.role)) problems.push(`${at}: persons[${i}] role ${quote(String(entry.role))} is not one of INCIDENT_ROLES`);
+      problems.push(...personProblems(entry.person, manifest, `${at} persons[${i}]`));
+      const id = isObject(entry.person) && isText(entry.person.personId) ? entry.person.personId : undefined;
+      if (id !== undefined) {
+        if (seen.has(id)) problems.push(`${at}: person ${quote(id)} is listed twice (each person once, with one role)`);
+        seen.add(id);
+      }
+    });
+  }
+  problems.push(...provenanceProblems(incident.provenance, at));
+  return problems;
+}
+
+/** An incident's id and the instant of its last change (`provenance.asOf`), where readable. */
+function feedKey(incident: unknown): { id: string; asOf: number } | undefined {
+  if (!isObject(incident) || !isText(incident.incidentId)) return undefined;
+  const asOf = isObject(incident.provenance) && typeof incident.provenance.asOf === 'string' ? Date.parse(incident.provenance.asOf) : Number.NaN;
+  return { id: incident.incidentId, asOf };
+}
 
 type Outcome<T> = { settled: 'value'; value: T; ms: number } | { settled: 'error'; error: unknown; ms: number } | { settled: 'hung'; ms: number };
 
@@ -859,6 +933,161 @@ export async function checkConnector(connector: Connector, options: ConformanceO
     }
   }
 
+  // ---- incidents (optional capability)
+  const feed = typeof (connector as unknown as Record<string, unknown>).incidentsSince === 'function' ? (connector as Connector & IncidentCapability) : undefined;
+  record(
+    'incidents.declared',
+    'The incident feed (optional): incidentsSince',
+    [],
+    feed ? 'declared: the incident feed checks follow' : 'not declared (optional): no incident feed checks',
+  );
+  const feedKinds: readonly IncidentKind[] = samples.incidents?.kinds ?? INCIDENT_KINDS;
+  const feedSince = samples.incidents?.since ?? new Date(Date.now() - DEFAULT_INCIDENT_LOOKBACK_MS).toISOString();
+  if (feed) {
+    interface FeedRead {
+      pages: Array<{ incidents: unknown[]; cursor: string; hasMore: boolean }>;
+      problems: string[];
+      ended: boolean;
+    }
+    /** Reads the feed from a position page by page, at most `maxPages` pages. */
+    const readFeed = async (start: IncidentFeedPosition, limit: number, maxPages: number, what: string): Promise<FeedRead> => {
+      const read: FeedRead = { pages: [], problems: [], ended: false };
+      let position = start;
+      while (read.pages.length < maxPages) {
+        const n = read.pages.length + 1;
+        const outcome = await invoke('incidentsSince', (ctx) => feed.incidentsSince(position, feedKinds, limit, ctx));
+        if (outcome.settled !== 'value') {
+          read.problems.push(outcomeProblem(`${what}: incidentsSince page ${n}`, outcome));
+          return read;
+        }
+        const page = outcome.value as unknown;
+        if (!isObject(page) || !Array.isArray(page.incidents) || typeof page.hasMore !== 'boolean') {
+          read.problems.push(`${what}: page ${n} is not { incidents: [...], cursor, hasMore: boolean }`);
+          return read;
+        }
+        if (!isText(page.cursor)) {
+          read.problems.push(`${what}: page ${n} has no cursor (every page, an empty one too, returns where to resume)`);
+          return read;
+        }
+        if (page.incidents.length > limit) read.problems.push(`${what}: page ${n} has ${page.incidents.length} incidents, more than the limit ${limit}`);
+        read.pages.push({ incidents: page.incidents, cursor: page.cursor, hasMore: page.hasMore });
+        if (!page.hasMore) {
+          read.ended = true;
+          return read;
+        }
+        position = { cursor: page.cursor };
+      }
+      read.problems.push(`${what}: still hasMore after ${maxPages} pages of ${limit}: a cursor that does not move on, or a feed too long to check (give samples.incidents.since closer to now)`);
+      return read;
+    };
+    const idsOf = (read: FeedRead): string[] => read.pages.flatMap((p) => p.incidents.map((i) => feedKey(i)?.id ?? '?'));
+    const twice = (ids: readonly string[]): string[] => [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))];
+    const startAt: IncidentFeedPosition = { since: feedSince };
+    const large = await readFeed(startAt, FEED_LARGE_LIMIT, FEED_MAX_LARGE_PAGES, `from ${feedSince} by ${FEED_LARGE_LIMIT}`);
+    const largeIds = idsOf(large);
+
+    {
+      const title = 'incidentsSince answers incidents in canonical shape: a kind asked for, each person once with a role from INCIDENT_ROLES, provenance';
+      const problems = [...large.problems];
+      const all = large.pages.flatMap((p) => p.incidents);
+      problems.push(...grouped(all.flatMap((incident, i) => incidentProblems(incident, manifest, feedKinds, `incident ${i}`)), 'incidents'));
+      const persons = all.reduce<number>((n, i) => n + (isObject(i) && Array.isArray(i.persons) ? i.persons.length : 0), 0);
+      record('incidents.shape', title, problems, `${all.length} incident(s) since ${feedSince} (${feedKinds.join(', ')}), ${persons} person(s) with roles`);
+    }
+
+    const smallLimit = Math.max(2, Math.ceil(largeIds.length / 8));
+    const small = await readFeed(startAt, smallLimit, Math.ceil(largeIds.length / smallLimit) + 3, `from ${feedSince} by ${smallLimit}`);
+    const smallIds = idsOf(small);
+
+    {
+      const title = 'Pages are in feed order (provenance.asOf never decreases) with no incident twice in a page';
+      const problems: string[] = [];
+      for (const [what, read] of [[`by ${FEED_LARGE_LIMIT}`, large], [`by ${smallLimit}`, small]] as const) {
+        let previous = Number.NEGATIVE_INFINITY;
+        read.pages.forEach((page, n) => {
+          const keys = page.incidents.map(feedKey);
+          for (const id of twice(keys.map((k) => k?.id ?? '?'))) problems.push(`read ${what}, page ${n + 1}: incident ${quote(id)} appears twice in one page`);
+          for (const key of keys) {
+            if (!key || Number.isNaN(key.asOf)) continue;
+            if (key.asOf < previous) problems.push(`read ${what}, page ${n + 1}: incident ${quote(key.id)} (asOf ${new Date(key.asOf).toISOString()}) comes after a later change: answer oldest change first`);
+            previous = Math.max(previous, key.asOf);
+          }
+        });
+      }
+      record('incidents.order', title, problems, `${large.pages.length + small.pages.length} page(s) in order`);
+    }
+
+    {
+      const title = 'Reading the whole feed page by page gives each incident once, the same set as one large read';
+      const problems = [...small.problems];
+      if (largeIds.length < 2) problems.push(`needs at least 2 incidents since ${feedSince} to check paging (found ${largeIds.length}): give samples.incidents.since further back`);
+      for (const id of twice(smallIds)) problems.push(`incident ${quote(id)} came back more than once reading by ${smallLimit}: a cursor must resume after what it returned`);
+      for (const id of twice(largeIds)) problems.push(`incident ${quote(id)} came back more than once reading by ${FEED_LARGE_LIMIT}`);
+      const inSmall = new Set(smallIds);
+      const inLarge = new Set(largeIds);
+      const missing = [...inLarge].filter((id) => !inSmall.has(id));
+      const extra = [...inSmall].filter((id) => !inLarge.has(id));
+      if (small.ended && missing.length > 0) problems.push(`reading by ${smallLimit} missed ${missing.length} incident(s) a large read gives (${missing.slice(0, 3).map(quote).join(', ')})`);
+      if (extra.length > 0) problems.push(`reading by ${smallLimit} gave ${extra.length} incident(s) a large read does not (${extra.slice(0, 3).map(quote).join(', ')})`);
+      record('incidents.paging', title, problems, `${largeIds.length} incident(s) in ${small.pages.length} page(s) of ${smallLimit}, as in ${large.pages.length} of ${FEED_LARGE_LIMIT}`);
+    }
+
+    {
+      const title = 'A cursor resumes where it left off: re-reading from it gives only what came after';
+      const problems: string[] = [];
+      const first = small.pages[0];
+      if (!first || !first.hasMore) problems.push('not checked: the paged read did not get past its first page');
+      else {
+        const before = new Set(first.incidents.map((i) => feedKey(i)?.id ?? '?'));
+        const expected = smallIds.slice(first.incidents.length);
+        const again = await readFeed({ cursor: first.cursor }, FEED_LARGE_LIMIT, FEED_MAX_LARGE_PAGES, `from the cursor after page 1`);
+        problems.push(...again.problems);
+        const got = idsOf(again);
+        const repeated = got.filter((id) => before.has(id));
+        if (repeated.length > 0) problems.push(`re-reading from the cursor after page 1 gave ${repeated.length} incident(s) of page 1 again (${repeated.slice(0, 3).map(quote).join(', ')}): the cursor must not restart`);
+        const gotSet = new Set(got);
+        const lost = expected.filter((id) => !gotSet.has(id));
+        if (again.ended && lost.length > 0) problems.push(`re-reading from the cursor after page 1 missed ${lost.length} incident(s) that came after it`);
+      }
+      record('incidents.resume', title, problems, first ? `from the cursor after page 1: the ${smallIds.length - first.incidents.length} incident(s) after it, none before` : '');
+    }
+
+    {
+      const title = 'An empty page (the end of the feed) still returns a usable cursor';
+      const problems: string[] = [];
+      const last = small.ended ? small.pages[small.pages.length - 1] : large.ended ? large.pages[large.pages.length - 1] : undefined;
+      if (!last) problems.push('not checked: no read of the feed reached its end');
+      else {
+        const end = await readFeed({ cursor: last.cursor }, FEED_LARGE_LIMIT, 1, 'from the end of the feed');
+        problems.push(...end.problems);
+        const page = end.pages[0];
+        if (page) {
+          if (page.incidents.length > 0) problems.push(`reading from the cursor at the end of the feed gave ${page.incidents.length} incident(s) already read`);
+          if (page.hasMore) problems.push('reading from the cursor at the end of the feed answered hasMore: true');
+          const after = await readFeed({ cursor: page.cursor }, FEED_LARGE_LIMIT, 1, 'from the cursor an empty page gave');
+          problems.push(...after.problems);
+          if ((after.pages[0]?.incidents.length ?? 0) > 0) problems.push('reading from the cursor an empty page gave answered incidents already read');
+        }
+      }
+      record('incidents.empty-page', title, problems, 'an empty page at the end of the feed returned a cursor that reads on');
+    }
+
+    {
+      const title = 'A cursor the connector never gave is refused with ConnectorError BAD_QUERY, never a silent restart';
+      const problems: string[] = [];
+      const outcome = await invoke('incidentsSince', (ctx) => feed.incidentsSince({ cursor: GARBAGE_CURSOR }, feedKinds, FEED_LARGE_LIMIT, ctx));
+      const refused = outcome.settled === 'error' && outcome.error instanceof ConnectorError && outcome.error.kind === 'BAD_QUERY';
+      if (!refused) {
+        problems.push(
+          outcome.settled === 'value'
+            ? `incidentsSince from cursor ${quote(GARBAGE_CURSOR)} answered ${isObject(outcome.value) && Array.isArray(outcome.value.incidents) ? `${outcome.value.incidents.length} incident(s)` : 'a value'}; throw ConnectorError BAD_QUERY`
+            : `${outcomeProblem(`incidentsSince from cursor ${quote(GARBAGE_CURSOR)}`, outcome)}; expected BAD_QUERY`,
+        );
+      }
+      record('incidents.bad-cursor', title, problems, 'rejected with BAD_QUERY');
+    }
+  }
+
   /** With the household capability, its three methods join the timeout and fault checks (an address of no one: a well-formed UPRN). */
   const householdCalls = (): Array<[string, (ctx: CallContext) => Promise<unknown>]> =>
     household
@@ -868,6 +1097,9 @@ export async function checkConnector(connector: Connector, options: ConformanceO
           ['personsAtAddress', (ctx) => household.personsAtAddress({ uprn: '100000000001' }, ctx)],
         ]
       : [];
+  /** With the incident feed, incidentsSince joins them too. */
+  const incidentCalls = (): Array<[string, (ctx: CallContext) => Promise<unknown>]> =>
+    feed ? [['incidentsSince', (ctx) => feed.incidentsSince({ since: feedSince }, feedKinds, 10, ctx)]] : [];
 
   // ---- timeouts
   const searchQuery: PersonQuery | undefined = samples.identifiers?.[0] ? { identifiers: [samples.identifiers[0]] } : samples.demographics;
@@ -878,7 +1110,7 @@ export async function checkConnector(connector: Connector, options: ConformanceO
     const calls: Array<[string, (ctx: CallContext) => Promise<unknown>]> = [['fetchRecords', (ctx) => connector.fetchRecords(fetchIds, ctx)]];
     if (searchQuery) calls.unshift(['searchPersons', (ctx) => connector.searchPersons(searchQuery, ctx)]);
     else problems.push('searchPersons not checked: no sample to search with');
-    calls.push(...householdCalls());
+    calls.push(...householdCalls(), ...incidentCalls());
     for (const [what, run] of calls) {
       const outcome = await invoke(what, run, AbortSignal.abort(), promptMs);
       const timedOut = outcome.settled === 'error' && outcome.error instanceof ConnectorError && outcome.error.kind === 'TIMEOUT';
@@ -900,7 +1132,7 @@ export async function checkConnector(connector: Connector, options: ConformanceO
     const problems: string[] = [];
     const calls: Array<[string, (ctx: CallContext) => Promise<unknown>]> = [['fetchRecords', (ctx) => connector.fetchRecords(fetchIds, ctx)]];
     if (searchQuery) calls.unshift(['searchPersons', (ctx) => connector.searchPersons(searchQuery, ctx)]);
-    calls.push(...householdCalls());
+    calls.push(...householdCalls(), ...incidentCalls());
     const results: string[] = [];
     for (const [what, run] of calls) {
       const controller = new AbortController();
@@ -933,7 +1165,7 @@ export async function checkConnector(connector: Connector, options: ConformanceO
     const problems: string[] = [];
     const calls: Array<[string, (ctx: CallContext) => Promise<unknown>]> = [['fetchRecords', (ctx) => connector.fetchRecords(fetchIds, ctx)]];
     if (searchQuery) calls.unshift(['searchPersons', (ctx) => connector.searchPersons(searchQuery, ctx)]);
-    calls.push(...householdCalls());
+    calls.push(...householdCalls(), ...incidentCalls());
     try {
       await fault.apply();
       for (const [what, run] of calls) {

@@ -37,6 +37,8 @@ describe('police connector conformance', () => {
         knownPersonIds: [nominalOf(child.id), nominalOf(partner.id)],
         unknownPersonId: 'NOM9999999',
         household: featuredHousehold(),
+        // The county's call-outs go back three years from its as-of date.
+        incidents: { since: '2000-01-01T00:00:00Z' },
       },
       faults: [
         { name: 'HTTP 500', expect: 'UPSTREAM_ERROR', apply: () => server.setFaults({ errorRate: 1 }), clear: () => server.setFaults({}) },
@@ -46,5 +48,9 @@ describe('police connector conformance', () => {
     });
     expect(report.passed, formatConformanceReport(report)).toBe(true);
     expect(report.checks.find((c) => c.id === 'household.fixture')!.reason).toMatch(/^(\d+) of \1 expected member\(s\) found/);
+    const incidentChecks = report.checks.filter((c) => c.id.startsWith('incidents.')).map((c) => c.id);
+    expect(incidentChecks).toEqual(['incidents.declared', 'incidents.shape', 'incidents.order', 'incidents.paging', 'incidents.resume', 'incidents.empty-page', 'incidents.bad-cursor']);
+    expect(report.checks.find((c) => c.id === 'incidents.paging')!.reason).toMatch(/^\d{2,} incident\(s\) in \d+ page\(s\)/);
+    expect(report.checks.find((c) => c.id === 'timeout.aborted')!.reason).toContain('incidentsSince');
   });
 });

@@ -10,6 +10,7 @@ import { createIndicatorSnapshotRepository, IndicatorDefinitionsError, loadIndic
 import { createEnquiryRepository, createEnquiryService, createReviewRepository, createSearchShownRepository } from './enquiries/index.js';
 import { GatewayError } from './errors.js';
 import { createFederation, type Federation } from './federation/index.js';
+import { createIncidents, type Incidents } from './incidents/index.js';
 import { createConsoleHandler } from './http/console.js';
 import { startHttpServer, type HttpHandle } from './http/server.js';
 import { loadModelFile } from './identity/default-model.js';
@@ -35,6 +36,8 @@ export interface Gateway {
   auditSettings: AuditSettings;
   /** The notification inbox, its outbox worker and the deadline-near scan. */
   notifications: Notifications;
+  /** The incident store and the agencies' incident feeds (docs/incidents.md); add afterSave hooks to `hooks`. */
+  incidents: Incidents;
   /** Finishes in-flight requests, flushes the audit log, then closes agencies, store and sandbox. */
   close(): Promise<void>;
 }
@@ -117,6 +120,8 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
         );
     const timeoutMs = Math.max(...config.connectors.map((c) => c.timeoutMs));
     const federation = createFederation(connectors, { timeoutMs, logger, ...(resilience ? { resilience } : {}) });
+    // Incident feeds: each page saved with its cursor in one transaction, running `incidents.hooks` (docs/incidents.md).
+    const incidents = createIncidents({ store, source: federation, config: config.incidents, now, logger });
     const auditSettings = await loadAuditSettings(config.audit, { dataDir: config.dataDir, baseDir: config.baseDir });
     const audit = createAuditLog(store, { logger, checkpoints: auditSettings.checkpoints });
     const notifications = createNotifications({
@@ -158,7 +163,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       host: config.host,
       port: config.port,
       authenticator: rememberingAuthenticator(createAuthenticator(issuers, { knownRoles }), knownActors, { now, logger }),
-      services: { ...services, access, decisions, contactLog, indicators: { definitions, snapshots: createIndicatorSnapshotRepository(store) }, notifications },
+      services: { ...services, access, decisions, contactLog, indicators: { definitions, snapshots: createIndicatorSnapshotRepository(store) }, notifications, incidents },
       logger,
       shutdownGraceMs: config.shutdownGraceMs,
       mode: config.mode,
@@ -168,6 +173,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     });
 
     notifications.start();
+    incidents.start();
     return {
       mode: config.mode,
       url: http.url,
@@ -179,9 +185,12 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       demoIssuer,
       auditSettings,
       notifications,
+      incidents,
       async close() {
         logger.debug('closing http');
         await http.close();
+        // The feed poller stops (a poll in progress finishes its page) before the store closes.
+        await incidents.close();
         // Delivery and the deadline scan stop (a pass in progress finishes) before the store closes.
         await notifications.close();
         logger.debug('closing audit');

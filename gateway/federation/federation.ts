@@ -7,6 +7,9 @@ import {
   type ConnectorManifest,
   type HouseholdCapability,
   type HouseholdMember,
+  type IncidentFeedPosition,
+  type IncidentKind,
+  type IncidentPage,
   type PersonQuery,
   type SourcePerson,
   type SourceRecord,
@@ -68,7 +71,7 @@ export function createFederation(connectors: readonly Connector[], options: Fede
   const resilienceOf = (agency: string): AgencyResilience => resilience.get(agency)!;
 
   /** Every read is idempotent, so each may be retried on a transient failure. */
-  async function call<T>(connector: Connector, requestId: string, operation: 'searchPersons' | 'fetchRecords' | keyof HouseholdCapability, run: (ctx: CallContext) => Promise<T>): Promise<T> {
+  async function call<T>(connector: Connector, requestId: string, operation: 'searchPersons' | 'fetchRecords' | 'incidentsSince' | keyof HouseholdCapability, run: (ctx: CallContext) => Promise<T>): Promise<T> {
     const agency = connector.manifest.agency;
     const started = performance.now();
     let attempts = 0;
@@ -279,6 +282,21 @@ export function createFederation(connectors: readonly Connector[], options: Fede
           }
         }),
       );
+    },
+
+    /** Agencies whose connector offers the incident feed (the optional incident capability). */
+    incidentFeedAgencies: (): string[] => connectors.filter((c) => typeof c.incidentsSince === 'function').map((c) => c.manifest.agency),
+
+    /**
+     * One read of an agency's incident feed, under the agency's time budget (the connector gets an
+     * AbortSignal), retries and circuit breaker like any read. Rejects with the connector's error,
+     * an AgencyTimeoutError or a CircuitOpenError; the feed poller records it.
+     */
+    async incidentsSince(agency: string, position: IncidentFeedPosition, kinds: readonly IncidentKind[], limit: number, requestId: string): Promise<IncidentPage> {
+      const connector = byAgency.get(agency);
+      if (connector?.incidentsSince === undefined) throw new RangeError(`${agency}: no connector with an incident feed is registered for this agency`);
+      const read = connector.incidentsSince.bind(connector);
+      return call(connector, requestId, 'incidentsSince', (ctx) => read(position, kinds, limit, ctx));
     },
 
     /** Each agency's circuit breaker now, without calling any agency (for /readyz). */

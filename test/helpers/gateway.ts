@@ -28,8 +28,15 @@ export const RELAXED_RATE_LIMITS = {
   rate: { actor: { points: 1_000_000, perSeconds: 60 }, address: { points: 1_000_000, perSeconds: 60 }, unauthenticated: { points: 1_000_000, perSeconds: 60 }, inFlightPerActor: 1000 },
 };
 
-/** `limits` is the configuration's `limits:` section (RELAXED_RATE_LIMITS when not given). */
-export async function startTestGateway(overrides: GatewayOverrides & { households?: number; issuers?: unknown[]; agencies?: string[]; limits?: Record<string, unknown>; policy?: string; agencyTimeoutMs?: number } = {}): Promise<TestGateway> {
+/**
+ * `limits` is the configuration's `limits:` section (RELAXED_RATE_LIMITS when not given).
+ * `document`: further configuration sections (e.g. `incidents`, `encompass`), as in the file.
+ * The incident feed has no timer unless `document.incidents` sets one: tests poll with
+ * `gateway.incidents.pollOnce()`.
+ */
+export async function startTestGateway(
+  overrides: GatewayOverrides & { households?: number; issuers?: unknown[]; agencies?: string[]; limits?: Record<string, unknown>; policy?: string; agencyTimeoutMs?: number; document?: Record<string, unknown> } = {},
+): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mash-gateway-test-'));
   const config = configFromDocument(
     {
@@ -38,6 +45,8 @@ export async function startTestGateway(overrides: GatewayOverrides & { household
       connectors: (overrides.agencies ?? ['health']).map((kind) => ({ kind, timeoutMs: overrides.agencyTimeoutMs ?? 1500 })),
       ...(overrides.policy ? { policy: overrides.policy } : {}),
       limits: overrides.limits ?? RELAXED_RATE_LIMITS,
+      incidents: { pollEverySeconds: 0 },
+      ...overrides.document,
     },
     join(process.cwd(), 'mash-gateway.config.yaml'),
     { PORT: 0, HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: undefined, LOG_LEVEL: 'debug', MASH_CONFIG: 'unused', SHUTDOWN_GRACE_MS: 5000 },
@@ -50,7 +59,7 @@ export async function startTestGateway(overrides: GatewayOverrides & { household
     },
   });
   const logger = overrides.logger ?? createLogger({ level: 'debug', destination });
-  const { limits: _limits, agencyTimeoutMs: _agencyTimeoutMs, ...gatewayOverrides } = overrides;
+  const { limits: _limits, agencyTimeoutMs: _agencyTimeoutMs, document: _document, ...gatewayOverrides } = overrides;
   const gateway = await startGateway(config, { inMemoryStore: true, ...gatewayOverrides, logger });
   return {
     gateway,

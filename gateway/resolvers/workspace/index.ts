@@ -3,6 +3,7 @@ import { chronologyResolvers } from './chronology.js';
 import { decisionResolvers } from './decision.js';
 import { householdResolvers } from './household.js';
 import { igResolvers } from './ig.js';
+import { incidentsFeedResolvers } from './incidents-feed.js';
 import { notificationsResolvers } from './notifications.js';
 import { precisResolvers } from './precis.js';
 import { queueResolvers } from './queue.js';
@@ -17,4 +18,5 @@ export const workspaceResolvers = [
   notificationsResolvers,
   igResolvers,
   breakGlassResolvers,
+  incidentsFeedResolvers,
 ];

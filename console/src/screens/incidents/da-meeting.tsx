@@ -4,7 +4,7 @@ import { graphql } from '../../gql';
 import type { ConsoleDomesticAbuseTriageQuery, IncidentOutcomeKind, Rag } from '../../gql/graphql';
 import { useNavigation } from '../../navigation';
 import { fieldErrorFrom, FormErrors, RadiosField, TextField, type FieldError } from '../manager/forms';
-import { BAND, bestBand, CharacterCount, EncompassStatusTag, OUTCOME_WORDS, personName, RiskTag, roleWords, todayInLondon, who } from './words';
+import { BAND, bestBand, CharacterCount, EncompassStatusTag, OUTCOME_WORDS, personName, RiskTag, roleWords, TableWrap, todayInLondon, who } from './words';
 
 const TriageQuery = graphql(`
   query ConsoleDomesticAbuseTriage($date: String!) {
@@ -275,7 +275,7 @@ function HouseholdCard({ household, recorded, purposes, onRecorded }: { househol
         {household.adults.length === 0 ? (
           <p className="govuk-body">None recorded.</p>
         ) : (
-          <div className="app-table-wrap">
+          <TableWrap label={`Adults of household ${household.key}`}>
             <table className="govuk-table" data-testid="household-adults">
               <caption className="govuk-table__caption govuk-visually-hidden">Adults of household {household.key}</caption>
               <thead className="govuk-table__head">
@@ -299,7 +299,7 @@ function HouseholdCard({ household, recorded, purposes, onRecorded }: { househol
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
         <h3 className="govuk-heading-s">Children</h3>
         {household.children.map((child) => (
@@ -353,7 +353,8 @@ function IncidentBlock({ incident, outcome, purposes, onRecorded }: { incident: 
       ) : outcome?.outcome === 'MASH_ENQUIRY' ? null : (
         <div className="govuk-button-group">
           <button type="button" className="govuk-button govuk-button--secondary" onClick={() => setForm('outcome')}>
-            Record outcome<span className="govuk-visually-hidden"> for incident {incident.reference}</span>
+            {outcome ? 'Change outcome' : 'Record outcome'}
+            <span className="govuk-visually-hidden"> for incident {incident.reference}</span>
           </button>
           <button type="button" className="govuk-button govuk-button--secondary" onClick={() => setForm('enquiry')}>
             Open an enquiry<span className="govuk-visually-hidden"> from incident {incident.reference}</span>

@@ -4,7 +4,7 @@ import { graphql } from '../../gql';
 import type { ConsoleEncompassNotificationQuery } from '../../gql/graphql';
 import { ScreenLink, useNavigation } from '../../navigation';
 import { MissingParams } from '../manager/forms';
-import { who } from './words';
+import { TableWrap, who } from './words';
 
 const ListQuery = graphql(`
   query ConsoleEncompassNotifications($unacknowledgedOnly: Boolean, $after: String) {
@@ -152,7 +152,7 @@ export function EncompassListScreen() {
             {unacknowledgedOnly ? 'Every notification is acknowledged.' : 'Your school has no Operation Encompass notification.'}
           </p>
         ) : (
-          <div className="app-table-wrap">
+          <TableWrap label="Operation Encompass notifications">
             <table className="govuk-table" data-testid="encompass-list">
               <caption className="govuk-table__caption govuk-table__caption--s govuk-visually-hidden">Operation Encompass notifications, not yet acknowledged first</caption>
               <thead className="govuk-table__head">
@@ -186,7 +186,7 @@ export function EncompassListScreen() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )
       ) : null}
       {page?.hasNextPage && page.endCursor ? (

@@ -3,7 +3,7 @@ import { ErrorSummary, formatDateTime, useMutation, usePageTitle } from '../../c
 import { graphql } from '../../gql';
 import type { ConsoleEncompassHistoryQuery } from '../../gql/graphql';
 import { FormErrorSummary, problemFor, TextField, type FieldProblem } from '../ig/form';
-import { who } from './words';
+import { TableWrap, who } from './words';
 
 const HistoryQuery = graphql(`
   query ConsoleEncompassHistory($school: String, $agency: String, $personId: String) {
@@ -122,7 +122,7 @@ export function EncompassHistoryScreen() {
               No Operation Encompass notification was sent.
             </p>
           ) : (
-            <div className="app-table-wrap">
+            <TableWrap label="Operation Encompass notifications sent">
               <table className="govuk-table govuk-table--small-text-until-tablet" data-testid="encompass-history">
                 <caption className="govuk-table__caption govuk-table__caption--s govuk-visually-hidden">Operation Encompass notifications, newest first</caption>
                 <thead className="govuk-table__head">
@@ -164,7 +164,7 @@ export function EncompassHistoryScreen() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )}
         </section>
       ) : null}

@@ -1,5 +1,6 @@
 import { formatDateTime, Loading, useQuery } from '../../components/common';
 import { graphql } from '../../gql';
+import { TableWrap } from './words';
 
 const FeedsQuery = graphql(`
   query ConsoleIncidentFeeds {
@@ -44,7 +45,7 @@ export function IncidentFeeds() {
         list.length === 0 ? (
           <p className="govuk-body">No agency offers an incident feed.</p>
         ) : (
-          <div className="app-table-wrap">
+          <TableWrap label="Incident feeds">
             <table className="govuk-table" data-testid="incident-feeds-table">
               <caption className="govuk-table__caption govuk-table__caption--s govuk-visually-hidden">Incident feeds</caption>
               <thead className="govuk-table__head">
@@ -81,7 +82,7 @@ export function IncidentFeeds() {
                 })}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )
       ) : null}
     </section>

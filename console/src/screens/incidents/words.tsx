@@ -128,3 +128,15 @@ export function CharacterCount({ id, label, hint, value, onChange, error, maxLen
     </div>
   );
 }
+
+/**
+ * A table that may scroll sideways on a narrow screen: the scrolling region is named and takes
+ * focus, so it can be scrolled with the keyboard.
+ */
+export function TableWrap({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="app-table-wrap" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}

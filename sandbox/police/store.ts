@@ -395,10 +395,18 @@ export class PoliceStore {
 
   // ---- the change feed -----------------------------------------------------------------------
 
-  private appendChange(id: string): number {
+  /**
+   * Gives the event the next change sequence number. The view's events are 1..N; a change made
+   * at runtime (`at`, its lastUpdated) takes the next number but at least its time in whole
+   * seconds since 1970, so a gateway's stored token from an earlier run of the simulator (whose
+   * view is the same) is not mistaken for one that already covers this run's new incidents.
+   */
+  private appendChange(id: string, at?: string): number {
     const previous = this.changeSeq.get(id);
     if (previous !== undefined) this.changes = this.changes.filter((c) => c.id !== id);
-    const seq = ++this.lastSeq;
+    const seconds = at === undefined ? 0 : Math.floor(Date.parse(at) / 1000);
+    const seq = Math.max(this.lastSeq + 1, Number.isFinite(seconds) ? seconds : 0);
+    this.lastSeq = seq;
     this.changeSeq.set(id, seq);
     this.changes.push({ seq, id });
     return seq;
@@ -590,7 +598,7 @@ export class PoliceStore {
     this.events.set(id, event);
     this.eventOrder.set(id, this.eventOrder.size);
     for (const inv of involvements) push(this.eventsByPerson, inv.policePersonId, id);
-    const seq = this.appendChange(id);
+    const seq = this.appendChange(id, recordedAt);
     return { id, token: String(seq), persons };
   }
 
@@ -614,7 +622,7 @@ export class PoliceStore {
       lastUpdated: updatedAt,
     };
     this.events.set(id, next);
-    const seq = this.appendChange(id);
+    const seq = this.appendChange(id, updatedAt);
     return { id, token: String(seq), persons: next.involvements.map((i) => ({ personId: i.policePersonId, role: i.role as IncidentRole })) };
   }
 

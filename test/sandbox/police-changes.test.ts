@@ -142,7 +142,9 @@ describe('recordIncident and updateIncident', () => {
     const before = await readAll({}, 1000);
     const recorded = server.recordIncident(spec());
     expect(recorded.id).toBe('MH-20300110-0001');
-    expect(recorded.token).toBe(String(Number(before.next) + 1));
+    // The next number, and at least the time it was recorded in seconds (tokens of an earlier run stay behind).
+    expect(recorded.token).toBe(String(Date.parse('2030-01-10T23:30:00Z') / 1000));
+    expect(Number(recorded.token)).toBeGreaterThan(Number(before.next));
     const [, suspect] = recorded.persons;
     expect(suspect!.personId).toMatch(/^NOM\d{7}$/);
     expect(view.persons.some((p) => p.id === suspect!.personId)).toBe(false); // the county's view is untouched
@@ -183,22 +185,42 @@ describe('recordIncident and updateIncident', () => {
     // A second one the same day gets the next occurrence number.
     const second = server.recordIncident(spec({ occurredAt: '2030-01-10T23:00:00Z', recordedAt: '2030-01-11T00:10:00Z', persons: [{ role: 'victim', personId: motherId }] }));
     expect(second.id).toBe('MH-20300110-0002');
-    expect(second.token).toBe(String(Number(recorded.token) + 1));
+    expect(second.token).toBe(String(Date.parse('2030-01-11T00:10:00Z') / 1000));
   });
 
   it('an update moves the incident to the end of the feed, once, with the change', async () => {
     const recorded = server.recordIncident(spec({ occurredAt: '2030-02-01T21:00:00Z', recordedAt: '2030-02-01T22:00:00Z', persons: [{ role: 'victim', personId: motherId }, { role: 'child-in-household', personId: childId }], childrenPresent: false }));
     const other = server.recordIncident(spec({ occurredAt: '2030-02-01T23:00:00Z', recordedAt: '2030-02-01T23:30:00Z', persons: [{ role: 'victim', personId: motherId }] }));
     const updated = server.updateIncident(recorded.id, { riskLevel: 'high', updatedAt: '2030-02-02T09:00:00Z' });
-    expect(Number(updated.token)).toBe(Number(other.token) + 1);
+    expect(Number(updated.token)).toBe(Date.parse('2030-02-02T09:00:00Z') / 1000);
+    // A change stamped earlier than the last still gets the next number.
+    const early = server.updateIncident(other.id, { outcome: 'DASH completed; words of advice', updatedAt: '2020-01-01T00:00:00Z' });
+    expect(Number(early.token)).toBe(Number(updated.token) + 1);
+    server.updateIncident(recorded.id, { riskLevel: 'high', updatedAt: '2030-02-02T09:00:00Z' });
     const feed = await changes({ after: String(Number(recorded.token) - 1) });
     expect(feed.body.data.map((e: Json) => e.id)).toEqual([other.id, recorded.id]);
     expect(feed.body.data[1]).toMatchObject({ riskLevel: 'high', lastUpdated: '2030-02-02T09:00:00Z' });
-    expect(feed.body.page.next).toBe(updated.token);
+    expect(Number(feed.body.page.next)).toBe(Number(early.token) + 1);
     // From the old token the incident is read once, as changed.
     const all = await readAll({}, 1000);
     expect(all.ids.filter((id) => id === recorded.id)).toHaveLength(1);
     expect(() => server.updateIncident('MH-20990101-0001', { riskLevel: 'high' })).toThrow(/No event/);
+  });
+
+  it('a token from an earlier run of the simulator does not cover a later run’s new incidents', async () => {
+    const earlier = await startPoliceServer({ county });
+    const later = await startPoliceServer({ county });
+    try {
+      const base = { riskLevel: 'standard' as const, childrenPresent: false, location: spec().location, persons: [{ role: 'victim' as const, personId: motherId }] };
+      const monday = earlier.recordIncident({ ...base, occurredAt: '2030-05-05T21:00:00Z', recordedAt: '2030-05-05T22:00:00Z' });
+      // The next run: same view, a new night's incident (the earlier one is not there).
+      const tuesday = later.recordIncident({ ...base, occurredAt: '2030-05-06T21:00:00Z', recordedAt: '2030-05-06T22:00:00Z' });
+      const response = await fetch(`${later.baseUrl}/events/changes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ after: monday.token }) });
+      const body = (await response.json()) as Json;
+      expect(body.data.map((e: Json) => e.id)).toEqual([tuesday.id]);
+    } finally {
+      await Promise.all([earlier.close(), later.close()]);
+    }
   });
 
   it('refuses an unusable incident: an unknown person, a time without a zone, a person twice', () => {

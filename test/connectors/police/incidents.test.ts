@@ -146,7 +146,7 @@ describe('police incidentsSince over the change feed', () => {
       expect((await failure(feed.incidentsSince({ cursor }, ['domestic-abuse'], 10, ctx()))).kind, cursor).toBe('BAD_QUERY');
     }
     expect(server.requests()).toHaveLength(0);
-    const ahead = await failure(feed.incidentsSince({ cursor: 'v1:999999999' }, ['domestic-abuse'], 10, ctx()));
+    const ahead = await failure(feed.incidentsSince({ cursor: 'v1:999999999999999' }, ['domestic-abuse'], 10, ctx()));
     expect(ahead.kind).toBe('BAD_QUERY');
     expect((await failure(feed.incidentsSince({ since: '2026-01-01' }, ['domestic-abuse'], 10, ctx()))).kind).toBe('BAD_QUERY');
     expect((await failure(feed.incidentsSince(EPOCH, ['burglary' as never], 10, ctx()))).kind).toBe('BAD_QUERY');

@@ -49,7 +49,7 @@ export interface IncidentFeedSource {
 export interface IncidentFeedPoller {
   /** Reads every feed once. A poll already running is awaited and its result returned, not doubled. */
   pollOnce(): Promise<PollResult>;
-  /** Polls every `pollEverySeconds` (none when 0 or disabled); the first poll one interval after start. */
+  /** Polls at once, then every `pollEverySeconds` after each poll ends (no timer when 0 or disabled). */
   start(): void;
   /** Stops the timer and waits for a poll in progress (which reads no further page). */
   close(): Promise<void>;
@@ -155,13 +155,13 @@ export function createIncidentFeedPoller(options: IncidentFeedOptions): Incident
     return running;
   }
 
-  function schedule(): void {
+  function schedule(delayMs: number): void {
     if (closed) return;
     timer = setTimeout(() => {
       pollOnce()
         .catch((error: unknown) => logger.warn({ errorName: error instanceof Error ? error.name : typeof error }, 'incident feed poll failed'))
-        .finally(schedule);
-    }, config.pollEverySeconds * 1000);
+        .finally(() => schedule(config.pollEverySeconds * 1000));
+    }, delayMs);
     timer.unref();
   }
 
@@ -169,7 +169,8 @@ export function createIncidentFeedPoller(options: IncidentFeedOptions): Incident
     pollOnce,
     start() {
       if (closed || timer !== undefined || !config.enabled || config.pollEverySeconds === 0) return;
-      schedule();
+      // A (re)started gateway catches up at once, then reads every interval.
+      schedule(0);
     },
     async close() {
       closed = true;

@@ -15,7 +15,7 @@ export interface Incidents {
   hooks: AfterSave[];
   /** Reads every agency's incident feed once (a poll already running is awaited, not doubled). */
   pollOnce(): Promise<PollResult>;
-  /** Starts the poll timer (`incidents.pollEverySeconds`; none when 0). */
+  /** Reads at once, then every `incidents.pollEverySeconds` (no timer when 0). */
   start(): void;
   /** Stops the timer and waits for a poll in progress; before the store closes. */
   close(): Promise<void>;

@@ -277,19 +277,21 @@ describe('incident feed timer', () => {
     return { feed, reads: () => reads };
   }
 
-  it('polls every pollEverySeconds once started, and not after close', async () => {
+  it('polls at start, then every pollEverySeconds, and not after close', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { feed, reads } = poller(60);
     feed.start();
-    await vi.advanceTimersByTimeAsync(59_000);
-    expect(reads()).toBe(0);
-    await vi.advanceTimersByTimeAsync(1_000);
+    await vi.advanceTimersByTimeAsync(0);
     expect(reads()).toBe(1);
-    await vi.advanceTimersByTimeAsync(60_000);
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(reads()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(reads()).toBe(2);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(reads()).toBe(3);
     await feed.close();
     await vi.advanceTimersByTimeAsync(600_000);
-    expect(reads()).toBe(2);
+    expect(reads()).toBe(3);
     await expect(feed.pollOnce()).rejects.toThrow(/closed/);
   });
 

@@ -146,6 +146,7 @@ export function policeIncidents(options: PoliceIncidentOptions): IncidentCapabil
       if (!envelope.success) throw new ConnectorError('MALFORMED_RESPONSE', 'police records API answered the change feed with the wrong shape');
       const { data, included, page } = envelope.data;
       if (after !== undefined && Number(page.next) < Number(after)) throw new ConnectorError('MALFORMED_RESPONSE', 'police records API answered the change feed with a token before the one asked from');
+      if (after !== undefined && page.more && page.next === after) throw new ConnectorError('MALFORMED_RESPONSE', 'police records API answered the change feed with more to come but a token that does not move on');
       const locations = new Map<string, PoliceApiLocation>();
       for (const raw of included?.locations ?? []) {
         const parsed = LocationSchema.safeParse(raw);

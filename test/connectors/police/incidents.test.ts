@@ -184,7 +184,7 @@ describe('police incidentsSince against a force answering badly', () => {
     ...over,
   });
   const person = { id: 'NOM0000001', names: [{ type: 'primary', forenames: ['A'], surname: 'B' }], dateOfBirth: '1990-01-01', sex: 'F', addresses: [] };
-  const envelope = (data: unknown[], persons: unknown[] = [person], next = '5') => ({ data, included: { persons, locations: [{ id: 'LOC0000001', kind: 'dwelling', city: 'X' }] }, page: { next, more: false } });
+  const envelope = (data: unknown[], persons: unknown[] = [person], next = '5', more = false) => ({ data, included: { persons, locations: [{ id: 'LOC0000001', kind: 'dwelling', city: 'X' }] }, page: { next, more } });
 
   beforeAll(async () => {
     fake = createServer((_req, res) => {
@@ -210,6 +210,7 @@ describe('police incidentsSince against a force answering badly', () => {
     ['an incident time without a zone', () => envelope([event({ occurredAt: '2030-01-01T22:00' })])],
     ['a token that is not digits', () => envelope([event()], [person], 'abc')],
     ['a token before the one asked from', () => envelope([event()], [person], '2')],
+    ['more to come with a token that does not move on', () => envelope([event()], [person], '3', true)],
     ['an event of the wrong shape', () => envelope([event({ persons: 'everyone' })])],
     ['no page', () => ({ data: [] })],
   ])('reports %s as MALFORMED_RESPONSE', async (_what, make) => {

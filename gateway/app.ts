@@ -87,7 +87,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     checkIssuerRoles(config.issuers, knownRoles);
 
     const sandbox = config.sandbox.enabled
-      ? await startSandbox({ seed: config.sandbox.seed, households: config.sandbox.households, host: '127.0.0.1', healthPort: config.sandbox.healthPort, policePort: config.sandbox.policePort, overnightIncidents: { now: now() } })
+      ? await startSandbox({ seed: config.sandbox.seed, households: config.sandbox.households, host: '127.0.0.1', healthPort: config.sandbox.healthPort, policePort: config.sandbox.policePort, ...(config.sandbox.overnightIncidents ? { overnightIncidents: { now: now() } } : {}) })
       : undefined;
     if (sandbox) opened.push(sandbox);
 

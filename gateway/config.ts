@@ -189,9 +189,11 @@ const fileSchema = z
         households: z.number().int().min(1).max(50_000).default(200),
         healthPort: z.number().int().min(0).max(65535).default(4101),
         policePort: z.number().int().min(0).max(65535).default(4102),
+        /** The sandbox force records a few domestic-abuse incidents the night before the gateway starts (the demo's daily meeting). */
+        overnightIncidents: z.boolean().default(true),
       })
       .strict()
-      .default({ enabled: false, seed: 1, households: 200, healthPort: 4101, policePort: 4102 }),
+      .default({ enabled: false, seed: 1, households: 200, healthPort: 4101, policePort: 4102, overnightIncidents: true }),
     connectors: z.array(connectorSchema).min(1, 'at least one connector is needed'),
     audit: auditConfigSchema,
     identity: identitySchema,

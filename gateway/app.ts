@@ -6,6 +6,7 @@ import { checkIssuerRoles, createAuthenticator, createKnownActors, DEMO_SCHOOL, 
 import type { GatewayConfig } from './config.js';
 import { buildConnectors } from './connectors.js';
 import { createAccess } from './disclosure/index.js';
+import { createTriageService } from './incidents/triage/index.js';
 import { createIndicatorSnapshotRepository, IndicatorDefinitionsError, loadIndicatorFile } from './workspace/indicators/index.js';
 import { createEnquiryRepository, createEnquiryService, createReviewRepository, createSearchShownRepository } from './enquiries/index.js';
 import { GatewayError } from './errors.js';
@@ -151,6 +152,8 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     const matcher = createMatcher({ bands: config.identity.bands, ...(model ? { model } : {}) });
     const services = { enquiries, reviews, shown, policy, store, auditSettings, audit, abilities: createAbilityCache(policy), federation, matcher, logger, now, queue };
     const access = createAccess(services);
+    // The daily domestic-abuse meeting: its list, outcomes and enquiries opened from incidents.
+    const triage = createTriageService({ ...services, meetingTime: config.incidents.meeting.time, calendar: config.queue.calendar, referralMaxAgeMs: config.queue.referralMaxAgeMs });
     const decisions = createDecisionService({ repository: createDecisionRepository(store), enquiries: enquiryRepository, levels: config.decision.levels });
     const contactLog = createContactLogService(services, createContactLogRepository(store));
 
@@ -163,7 +166,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       host: config.host,
       port: config.port,
       authenticator: rememberingAuthenticator(createAuthenticator(issuers, { knownRoles }), knownActors, { now, logger }),
-      services: { ...services, access, decisions, contactLog, indicators: { definitions, snapshots: createIndicatorSnapshotRepository(store) }, notifications, incidents },
+      services: { ...services, access, triage, decisions, contactLog, indicators: { definitions, snapshots: createIndicatorSnapshotRepository(store) }, notifications, incidents },
       logger,
       shutdownGraceMs: config.shutdownGraceMs,
       mode: config.mode,

@@ -221,7 +221,7 @@ export const outcomeOf = (disclosure: Disclosure<unknown>): 'success' | 'partial
 export function policyAbility(
   services: Pick<AccessServices, 'policy' | 'abilities' | 'now'>,
   actor: Actor,
-  enquiry: Enquiry,
+  enquiry: Pick<Enquiry, 'purpose' | 'consentRecorded'>,
   subject: Pick<EnquirySubject, 'relation' | 'relevance'>,
 ): PolicyAbility {
   const { effective, id, version } = services.policy.document;

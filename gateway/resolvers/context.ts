@@ -2,12 +2,13 @@ import type { Actor } from '../auth/index.js';
 import type { Access, AccessServices } from '../disclosure/index.js';
 import type { RequestFederation } from '../federation/index.js';
 import type { Incidents } from '../incidents/index.js';
+import type { TriageService } from '../incidents/triage/index.js';
 import type { DecisionAreaServices } from '../workspace/decision/index.js';
 import type { IndicatorServices } from '../workspace/indicators/index.js';
 import type { Notifications } from '../workspace/notifications/index.js';
 
 /** The services resolvers use: the access path and the workspace's. */
-export type GatewayServices = AccessServices & { access: Access; indicators: IndicatorServices; notifications: Notifications; incidents: Incidents } & DecisionAreaServices;
+export type GatewayServices = AccessServices & { access: Access; indicators: IndicatorServices; notifications: Notifications; incidents: Incidents; triage?: TriageService } & DecisionAreaServices;
 
 /** What every resolver receives: the verified actor, the request id and the services. */
 export interface GatewayContext {

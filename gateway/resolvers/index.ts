@@ -83,7 +83,7 @@ function personQuery(input: { nhsNumber?: string | null; family?: string | null;
 }
 
 
-const shapeEnquiry = (enquiry: Enquiry, now: Date) => ({
+export const shapeEnquiry = (enquiry: Enquiry, now: Date) => ({
   ...enquiry,
   status: enquiryStatus(enquiry, now),
   consent: enquiry.consents.filter((c) => c.withdrawnAt === null).at(-1) ?? null,
@@ -110,7 +110,7 @@ function shapeAgency(result: AgencyDisclosure) {
   };
 }
 
-function shapePerson(person: DisclosedPerson) {
+export function shapePerson(person: DisclosedPerson) {
   gateOutput(person);
   return {
     agency: person.agency,
@@ -141,14 +141,14 @@ function shapeMatchedRecord(record: MatchedRecord) {
   };
 }
 
-const shapeMatch = (match: PersonMatch) => ({
+export const shapeMatch = (match: PersonMatch) => ({
   key: gateOutput(match).key,
   band: bandName(match.band),
   score: match.score,
   records: match.records.map(shapeMatchedRecord),
 });
 
-const shapePersonResult = (result: PersonDisclosure) => ({
+export const shapePersonResult = (result: PersonDisclosure) => ({
   agency: gateOutput(result).agency,
   status: result.status,
   detail: result.detail ?? null,

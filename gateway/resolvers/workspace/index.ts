@@ -7,6 +7,7 @@ import { incidentsFeedResolvers } from './incidents-feed.js';
 import { notificationsResolvers } from './notifications.js';
 import { precisResolvers } from './precis.js';
 import { queueResolvers } from './queue.js';
+import { triageResolvers } from './triage.js';
 
 /** The workspace areas' resolvers, merged with the core ones by createSchema. */
 export const workspaceResolvers = [
@@ -19,4 +20,5 @@ export const workspaceResolvers = [
   igResolvers,
   breakGlassResolvers,
   incidentsFeedResolvers,
+  triageResolvers,
 ];

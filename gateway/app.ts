@@ -23,6 +23,7 @@ import { openStore, type Store } from './store/index.js';
 import { createContactLogRepository, createContactLogService } from './workspace/contacts/index.js';
 import { createDecisionRepository, createDecisionService } from './workspace/decision/index.js';
 import { channelsFromConfig, createNotifications, type Notifications } from './workspace/notifications/index.js';
+import { createEncompass, type Encompass } from './incidents/encompass/index.js';
 
 export interface Gateway {
   /** development or production (see config.ts). */
@@ -39,6 +40,8 @@ export interface Gateway {
   notifications: Notifications;
   /** The incident store and the agencies' incident feeds (docs/incidents.md); add afterSave hooks to `hooks`. */
   incidents: Incidents;
+  /** Operation Encompass: `runOnce(now?)` works the notifications once; its `afterSave` is among `incidents.hooks`. */
+  encompass: Encompass;
   /** Finishes in-flight requests, flushes the audit log, then closes agencies, store and sandbox. */
   close(): Promise<void>;
 }
@@ -125,10 +128,11 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     const incidents = createIncidents({ store, source: federation, config: config.incidents, now, logger });
     const auditSettings = await loadAuditSettings(config.audit, { dataDir: config.dataDir, baseDir: config.baseDir });
     const audit = createAuditLog(store, { logger, checkpoints: auditSettings.checkpoints });
+    const deliveryChannels = channelsFromConfig(config.notifications, process.env, now);
     const notifications = createNotifications({
       store,
       config: config.notifications,
-      channels: channelsFromConfig(config.notifications, process.env, now),
+      channels: deliveryChannels,
       reviewerRoles: policy.document.crossCutting.originatorReview.roles,
       now,
       logger,
@@ -154,6 +158,22 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     const access = createAccess(services);
     // The daily domestic-abuse meeting: its list, outcomes and enquiries opened from incidents.
     const triage = createTriageService({ ...services, meetingTime: config.incidents.meeting.time, calendar: config.queue.calendar, referralMaxAgeMs: config.queue.referralMaxAgeMs });
+    // Operation Encompass: the worker (find the school, send through the gate, escalate) and its API.
+    const encompass = createEncompass({
+      store,
+      config: config.encompass,
+      policy,
+      abilities: services.abilities,
+      federation,
+      matcher,
+      audit,
+      inbox: notifications.inbox,
+      channels: () => deliveryChannels.map((c) => c.name),
+      logger,
+      now,
+    });
+    // Each stored page of a feed plans its children's notifications, in the page's transaction.
+    incidents.hooks.push(encompass.afterSave);
     const decisions = createDecisionService({ repository: createDecisionRepository(store), enquiries: enquiryRepository, levels: config.decision.levels });
     const contactLog = createContactLogService(services, createContactLogRepository(store));
 
@@ -166,7 +186,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       host: config.host,
       port: config.port,
       authenticator: rememberingAuthenticator(createAuthenticator(issuers, { knownRoles }), knownActors, { now, logger }),
-      services: { ...services, access, triage, decisions, contactLog, indicators: { definitions, snapshots: createIndicatorSnapshotRepository(store) }, notifications, incidents },
+      services: { ...services, access, triage, decisions, contactLog, indicators: { definitions, snapshots: createIndicatorSnapshotRepository(store) }, notifications, incidents, encompass: encompass.api },
       logger,
       shutdownGraceMs: config.shutdownGraceMs,
       mode: config.mode,
@@ -177,6 +197,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
 
     notifications.start();
     incidents.start();
+    encompass.start();
     return {
       mode: config.mode,
       url: http.url,
@@ -189,11 +210,14 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       auditSettings,
       notifications,
       incidents,
+      encompass,
       async close() {
         logger.debug('closing http');
         await http.close();
         // The feed poller stops (a poll in progress finishes its page) before the store closes.
         await incidents.close();
+        // The Operation Encompass pass in progress finishes before the store closes.
+        await encompass.close();
         // Delivery and the deadline scan stop (a pass in progress finishes) before the store closes.
         await notifications.close();
         logger.debug('closing audit');

@@ -74,6 +74,8 @@ export const FHIR_SYSTEMS = {
   subject: 'urn:mash-gateway:subject',
   decision: 'urn:mash-gateway:decision',
   document: 'urn:mash-gateway:document',
+  notification: 'urn:mash-gateway:notification',
+  school: 'https://get-information-schools.service.gov.uk/Id/laestab',
   seqExtension: 'urn:mash-gateway:audit:seq',
   hashExtension: 'urn:mash-gateway:audit:hash',
 } as const;
@@ -198,6 +200,28 @@ export function toFhirAuditEvent(event: RecordedEvent): FhirAuditEvent {
         { type: 'mediaType', valueString: doc.mediaType },
         { type: 'bytes', valueString: String(doc.bytes) },
         { type: 'version', valueString: String(doc.version) },
+      ],
+    });
+  }
+
+  // A notification that left the gateway (Operation Encompass): to whom, how, what fields, which rule.
+  if (event.notification !== undefined) {
+    const n = event.notification;
+    entities.push({
+      type: { system: AUDIT_ENTITY_TYPE, code: '2', display: 'System Object' },
+      role: { system: OBJECT_ROLE, code: '3', display: 'Report' },
+      what: { identifier: { system: FHIR_SYSTEMS.notification, value: n.id } },
+      name: n.kind,
+      description: `to ${n.to.schoolName} (${n.to.school})`,
+      detail: [
+        { type: 'school', valueString: n.to.school },
+        { type: 'schoolName', valueString: n.to.schoolName },
+        { type: 'keyAdult', valueString: n.to.keyAdult },
+        ...(n.to.email === undefined ? [] : [{ type: 'email', valueString: n.to.email }]),
+        { type: 'channels', valueString: n.channels.join(',') },
+        { type: 'fields', valueString: n.fields.join(',') },
+        { type: 'ruleId', valueString: n.ruleId },
+        { type: 'incident', valueString: `${n.incident.agency}/${n.incident.incidentId}` },
       ],
     });
   }

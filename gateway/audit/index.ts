@@ -3,6 +3,7 @@ export type {
   AccessEventInput,
   AuditActor,
   AuditDecision,
+  AuditNotification,
   AuditDecisionKind,
   AuditEnquiry,
   AuditOutcome,

@@ -93,6 +93,25 @@ export interface AccessEventInput {
    * SHA-256 of the exact bytes returned, recorded before they are returned.
    */
   document?: { kind: string; version: number; format: string; mediaType: string; fileName: string; bytes: number; sha256: string };
+  /**
+   * A notification that left the gateway for someone outside the MASH (an Operation Encompass
+   * notification to a school): which, to whom, by which channels, the field names sent (never
+   * their values), the rule that decided them and the incident it is about. Recorded before it is sent.
+   */
+  notification?: AuditNotification;
+}
+
+export interface AuditNotification {
+  /** The notification's id (encompass_notification). */
+  id: string;
+  kind: string;
+  to: { school: string; schoolName: string; keyAdult: string; email?: string };
+  /** inbox, email. */
+  channels: string[];
+  /** The field names sent, in the policy's order. */
+  fields: string[];
+  ruleId: string;
+  incident: { agency: string; incidentId: string };
 }
 
 export interface AccessEvent extends AccessEventInput {

@@ -158,10 +158,12 @@ export function createFederation(connectors: readonly Connector[], options: Fede
          * agency and their answers are merged, one entry per agency person id. An agency is
          * unavailable if any pass failed: a partial answer must not pass for "no record".
          */
-        async searchPersons(query: PersonQuery | readonly PersonQuery[]): Promise<PersonAnswer[]> {
+        async searchPersons(query: PersonQuery | readonly PersonQuery[], options: { agencies?: readonly string[] } = {}): Promise<PersonAnswer[]> {
           const queries: readonly PersonQuery[] = Array.isArray(query) ? query : [query as PersonQuery];
+          // `agencies`: ask only these (Operation Encompass asks education alone where a child is on a roll).
+          const asked = [...byAgency.values()].filter((connector) => options.agencies === undefined || options.agencies.includes(connector.manifest.agency));
           return Promise.all(
-            [...byAgency.values()].map(async (connector): Promise<PersonAnswer> => {
+            asked.map(async (connector): Promise<PersonAnswer> => {
               const agency = connector.manifest.agency;
               const outcomes = await Promise.allSettled(
                 queries.map((q) => call(connector, requestId, 'searchPersons', (ctx) => connector.searchPersons(q, ctx))),

@@ -6,9 +6,10 @@ import type { TriageService } from '../incidents/triage/index.js';
 import type { DecisionAreaServices } from '../workspace/decision/index.js';
 import type { IndicatorServices } from '../workspace/indicators/index.js';
 import type { Notifications } from '../workspace/notifications/index.js';
+import type { EncompassApi } from '../incidents/encompass/index.js';
 
 /** The services resolvers use: the access path and the workspace's. */
-export type GatewayServices = AccessServices & { access: Access; indicators: IndicatorServices; notifications: Notifications; incidents: Incidents; triage?: TriageService } & DecisionAreaServices;
+export type GatewayServices = AccessServices & { access: Access; indicators: IndicatorServices; notifications: Notifications; incidents: Incidents; triage?: TriageService; encompass: EncompassApi } & DecisionAreaServices;
 
 /** What every resolver receives: the verified actor, the request id and the services. */
 export interface GatewayContext {

@@ -1,6 +1,7 @@
 import { breakGlassResolvers } from './break-glass.js';
 import { chronologyResolvers } from './chronology.js';
 import { decisionResolvers } from './decision.js';
+import { encompassResolvers } from './encompass.js';
 import { householdResolvers } from './household.js';
 import { igResolvers } from './ig.js';
 import { incidentsFeedResolvers } from './incidents-feed.js';
@@ -21,4 +22,5 @@ export const workspaceResolvers = [
   breakGlassResolvers,
   incidentsFeedResolvers,
   triageResolvers,
+  encompassResolvers,
 ];

@@ -40,7 +40,7 @@ const shapeNotification = (n: Notification) => ({
 
 const shapeReview = (request: ReviewRequest) => ({ ...request, status: request.status.toUpperCase() });
 
-const reader = (ctx: GatewayContext) => ({ issuer: ctx.actor.issuer, id: ctx.actor.id, agency: ctx.actor.agency, roles: ctx.actor.roles });
+const reader = (ctx: GatewayContext) => ({ issuer: ctx.actor.issuer, id: ctx.actor.id, agency: ctx.actor.agency, roles: ctx.actor.roles, ...(ctx.actor.school !== undefined ? { school: ctx.actor.school } : {}) });
 
 export const notificationsResolvers = {
   Query: {

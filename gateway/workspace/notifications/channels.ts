@@ -17,6 +17,8 @@ export interface OutboundMessage {
   text: string;
   recipient: { issuer: string; subject: string } | { role: string; agency: string | null };
   createdAt: string;
+  /** Where the email channel sends this one instead of its configured mailboxes (an Operation Encompass key adult); no other channel carries it. */
+  email?: string;
 }
 
 export interface DeliveryChannel {
@@ -40,7 +42,9 @@ export function webhookChannel(options: { url: string; secret: string; timeoutMs
   return {
     name: 'webhook',
     async send(message) {
-      const body = JSON.stringify(message);
+      // The address is the email channel's alone: a webhook receiver is not told it.
+      const { email: _email, ...rest } = message;
+      const body = JSON.stringify(rest);
       const timestamp = String(Math.floor(now().getTime() / 1000));
       let response: Response;
       try {
@@ -94,7 +98,7 @@ export function emailChannel(options: {
       try {
         await transport.sendMail({
           from: options.from,
-          to: [...options.to],
+          to: message.email !== undefined ? [message.email] : [...options.to],
           subject: `MASH notification: ${message.kind}${message.enquiryReference ? ` (${message.enquiryReference})` : ''}`,
           text: `${message.text}\n\nRead the detail in the MASH gateway.\n`,
           headers: { [DELIVERY_HEADER]: message.deliveryId },

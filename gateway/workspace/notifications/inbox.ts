@@ -22,6 +22,12 @@ export interface NewNotification {
   body: string;
   /** Raised once: a second notification with the same key is not written (several processes may raise it). */
   idempotencyKey?: string;
+  /** A team message for one school's DSLs only (its LAESTAB): a reader whose token names another school does not see it. */
+  school?: string;
+  /** Where the email channel sends this one (instead of the configured mailboxes). */
+  email?: string;
+  /** Deliver by these of the configured channels only (default: every configured channel). */
+  channels?: readonly string[];
 }
 
 export interface Notification {
@@ -42,6 +48,8 @@ export interface Notification {
 export interface Reader extends ActorRef {
   agency: string;
   roles: readonly string[];
+  /** A school DSL's school (LAESTAB) from their token: a message for one school reaches that school's readers only. */
+  school?: string;
 }
 
 export interface NotificationPage {
@@ -57,9 +65,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_PAGE = 100;
 export const MAX_MARK = 100;
 
-/** The condition a notification meets to be the reader's ($1 issuer, $2 subject, $3 agency, $4 roles). */
-const VISIBLE = `((n.recipient_issuer = $1 AND n.recipient_subject = $2)
-   OR (n.recipient_role = ANY($4::text[]) AND (n.recipient_agency IS NULL OR n.recipient_agency = $3)))`;
+/**
+ * The condition a notification meets to be the reader's ($1 issuer, $2 subject, $3 agency, $4 roles,
+ * `$school` the reader's school or null): a team message for one school only to that school's readers.
+ */
+const visible = (school: string) => `((n.recipient_issuer = $1 AND n.recipient_subject = $2)
+   OR (n.recipient_role = ANY($4::text[]) AND (n.recipient_agency IS NULL OR n.recipient_agency = $3)
+       AND (n.recipient_school IS NULL OR n.recipient_school = ${school}::text)))`;
 
 function toNotification(row: Row): Notification {
   return {
@@ -99,13 +111,13 @@ export function createInbox(store: Store, channels: () => readonly string[]): In
     const id = randomUUID();
     const to = 'actor' in n.recipient ? { issuer: n.recipient.actor.issuer, subject: n.recipient.actor.id, role: null, agency: null } : { issuer: null, subject: null, role: n.recipient.team.role, agency: n.recipient.team.agency };
     const { rows } = await q.query<Row>(
-      `INSERT INTO notification (id, kind, recipient_issuer, recipient_subject, recipient_agency, recipient_role, enquiry_id, referral_reference, review_request_id, body, created_at, idempotency_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+      `INSERT INTO notification (id, kind, recipient_issuer, recipient_subject, recipient_agency, recipient_role, enquiry_id, referral_reference, review_request_id, body, created_at, idempotency_key, recipient_school, recipient_email)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-      [id, n.kind, to.issuer, to.subject, to.agency, to.role, n.enquiryId, n.referralReference, n.reviewRequestId ?? null, n.body, now.toISOString(), n.idempotencyKey ?? null],
+      [id, n.kind, to.issuer, to.subject, to.agency, to.role, n.enquiryId, n.referralReference, n.reviewRequestId ?? null, n.body, now.toISOString(), n.idempotencyKey ?? null, n.school ?? null, n.email ?? null],
     );
     if (rows.length === 0) return null;
-    const configured = channels();
+    const configured = channels().filter((channel) => n.channels === undefined || n.channels.includes(channel));
     if (configured.length > 0) {
       await q.query(
         `INSERT INTO notification_outbox (id, notification_id, channel, status, attempts, next_attempt_at, created_at)
@@ -130,9 +142,9 @@ export function createInbox(store: Store, channels: () => readonly string[]): In
       const { rows } = await store.query<Row>(
         `SELECT n.*, r.read_at FROM notification n
          LEFT JOIN notification_read r ON r.notification_id = n.id AND r.reader_issuer = $1 AND r.reader_subject = $2
-         WHERE ${VISIBLE} AND ($5::bigint IS NULL OR n.seq < $5) AND (NOT $6 OR r.read_at IS NULL)
+         WHERE ${visible('$8')} AND ($5::bigint IS NULL OR n.seq < $5) AND (NOT $6 OR r.read_at IS NULL)
          ORDER BY n.seq DESC LIMIT $7`,
-        [reader.issuer, reader.id, reader.agency, [...reader.roles], before, options.unreadOnly === true, first + 1],
+        [reader.issuer, reader.id, reader.agency, [...reader.roles], before, options.unreadOnly === true, first + 1, reader.school ?? null],
       );
       const items = rows.slice(0, first).map(toNotification);
       const hasNextPage = rows.length > first;
@@ -146,15 +158,15 @@ export function createInbox(store: Store, channels: () => readonly string[]): In
       if (bad >= 0) throw badInput(`ids[${bad}] is not a notification id.`, { field: 'ids' });
       await store.query(
         `INSERT INTO notification_read (notification_id, reader_issuer, reader_subject, read_at)
-         SELECT n.id, $1, $2, $6 FROM notification n WHERE n.id = ANY($5::uuid[]) AND ${VISIBLE}
+         SELECT n.id, $1, $2, $6 FROM notification n WHERE n.id = ANY($5::uuid[]) AND ${visible('$7')}
          ON CONFLICT DO NOTHING`,
-        [reader.issuer, reader.id, reader.agency, [...reader.roles], [...new Set(ids.map((i) => i.toLowerCase()))], now.toISOString()],
+        [reader.issuer, reader.id, reader.agency, [...reader.roles], [...new Set(ids.map((i) => i.toLowerCase()))], now.toISOString(), reader.school ?? null],
       );
       // Already read before counts as read: answer every id that is the reader's.
       const { rows: mine } = await store.query<Row>(
         `SELECT n.id FROM notification n JOIN notification_read r ON r.notification_id = n.id AND r.reader_issuer = $1 AND r.reader_subject = $2
-         WHERE n.id = ANY($5::uuid[]) AND ${VISIBLE}`,
-        [reader.issuer, reader.id, reader.agency, [...reader.roles], [...new Set(ids.map((i) => i.toLowerCase()))]],
+         WHERE n.id = ANY($5::uuid[]) AND ${visible('$6')}`,
+        [reader.issuer, reader.id, reader.agency, [...reader.roles], [...new Set(ids.map((i) => i.toLowerCase()))], reader.school ?? null],
       );
       return mine.map((r) => String(r.id));
     },

@@ -56,7 +56,7 @@ export function createOutboxWorker(deps: { store: Store; channels: readonly Deli
          SELECT id FROM notification_outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND channel = ANY($4::text[])
          ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
        RETURNING o.id AS delivery_id, o.channel, o.attempts, n.id AS notification_id, n.kind, n.referral_reference, n.body,
-                 n.recipient_issuer, n.recipient_subject, n.recipient_role, n.recipient_agency, n.created_at`,
+                 n.recipient_issuer, n.recipient_subject, n.recipient_role, n.recipient_agency, n.recipient_email, n.created_at`,
       [now.toISOString(), settings.batch, new Date(now.getTime() + settings.leaseMs).toISOString(), [...byName.keys()]],
     );
     return rows;
@@ -74,6 +74,7 @@ export function createOutboxWorker(deps: { store: Store; channels: readonly Deli
           ? { issuer: String(row.recipient_issuer), subject: String(row.recipient_subject) }
           : { role: String(row.recipient_role), agency: row.recipient_agency == null ? null : String(row.recipient_agency) },
       createdAt: iso(row.created_at),
+      ...(row.recipient_email != null ? { email: String(row.recipient_email) } : {}),
     };
   }
 

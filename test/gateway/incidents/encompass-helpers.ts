@@ -158,7 +158,9 @@ export async function startEncompassGateway(options: { now: () => Date; incident
       sandbox: { enabled: true, seed: SEED, households: HOUSEHOLDS, healthPort: 0, policePort: 0 },
       connectors: [{ kind: 'education', timeoutMs: 3000 }],
       limits: RELAXED_RATE_LIMITS,
-      notifications: { email: { host: '127.0.0.1', port: options.smtpPort, secure: false, requireTLS: false, from: 'mash@county.example', to: ['mash-team@county.example'], timeoutMs: 3000 } },
+      // Delivery only when the test runs it (runOnce), never on the background timer.
+      notifications: { delivery: { pollMs: 600_000 }, email: { host: '127.0.0.1', port: options.smtpPort, secure: false, requireTLS: false, from: 'mash@county.example', to: ['mash-team@county.example'], timeoutMs: 3000 } },
+      incidents: { pollEverySeconds: 0 },
       encompass: {
         sendBy: '08:30',
         escalateAt: '10:30',

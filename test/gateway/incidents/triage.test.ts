@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IncidentRole, SourceIncident, SourcePerson } from '../../../connectors/sdk/index.js';
+import { ConnectorError, type Connector, type IncidentRole, type SourceIncident, type SourcePerson } from '../../../connectors/sdk/index.js';
 import { createAbilityCache, loadPolicyFile } from '../../../policies/index.js';
 import { readEvents, type AuditLog, type RecordedEvent } from '../../../gateway/audit/index.js';
 import type { EnquiryService } from '../../../gateway/enquiries/index.js';
 import { GatewayError } from '../../../gateway/errors.js';
+import { createFederation } from '../../../gateway/federation/index.js';
 import { createMatcher } from '../../../gateway/identity/search.js';
 import { createIncidentRepository, type StoredIncident } from '../../../gateway/incidents/repository.js';
 import { createOutcomeRepository, createTriageService } from '../../../gateway/incidents/triage/index.js';
@@ -258,6 +259,32 @@ describe('the daily domestic-abuse meeting', () => {
     expect(error).toBeInstanceOf(GatewayError);
     expect((error as GatewayError).code).toBe('AUDIT_UNAVAILABLE');
     expect((await events()).filter((e) => e.requestId === 'audit-down')).toEqual([]);
+  });
+
+  it('lists the meeting when an agency does not answer: its search says UNAVAILABLE and the child’s event is partial', async () => {
+    const policy = loadPolicyFile();
+    const down: Connector = {
+      manifest: { agency: 'health', name: 'Health (down)', version: '1', protocol: 'fhir', identifierSystems: [], categories: [], contact: { name: 'Safeguarding team' } },
+      searchPersons: async () => {
+        throw new ConnectorError('UNREACHABLE', 'health did not answer');
+      },
+      fetchRecords: async () => new Map(),
+    };
+    const federation = createFederation([down], { timeoutMs: 500, logger: silentLogger });
+    try {
+      const queue = defaultQueueSettings();
+      const triage = createTriageService({ store: t.gateway.store, policy, abilities: createAbilityCache(policy), audit: t.gateway.audit, logger: silentLogger, matcher: createMatcher(), federation: t.gateway.federation, enquiries: {} as EnquiryService, now: () => clock, meetingTime: '09:30', calendar: queue.calendar, referralMaxAgeMs: queue.referralMaxAgeMs });
+      const actor = { id: 'researcher-1', name: 'Riley Researcher', agency: 'social-care', roles: ['mash-researcher'], issuer: 'demo' };
+      const answer = await triage.list({ requestId: 'health-down', actor, federation: federation.forRequest('health-down') }, MEETING_DAY);
+      const children = answer.households.flatMap((h) => h.children);
+      expect(children).toHaveLength(3);
+      for (const child of children) expect(child.search.agencies.map((a) => [a.agency, a.status])).toEqual([['health', 'UNAVAILABLE']]);
+      const recorded = (await events()).filter((e) => e.requestId === 'health-down');
+      expect(recorded.map((e) => e.outcome)).toEqual(['partial', 'partial', 'partial']);
+      expect(recorded.every((e) => e.decisions.some((d) => d.agency === 'health' && d.decision === 'unavailable'))).toBe(true);
+    } finally {
+      await federation.close();
+    }
   });
 
   it('records outcomes with a reason (not in the audit log), keeps their history, and lists a decided incident on its day only', async () => {

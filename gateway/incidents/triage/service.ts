@@ -26,6 +26,7 @@ import type { PersonRecord } from '../../identity/types.js';
 import type { Logger } from '../../log.js';
 import type { Store } from '../../store/index.js';
 import type { WorkingCalendar } from '../../workspace/queue/working-time.js';
+import { encompassStatusFor } from '../encompass/index.js';
 import { createIncidentRepository, type StoredIncident, type StoredIncidentPerson } from '../repository.js';
 import { groupHouseholds } from './households.js';
 import { compareHouseholds, triageIndicators } from './indicators.js';
@@ -123,7 +124,7 @@ export interface TriageDeps {
   calendar: WorkingCalendar;
   /** queue.referral.maxAgeDays: an enquiry's receivedAt may be no older. */
   referralMaxAgeMs: number;
-  /** Operation Encompass status of the children at these incidents (gateway/incidents/encompass); absent: none shown. */
+  /** Operation Encompass status of the children at these incidents; default: the encompass store's (encompassStatusFor). */
   encompass?: (incidentIds: readonly string[]) => Promise<readonly (EncompassChildStatus & { personId: string })[]>;
 }
 
@@ -295,7 +296,7 @@ export function createTriageService(deps: TriageDeps) {
         if (childCount > MAX_TRIAGE_CHILDREN) {
           throw new GatewayError('COST_LIMIT', `The list for ${day} has more than ${MAX_TRIAGE_CHILDREN} children to search for; record the outcomes of the carried-over incidents first.`);
         }
-        const encompass = deps.encompass && listed.length > 0 ? await deps.encompass(listed.map((i) => i.id)) : [];
+        const encompass = listed.length > 0 ? await (deps.encompass ?? ((ids) => encompassStatusFor(deps.store, ids)))(listed.map((i) => i.id)) : [];
         const households = await Promise.all(
           groups.map(async (group) => {
             const carried = (incident: StoredIncident) => Date.parse(incident.firstReceivedAt) < previous.getTime();

@@ -6,7 +6,7 @@ import type { EnquiryService } from '../../../gateway/enquiries/index.js';
 import { GatewayError } from '../../../gateway/errors.js';
 import { createFederation } from '../../../gateway/federation/index.js';
 import { createMatcher } from '../../../gateway/identity/search.js';
-import { createIncidentRepository, type StoredIncident } from '../../../gateway/incidents/repository.js';
+import type { StoredIncident } from '../../../gateway/incidents/repository.js';
 import { createOutcomeRepository, createTriageService } from '../../../gateway/incidents/triage/index.js';
 import { silentLogger } from '../../../gateway/log.js';
 import { defaultQueueSettings } from '../../../gateway/workspace/queue/index.js';
@@ -41,7 +41,7 @@ const TRIAGE = /* GraphQL */ `
             people { key band records { agency personId band reasons { field } person { agency personId decision names { family } birthDate withheldFields contact { name } } } }
             notShown { agency count }
           }
-          encompass { status }
+          encompass { incidentId status schoolName dueBy sentAt acknowledgedAt }
         }
       }
     }
@@ -107,7 +107,8 @@ describe('the daily domestic-abuse meeting', () => {
     for (const person of police.persons) persons.set(person.personId, person);
     expect([...persons.keys()].sort()).toEqual(Object.values(P).sort());
 
-    const repository = createIncidentRepository(t.gateway.store);
+    // Saved as the feed saves a page: Operation Encompass plans each child's notification in its transaction.
+    const repository = t.gateway.incidents.repository;
     const save = async (incidents: SourceIncident[], at: string, cursor: string) => (await repository.savePage('police', { incidents, cursor, hasMore: false }, new Date(at))).inserted;
     stored.R = (await save([incident('OCC-R-0915', '2026-09-15T21:00:00Z', 'standard', false, [[P.mother, 'victim'], [P.partner, 'suspect'], [P.teen, 'child-in-household']])], '2026-09-15T22:00:00Z', 'c1'))[0]!;
     await createOutcomeRepository(t.gateway.store).record({ incidentId: stored.R.id, outcome: 'no-further-action', reason: 'Standard risk, first call-out; advice given', by: { issuer: 'test', id: 'researcher-0', name: 'Earlier Researcher' }, now: new Date('2026-09-16T10:00:00Z') });
@@ -157,7 +158,10 @@ describe('the daily domestic-abuse meeting', () => {
       expect(child.person).toMatchObject({ agency: 'police', decision: 'DISCLOSED', identifiers: null });
       expect(child.person.names[0].family).toBeTruthy();
       expect(child.person.withheldFields).toContain('identifiers');
-      expect(child.encompass).toEqual([]);
+      // The Operation Encompass notification for the child at each of the household's incidents they were involved in.
+      const at = child.person.personId === P.toddler ? [stored.A.id, stored.A2.id] : [stored.A.id];
+      expect(child.encompass.map((e: any) => e.incidentId).sort()).toEqual(at.sort());
+      for (const e of child.encompass as any[]) expect(['PENDING', 'PLANNED', 'SENT', 'ACKNOWLEDGED', 'EXCEPTION']).toContain(e.status);
     }
 
     // Each child's search: likely records at other agencies, with bands; other agencies show only whom to contact.

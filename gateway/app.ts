@@ -23,7 +23,7 @@ import { openStore, type Store } from './store/index.js';
 import { createContactLogRepository, createContactLogService } from './workspace/contacts/index.js';
 import { createDecisionRepository, createDecisionService } from './workspace/decision/index.js';
 import { channelsFromConfig, createNotifications, type Notifications } from './workspace/notifications/index.js';
-import { createEncompass, type Encompass } from './incidents/encompass/index.js';
+import { createEncompass, encompassStatusFor, type Encompass } from './incidents/encompass/index.js';
 
 export interface Gateway {
   /** development or production (see config.ts). */
@@ -157,7 +157,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     const services = { enquiries, reviews, shown, policy, store, auditSettings, audit, abilities: createAbilityCache(policy), federation, matcher, logger, now, queue };
     const access = createAccess(services);
     // The daily domestic-abuse meeting: its list, outcomes and enquiries opened from incidents.
-    const triage = createTriageService({ ...services, meetingTime: config.incidents.meeting.time, calendar: config.queue.calendar, referralMaxAgeMs: config.queue.referralMaxAgeMs });
+    const triage = createTriageService({ ...services, meetingTime: config.incidents.meeting.time, calendar: config.queue.calendar, referralMaxAgeMs: config.queue.referralMaxAgeMs, encompass: (ids) => encompassStatusFor(store, ids) });
     // Operation Encompass: the worker (find the school, send through the gate, escalate) and its API.
     const encompass = createEncompass({
       store,

@@ -156,7 +156,8 @@ export async function startEncompassGateway(options: { now: () => Date; incident
     {
       auth: { demoIssuer: true, issuers: [] },
       sandbox: { enabled: true, seed: SEED, households: HOUSEHOLDS, healthPort: 0, policePort: 0 },
-      connectors: [{ kind: 'education', timeoutMs: 3000 }],
+      // A breaker that does not open within the test, so education answers again as soon as its fault is cleared.
+      connectors: [{ kind: 'education', timeoutMs: 3000, retries: 0, breaker: { threshold: 100 } }],
       limits: RELAXED_RATE_LIMITS,
       // Delivery only when the test runs it (runOnce), never on the background timer.
       notifications: { delivery: { pollMs: 600_000 }, email: { host: '127.0.0.1', port: options.smtpPort, secure: false, requireTLS: false, from: 'mash@county.example', to: ['mash-team@county.example'], timeoutMs: 3000 } },

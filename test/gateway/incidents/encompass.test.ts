@@ -13,7 +13,7 @@ import { countyPupils, incident, policeAdult, policeChild, startEncompassGateway
  */
 
 const pupils = countyPupils();
-const [sent, noKeyAdult, other, unconfirmed, second] = pupils;
+const [sent, noKeyAdult, other, unconfirmed, second, late] = pupils;
 const CHILD_FIELDS = ['names', 'birthDate', 'type', 'title', 'start', 'location', 'contactName', 'contactRole', 'contactPhone', 'contactEmail'];
 const OCCURRED = '2026-12-07T20:00:00Z';
 const KEY_ADULT = { name: 'Kim Keyadult', email: 'dsl@sent-school.sch.example', phone: '01632 960001' };
@@ -29,6 +29,7 @@ const childB = asChild('POL-B', noKeyAdult!);
 // Police hold the child by their initial only: the pupil matches probably, never for certain.
 const childP = policeChild('POL-P', { family: unconfirmed!.pupil.surname, given: unconfirmed!.pupil.forename.slice(0, 1), birthDate: unconfirmed!.pupil.birthDate, postcode: unconfirmed!.pupil.address.postcode });
 const childC = asChild('POL-C', second!);
+const childD = asChild('POL-D', late!);
 
 const INC1 = incident('INC-1', OCCURRED, [
   { person: policeAdult('POL-V'), role: 'victim' },
@@ -38,6 +39,8 @@ const INC1 = incident('INC-1', OCCURRED, [
 const INC2 = incident('INC-2', OCCURRED, [{ person: childB, role: 'child-present' }]);
 const INC3 = incident('INC-3', OCCURRED, [{ person: childP, role: 'child-present' }]);
 const INC4 = incident('INC-4', OCCURRED, [{ person: childC, role: 'child-present' }]);
+// Friday 11 December 2026, 21:00: the school must be told by 08:30 on Monday 14 December.
+const INC5 = incident('INC-5', '2026-12-11T21:00:00Z', [{ person: childD, role: 'child-in-household' }]);
 
 const at = (iso: string) => new Date(iso);
 
@@ -62,7 +65,7 @@ describe('Operation Encompass', () => {
   const rowOf = async (personId: string) => (await bench.gateway.store.query<Record<string, any>>('SELECT * FROM encompass_notification WHERE person_id = $1', [personId])).rows[0]!;
 
   beforeAll(async () => {
-    expect(pupils.length).toBeGreaterThanOrEqual(5);
+    expect(pupils.length).toBeGreaterThanOrEqual(6);
     smtp = await startSmtp();
     bench = await startEncompassGateway({
       now: () => clock,
@@ -74,6 +77,7 @@ describe('Operation Encompass', () => {
         { laestab: other!.laestab, name: other!.schoolName, keyAdult: { name: 'Olly Other', email: 'dsl@other.sch.example', phone: '01632 960002' } },
         { laestab: unconfirmed!.laestab, name: unconfirmed!.schoolName, keyAdult: { name: 'Una Unconfirmed', phone: '01632 960003' } },
         { laestab: second!.laestab, name: second!.schoolName, keyAdult: { name: 'Sam Second', email: 'dsl@second.sch.example', phone: '01632 960004' } },
+        { laestab: late!.laestab, name: late!.schoolName, keyAdult: { name: 'Lee Late', phone: '01632 960005' } },
       ],
     });
     dsl = await bench.token({ sub: 'dsl-1', name: 'Dee Esel', agency: 'education', roles: ['school-dsl'], school: sent!.laestab });
@@ -276,5 +280,55 @@ describe('Operation Encompass', () => {
     expect(byChild.data.encompassNotificationHistory.map((r: { personId: string; escalatedAt: string }) => [r.personId, r.escalatedAt])).toEqual([['POL-C', '2026-12-08T10:31:00.000Z']]);
     expect((await bench.graphql(HISTORY, { agency: 'police' }, ig)).errors?.[0]?.extensions?.code).toBe('BAD_INPUT');
     expect((await bench.graphql(HISTORY, { school: sent!.laestab }, researcher)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it("shows each child's notification on the daily meeting's list", async () => {
+    clock = at('2026-12-08T09:00:00Z');
+    const answer = await bench.graphql(
+      `query { domesticAbuseTriage(date: "2026-12-08") { households { children { encompass { incidentId status schoolName dueBy sentAt acknowledgedAt } } } } }`,
+      {},
+      researcher,
+    );
+    expect(answer.errors).toBeUndefined();
+    const statuses = answer.data.domesticAbuseTriage.households.flatMap((h: any) => h.children.flatMap((c: any) => c.encompass));
+    expect(statuses).toContainEqual(expect.objectContaining({ status: 'ACKNOWLEDGED', schoolName: sent!.schoolName, dueBy: '2026-12-08T08:30:00.000Z', sentAt: '2026-12-07T21:05:00.000Z' }));
+    expect(statuses).toContainEqual(expect.objectContaining({ status: 'EXCEPTION', schoolName: noKeyAdult!.schoolName }));
+  });
+
+  it('retries while education is down, tells the MASH once the send-by time has passed, and sends late with NOT_SENT_IN_TIME', async () => {
+    stored = [...stored, INC5];
+    await bench.incidents.savePage('police', { incidents: [INC5], cursor: 'c3', hasMore: false }, at('2026-12-11T21:10:00Z'));
+    const education = bench.gateway.sandbox!.education;
+    education.setFaults({ unreadable: true });
+    try {
+      const friday = await bench.gateway.encompass.runOnce(at('2026-12-11T21:30:00Z'));
+      expect(friday.retried).toBe(1);
+      expect((await rowOf('POL-D')).status).toBe('pending');
+      const reasons = async () => (await bench.gateway.store.query<{ reason: string }>("SELECT e.reason FROM encompass_exception e JOIN encompass_notification n ON n.id = e.notification_id WHERE n.person_id = 'POL-D' ORDER BY e.seq")).rows.map((r) => r.reason);
+      expect(await reasons()).toEqual([]);
+      // Still down after 08:30 on Monday (the local authority's next school day): the MASH is told, once.
+      await bench.gateway.encompass.runOnce(at('2026-12-14T08:31:00Z'));
+      await bench.gateway.encompass.runOnce(at('2026-12-14T08:32:00Z'));
+      expect(await reasons()).toEqual(['AGENCY_UNAVAILABLE']);
+      expect((await rowOf('POL-D')).status).toBe('pending');
+    } finally {
+      education.setFaults({});
+    }
+    // A child added to the incident by the police gets a row of their own; the first keeps its own.
+    const updated = { ...INC5, persons: [...INC5.persons, { person: policeChild('POL-E', { family: 'Newcomer', given: 'Quillon', birthDate: '2025-01-02' }), role: 'child-present' as const }] };
+    stored = [...stored.filter((i) => i.incidentId !== 'INC-5'), updated];
+    await bench.incidents.savePage('police', { incidents: [updated], cursor: 'c4', hasMore: false }, at('2026-12-14T08:35:00Z'));
+    expect((await rowOf('POL-E')).status).toBe('pending');
+    expect((await rowOf('POL-D')).attempts).toBeGreaterThan(0);
+
+    const pass = await bench.gateway.encompass.runOnce(at('2026-12-14T08:40:00Z'));
+    expect(pass.sent).toBe(1);
+    const d = await rowOf('POL-D');
+    expect(d.status).toBe('sent');
+    expect(new Date(d.due_by).toISOString()).toBe('2026-12-14T08:30:00.000Z');
+    const { rows } = await bench.gateway.store.query<{ reason: string }>("SELECT e.reason FROM encompass_exception e JOIN encompass_notification n ON n.id = e.notification_id WHERE n.person_id = 'POL-D' ORDER BY e.seq");
+    expect(rows.map((r) => r.reason)).toEqual(['AGENCY_UNAVAILABLE', 'NOT_SENT_IN_TIME']);
+    // No email address for this key adult: the inbox only.
+    expect(d.channels).toEqual(['inbox']);
   });
 });

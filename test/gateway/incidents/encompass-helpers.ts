@@ -7,6 +7,7 @@ import type { Connector, SourceIncident, SourcePerson, SourceRecord } from '../.
 import { startGateway, type Gateway } from '../../../gateway/app.js';
 import { configFromDocument } from '../../../gateway/config.js';
 import { silentLogger } from '../../../gateway/log.js';
+import type { Store } from '../../../gateway/store/index.js';
 import { generateCounty, type EducationPupil as Pupil } from '../../../sandbox/index.js';
 import { RELAXED_RATE_LIMITS } from '../../helpers/gateway.js';
 
@@ -150,7 +151,7 @@ export function countyPupils(): { pupil: Pupil; laestab: string; schoolName: str
   return out;
 }
 
-export async function startEncompassGateway(options: { now: () => Date; incidents: () => readonly SourceIncident[]; smtpPort: number; schools: unknown[] }) {
+export async function startEncompassGateway(options: { now: () => Date; incidents: () => readonly SourceIncident[]; smtpPort: number; schools: unknown[]; store?: Store }) {
   const dataDir = mkdtempSync(join(tmpdir(), 'mash-encompass-test-'));
   const config = configFromDocument(
     {
@@ -177,7 +178,7 @@ export async function startEncompassGateway(options: { now: () => Date; incident
     join(process.cwd(), 'mash-gateway.config.yaml'),
     { PORT: 0, HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: undefined, LOG_LEVEL: 'silent', MASH_CONFIG: 'unused', SHUTDOWN_GRACE_MS: 5000 },
   );
-  const gateway: Gateway = await startGateway(config, { inMemoryStore: true, logger: silentLogger, now: options.now, extraConnectors: [fakePolice(options.incidents)] });
+  const gateway: Gateway = await startGateway(config, { inMemoryStore: true, ...(options.store ? { store: options.store } : {}), logger: silentLogger, now: options.now, extraConnectors: [fakePolice(options.incidents)] });
   // The gateway's own incident store: its afterSave hooks plan the notifications, as for the feed poller.
   const incidents = gateway.incidents.repository;
   return {
@@ -190,6 +191,7 @@ export async function startEncompassGateway(options: { now: () => Date; incident
     },
     async close() {
       await gateway.close();
+      await options.store?.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

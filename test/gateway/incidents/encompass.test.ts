@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceIncident } from '../../../connectors/sdk/index.js';
 import { readEvents } from '../../../gateway/audit/read.js';
+import { storeKinds } from '../../helpers/stores.js';
 import { countyPupils, incident, policeAdult, policeChild, startEncompassGateway, startSmtp } from './encompass-helpers.js';
 
 /**
@@ -53,7 +54,7 @@ const LIST = /* GraphQL */ `query { encompassNotifications { items { id incident
 const INBOX = /* GraphQL */ `query { notifications(first: 50) { notifications { kind text } } }`;
 const EXCEPTIONS = /* GraphQL */ `query { encompassExceptions { id reason detail incidentReference personId school schoolName keyAdultPhone schoolDay } }`;
 
-describe('Operation Encompass', () => {
+describe.each(storeKinds())('Operation Encompass on $name', (kind) => {
   let clock = at('2026-12-07T20:30:00Z');
   let stored: SourceIncident[] = [];
   let bench: Awaited<ReturnType<typeof startEncompassGateway>>;
@@ -71,6 +72,7 @@ describe('Operation Encompass', () => {
       now: () => clock,
       incidents: () => stored,
       smtpPort: smtp.port,
+      ...(kind.name === 'postgres' ? { store: await kind.open() } : {}),
       schools: [
         { laestab: sent!.laestab, name: sent!.schoolName, keyAdult: KEY_ADULT },
         { laestab: noKeyAdult!.laestab, name: noKeyAdult!.schoolName },

@@ -4,6 +4,9 @@ import { ageOn, meetingAt, meetingDate, previousMeetingAt } from '../../../gatew
 import { queryFromRecord } from '../../../gateway/incidents/triage/service.js';
 import { defaultQueueSettings } from '../../../gateway/workspace/queue/index.js';
 import { GatewayError } from '../../../gateway/errors.js';
+import { parse } from 'graphql';
+import { requestCost } from '../../../gateway/limits/index.js';
+import { createSchema } from '../../../gateway/resolvers/index.js';
 
 const none: TriageFacts = { highestRisk: null, childPresent: false, childAges: [], incidentsIn12Months: 1, knownToSocialCare: false, carriedOver: false };
 
@@ -100,5 +103,14 @@ describe('the meeting’s times (pure)', () => {
     expect(
       queryFromRecord({ id: 'police|N1', given: 'Lily Nevaeh', family: 'Hart', birthDate: '2020-01-02', postcode: 'MH1 1AA', identifiers: [{ system: 'https://police.example/nominal', value: 'N1' }, { system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9434765919' }] }),
     ).toEqual({ given: 'Lily', family: 'Hart', birthDate: '2020-01-02', postalCode: 'MH1 1AA', identifiers: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9434765919' }] });
+  });
+});
+
+describe('the list’s cost (limits)', () => {
+  it('costs 25 points whatever the agencies: the list’s size is not known before it is read', () => {
+    const schema = createSchema();
+    const query = parse('{ domesticAbuseTriage(date: "2026-12-02") { date households { key children { search { auditEventId } } } } }');
+    expect(requestCost(schema, query, undefined, undefined, () => 5)).toBe(25);
+    expect(requestCost(schema, query, undefined, undefined, () => 2)).toBe(25);
   });
 });

@@ -53,7 +53,7 @@ export function IncidentFeeds() {
                   <th scope="col" className="govuk-table__header">Agency</th>
                   <th scope="col" className="govuk-table__header">Status</th>
                   <th scope="col" className="govuk-table__header">Last read</th>
-                  <th scope="col" className="govuk-table__header">Last new incident</th>
+                  <th scope="col" className="govuk-table__header">Last change read</th>
                   <th scope="col" className="govuk-table__header govuk-table__header--numeric">Received</th>
                 </tr>
               </thead>

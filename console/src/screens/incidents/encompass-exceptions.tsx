@@ -150,7 +150,7 @@ function ExceptionCard({ item, resolving, onResolve, onCancel, onDone }: { item:
         {item.resolvedAt ? null : resolving ? (
           <ResolveForm item={item} onCancel={onCancel!} onDone={onDone!} />
         ) : (
-          <button type="button" className="govuk-button govuk-!-margin-bottom-0" onClick={onResolve}>
+          <button type="button" className="govuk-button govuk-!-margin-top-4 govuk-!-margin-bottom-0" onClick={onResolve}>
             Resolve<span className="govuk-visually-hidden"> the exception for incident {item.incidentReference}</span>
           </button>
         )}

@@ -124,6 +124,10 @@ describe('incident screens: the daily DA meeting and Operation Encompass', () =>
     for (const bands of await children.getByTestId('child-bands').allInnerTexts()) {
       for (const agency of ['police', 'education', 'social-care', 'health']) expect(bands).toMatch(new RegExp(`${agency}: (certain|probable|possible) match|${agency}: no likely record`));
     }
+    // Operation Encompass ran before the meeting: the child's school was told; the baby has none.
+    const encompass = await children.getByTestId('child-encompass').allInnerTexts();
+    expect(encompass.filter((status) => /^Sent to the school .*, sent 3 Dec 2026, 07:00$/.test(status.trim()) && status.includes(reference))).toHaveLength(1);
+    expect(encompass.filter((status) => status.includes('Exception: see the exceptions list'))).toHaveLength(1);
     await expect(page.getByTestId('disclosed-under').innerText()).resolves.toContain('domestic-abuse-triage');
     await checkScreen(page, 'incidents-da-meeting');
 

@@ -155,7 +155,7 @@ describe('Operation Encompass: a Friday-night incident, a bank holiday Monday, a
     const address = county.addressesById.get(household.addressId)!;
     const nominal = (p: (typeof members)[number]) => {
       const known = county.views.police.persons.find((n) => n.personId === p.id);
-      return known ? { personId: known.id } : { newPerson: { forenames: p.given, surname: p.family, dateOfBirth: p.birthDate, sex: p.sex === 'M' ? ('M' as const) : ('F' as const), truePersonId: p.id } };
+      return known ? { personId: known.id } : { newPerson: { forenames: p.given, surname: p.family, dateOfBirth: p.birthDate, sex: p.sex === 'male' ? ('M' as const) : ('F' as const), truePersonId: p.id } };
     };
     const recorded = sandbox.police.recordIncident({
       occurredAt: INCIDENT_AT,

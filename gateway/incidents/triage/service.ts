@@ -413,12 +413,6 @@ export function createTriageService(deps: TriageDeps) {
       return value;
     },
 
-    /** Every outcome of an incident, oldest first. */
-    async history(scope: RequestScope, incidentId: string): Promise<IncidentOutcome[]> {
-      requireMash(scope.actor, 'An incident’s outcomes');
-      return outcomes.history(incidentId);
-    },
-
     /**
      * Opens a MASH enquiry from an incident through the enquiry service (its checks: the purpose
      * must open enquiries, the roles, consent), the referral carried over from the incident, and

@@ -94,6 +94,15 @@ export function createEncompassWorker(deps: EncompassWorkerDeps) {
     await store.query('UPDATE encompass_notification SET lease_until = NULL, last_error = $2 WHERE id = $1', [row.id, error.slice(0, 300)]);
   }
 
+  /**
+   * The agency changed the incident and it no longer names the child: nothing was sent, so the
+   * notification is withdrawn (a child named again later is planned afresh by the hook).
+   */
+  async function withdraw(row: EncompassRow): Promise<void> {
+    await store.query(`DELETE FROM encompass_notification WHERE id = $1 AND status IN ('pending', 'planned')`, [row.id]);
+    logger.info({ notification: row.id }, 'Operation Encompass: the incident no longer names the child; notification withdrawn before sending');
+  }
+
   /** The school day of a child with no school known: the local authority's calendar. */
   const laDay = (incident: StoredIncident) => nextSchoolDay(new Date(incident.occurredAt), schoolCalendar(config, undefined), config);
 
@@ -132,7 +141,7 @@ export function createEncompassWorker(deps: EncompassWorkerDeps) {
     const incident = await incidents.get(row.incidentId);
     const child = incident?.persons.find((p) => p.personId === row.personId);
     if (!incident || !child) {
-      await release(row, 'the incident no longer names this child');
+      await withdraw(row);
       return 'retried';
     }
     const la = laDay(incident);
@@ -202,7 +211,7 @@ export function createEncompassWorker(deps: EncompassWorkerDeps) {
     const child = incident?.persons.find((p) => p.personId === row.personId);
     const dueBy = new Date(row.dueBy!);
     if (!incident || !child) {
-      await release(row, 'the incident no longer names this child');
+      await withdraw(row);
       return 'retried';
     }
     const federation = deps.federation.forRequest(`encompass-${row.id}-${row.attempts}`);

@@ -333,4 +333,17 @@ describe.each(storeKinds())('Operation Encompass on $name', (kind) => {
     // No email address for this key adult: the inbox only.
     expect(d.channels).toEqual(['inbox']);
   });
+
+  it('withdraws an unsent notification when the police take the child off the incident', async () => {
+    const withChild = incident('INC-6', '2026-12-14T19:00:00Z', [{ person: policeAdult('POL-V2'), role: 'victim' }, { person: asChild('POL-F', sent!), role: 'child-present' }]);
+    stored = [...stored, withChild];
+    await bench.incidents.savePage('police', { incidents: [withChild], cursor: 'c5', hasMore: false }, at('2026-12-14T19:10:00Z'));
+    expect((await rowOf('POL-F')).status).toBe('pending');
+    const without = { ...withChild, persons: withChild.persons.slice(0, 1) };
+    stored = [...stored.filter((i) => i.incidentId !== 'INC-6'), without];
+    await bench.incidents.savePage('police', { incidents: [without], cursor: 'c6', hasMore: false }, at('2026-12-14T19:20:00Z'));
+    const pass = await bench.gateway.encompass.runOnce(at('2026-12-14T19:30:00Z'));
+    expect(pass.sent).toBe(0);
+    expect((await bench.gateway.store.query("SELECT 1 FROM encompass_notification WHERE person_id = 'POL-F'")).rows).toHaveLength(0);
+  });
 });

@@ -166,12 +166,13 @@ export function createEncompassWorker(deps: EncompassWorkerDeps) {
     );
     if (certain.length === 0 || schools.size !== 1) {
       // ENC: sending a child's name to the wrong school is a breach; only a certain match on one roll counts.
-      const unconfirmed = members.length > 0 || schools.size > 1;
+      // Certain on two rolls, or only probable or possible: not confirmed. Certain on no roll, or no match: not found.
+      const unconfirmed = schools.size > 1 || (certain.length === 0 && members.length > 0);
       await toException(
         row,
         unconfirmed ? 'SCHOOL_NOT_CONFIRMED' : 'NO_SCHOOL_FOUND',
         unconfirmed
-          ? `The education records match this child only ${schools.size > 1 ? 'on more than one school roll' : 'probably or possibly'}: confirm the child's school with the education safeguarding team, then tell the school's DSL directly.`
+          ? `The education records match this child ${schools.size > 1 ? 'on more than one school roll' : 'only probably or possibly'}: confirm the child's school with the education safeguarding team, then tell the school's DSL directly.`
           : certain.length > 0
             ? 'The child is known to education but on no school roll now (elective home education, missing education, or between schools): check with the education safeguarding team.'
             : 'No education record matches this child (too young for school, home educated, or not found): check whether the child attends a school or setting and tell its DSL directly.',

@@ -196,10 +196,15 @@ describe('incident screens: the daily DA meeting and Operation Encompass', () =>
 
     // Exactly the fields the API says were sent, with its labels.
     const id = (await api('dsl', '{ encompassNotifications { items { id } } }')).encompassNotifications.items[0].id as string;
-    const sent = (await api('dsl', 'query($id: ID!) { encompassNotification(id: $id) { fields { label value } } }', { id })).encompassNotification.fields as { label: string; value: string }[];
+    const sent = (await api('dsl', 'query($id: ID!) { encompassNotification(id: $id) { fields { name label value } } }', { id })).encompassNotification.fields as { name: string; label: string; value: string }[];
     const shown = page.getByTestId('encompass-fields');
     await expect(shown.locator('dt').allInnerTexts()).resolves.toEqual(sent.map((f) => f.label));
-    await expect(shown.locator('dd').allInnerTexts()).resolves.toEqual(sent.map((f) => f.value));
+    // The same values, with the time of the incident and the date of birth as London dates and the type in words.
+    const london = (options: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'Europe/London', ...options });
+    const readable = (f: { name: string; value: string }) =>
+      f.name === 'start' ? london({ hour: '2-digit', minute: '2-digit' }).format(new Date(f.value)) : f.name === 'birthDate' ? london({}).format(new Date(`${f.value}T12:00:00Z`)) : f.name === 'type' ? 'Domestic abuse incident' : f.value;
+    await expect(shown.locator('dd').allInnerTexts()).resolves.toEqual(sent.map(readable));
+    expect(sent.find((f) => f.name === 'type')?.value).toBe('domestic-abuse-incident');
     await checkScreen(page, 'incidents-dsl-notification');
     await page.getByRole('button', { name: 'Acknowledge' }).click();
     await page.getByText('You have acknowledged this notification').waitFor();

@@ -203,6 +203,17 @@ export function EncompassListScreen() {
   );
 }
 
+/**
+ * A sent field as a person reads it: the incident's date and time and the child's date of birth as
+ * dates in London (the API keeps ISO values), a record type in words. The value itself is unchanged.
+ */
+export function shownValue(field: { name: string; value: string }): string {
+  if (field.name === 'start' && /^\d{4}-\d{2}-\d{2}T/.test(field.value)) return formatDateTime(field.value);
+  if (field.name === 'birthDate' && /^\d{4}-\d{2}-\d{2}$/.test(field.value)) return formatDate(field.value);
+  if (field.name === 'type') return field.value.charAt(0).toUpperCase() + field.value.slice(1).replace(/-/g, ' ');
+  return field.value;
+}
+
 /** One notification, exactly as it was sent (the fields and their labels as the gateway gives them), and "Acknowledge". */
 export function EncompassNotificationScreen() {
   usePageTitle('Operation Encompass notification');
@@ -238,7 +249,7 @@ export function EncompassNotificationScreen() {
             {notification.fields.map((field) => (
               <div className="govuk-summary-list__row" key={field.name}>
                 <dt className="govuk-summary-list__key">{field.label}</dt>
-                <dd className="govuk-summary-list__value app-pre-wrap">{field.value}</dd>
+                <dd className="govuk-summary-list__value app-pre-wrap">{shownValue(field)}</dd>
               </div>
             ))}
           </dl>

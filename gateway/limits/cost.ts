@@ -27,9 +27,10 @@ import { HOUSEHOLD_CALLS_PER_AGENCY } from '../workspace/household/limits.js';
  *   conflicts              agencies (one identity read per agency)
  *   domesticAbuseTriage    25 (every child of the day's list searched for at every agency, a few at
  *                          a time, at most 150 children; the list's size is not known in advance)
+ *   encompassNotificationHistory  5 (a scan of a school's or a child's notifications, at most 1000)
  *   any other root field   1; fields below the root cost nothing of their own
  */
-export const SCAN_COST = { auditAnomalies: 20, whoAccessed: 10, accessNotifications: 10, exportPrecis: 10, auditVerification: 20, anomalyReviews: 5, domesticAbuseTriage: 25 } as const;
+export const SCAN_COST = { auditAnomalies: 20, whoAccessed: 10, accessNotifications: 10, exportPrecis: 10, auditVerification: 20, anomalyReviews: 5, domesticAbuseTriage: 25, encompassNotificationHistory: 5 } as const;
 export const PAGE_SIZE_PER_POINT = 25;
 
 type SearchArgs = { query?: { nhsNumber?: string | null; family?: string | null; given?: string | null; birthDate?: string | null; postcode?: string | null } };

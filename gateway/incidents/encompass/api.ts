@@ -136,7 +136,7 @@ export function createEncompassApi(store: Store) {
         `SELECT e.*, n.incident_id, n.agency, n.person_id, n.school_laestab, n.school_name, n.key_adult_phone, i.incident_id AS incident_reference
          FROM encompass_exception e JOIN encompass_notification n ON n.id = e.notification_id JOIN incident i ON i.id = n.incident_id
          WHERE ($1 OR e.resolved_at IS NULL)
-         ORDER BY (e.resolved_at IS NULL) DESC, e.raised_at, e.seq`,
+         ORDER BY (e.resolved_at IS NULL) DESC, e.raised_at, e.seq LIMIT 1000`,
         [includeResolved],
       );
       return rows.map(exceptionView);

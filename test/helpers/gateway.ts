@@ -32,7 +32,7 @@ export const RELAXED_RATE_LIMITS = {
  * `limits` is the configuration's `limits:` section (RELAXED_RATE_LIMITS when not given).
  * `document`: further configuration sections (e.g. `incidents`, `encompass`), as in the file.
  * The incident feed has no timer unless `document.incidents` sets one: tests poll with
- * `gateway.incidents.pollOnce()`.
+ * `gateway.incidents.pollOnce()`; nor has the Operation Encompass worker: tests run `gateway.encompass.runOnce(now)`.
  */
 export async function startTestGateway(
   overrides: GatewayOverrides & { households?: number; issuers?: unknown[]; agencies?: string[]; limits?: Record<string, unknown>; policy?: string; agencyTimeoutMs?: number; document?: Record<string, unknown> } = {},
@@ -46,6 +46,7 @@ export async function startTestGateway(
       ...(overrides.policy ? { policy: overrides.policy } : {}),
       limits: overrides.limits ?? RELAXED_RATE_LIMITS,
       incidents: { pollEverySeconds: 0 },
+      encompass: { workEverySeconds: 0 },
       ...overrides.document,
     },
     join(process.cwd(), 'mash-gateway.config.yaml'),

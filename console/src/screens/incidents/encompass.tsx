@@ -23,30 +23,37 @@ const ListQuery = graphql(`
   }
 `);
 
+/** One notification as the DSL reads it, and as acknowledging it answers. */
+graphql(`
+  fragment ConsoleEncompassNotificationDetail on EncompassNotification {
+    id
+    school
+    schoolName
+    keyAdult
+    schoolDay
+    dueBy
+    sentAt
+    fields {
+      name
+      label
+      value
+    }
+    ruleId
+    acknowledgedAt
+    acknowledgedBy {
+      id
+      issuer
+      name
+      agency
+    }
+    auditEventId
+  }
+`);
+
 const NotificationQuery = graphql(`
   query ConsoleEncompassNotification($id: ID!) {
     encompassNotification(id: $id) {
-      id
-      school
-      schoolName
-      keyAdult
-      schoolDay
-      dueBy
-      sentAt
-      fields {
-        name
-        label
-        value
-      }
-      ruleId
-      acknowledgedAt
-      acknowledgedBy {
-        id
-        issuer
-        name
-        agency
-      }
-      auditEventId
+      ...ConsoleEncompassNotificationDetail
     }
   }
 `);
@@ -54,27 +61,7 @@ const NotificationQuery = graphql(`
 const AcknowledgeMutation = graphql(`
   mutation ConsoleAcknowledgeEncompassNotification($id: ID!) {
     acknowledgeEncompassNotification(id: $id) {
-      id
-      school
-      schoolName
-      keyAdult
-      schoolDay
-      dueBy
-      sentAt
-      fields {
-        name
-        label
-        value
-      }
-      ruleId
-      acknowledgedAt
-      acknowledgedBy {
-        id
-        issuer
-        name
-        agency
-      }
-      auditEventId
+      ...ConsoleEncompassNotificationDetail
     }
   }
 `);

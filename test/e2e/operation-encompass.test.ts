@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEvents, verifyChain } from '../../gateway/audit/index.js';
 import { startGateway, type Gateway } from '../../gateway/app.js';
@@ -11,6 +10,7 @@ import { silentLogger } from '../../gateway/log.js';
 import { openStore, type Store } from '../../gateway/store/index.js';
 import { loadPolicyFile } from '../../policies/index.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
+import { startSmtp } from '../helpers/smtp.js';
 import { openPostgresTestStore, testDatabaseUrl, uniqueSchema } from '../helpers/stores.js';
 
 /**
@@ -66,9 +66,7 @@ describe('Operation Encompass: a Friday-night incident, a bank holiday Monday, a
   let gateway: Gateway | undefined;
   let clock = FRIDAY_NIGHT;
   const dataDirs: string[] = [];
-  const mail: { to: string[]; raw: string }[] = [];
-  let smtp: SMTPServer;
-  let smtpPort = 0;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
   let incidentId: string;
   let child: { policeId: string; family: string; given: string; birthDate: string };
   let toddler: { policeId: string; family: string; given: string };
@@ -90,7 +88,7 @@ describe('Operation Encompass: a Friday-night incident, a bank holiday Monday, a
         notifications: {
           deadlineNear: { scanEverySeconds: 0 },
           delivery: { pollMs: 600_000 },
-          email: { host: '127.0.0.1', port: smtpPort, from: 'mash@county.example', to: ['mash-team@county.example'], timeoutMs: 5000 },
+          email: { host: '127.0.0.1', port: smtp.port, from: 'mash@county.example', to: ['mash-team@county.example'], timeoutMs: 5000 },
         },
         incidents: { pollEverySeconds: 0, backfillHours: 24 },
         encompass: {
@@ -126,21 +124,7 @@ describe('Operation Encompass: a Friday-night incident, a bank holiday Monday, a
   const ig = () => gateway!.demoIssuer!.sign({ sub: 'ig-1', name: 'Ira IG', agency: 'local-authority', roles: ['ig-officer'] });
 
   beforeAll(async () => {
-    smtp = new SMTPServer({
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      authOptional: true,
-      logger: false,
-      onData(stream, session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          mail.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    smtpPort = (smtp.server.address() as { port: number }).port;
+    smtp = await startSmtp();
     sandbox = await startSandbox({ seed: 7, households: 60, host: '127.0.0.1' });
     store = testDatabaseUrl() ? await openPostgresTestStore(uniqueSchema('encompass')) : await openStore({});
 
@@ -180,7 +164,7 @@ describe('Operation Encompass: a Friday-night incident, a bank holiday Monday, a
     await gateway?.close();
     await store?.close();
     await sandbox?.close();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await smtp?.close();
     for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -244,7 +228,7 @@ describe('Operation Encompass: a Friday-night incident, a bank holiday Monday, a
     expect(told).toHaveLength(1);
     expect(told[0].text).not.toContain(child.family);
     await gateway.notifications.worker.runOnce(TUESDAY_MORNING);
-    const email = mail.filter((m) => m.to.includes(KEY_ADULT.email));
+    const email = smtp.messages.filter((m) => m.to.includes(KEY_ADULT.email));
     expect(email).toHaveLength(1);
     expect(email[0]!.raw).not.toContain(child.family);
     expect(email[0]!.raw).not.toContain(child.given);

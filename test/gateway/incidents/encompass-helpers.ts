@@ -1,8 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import type { Connector, SourceIncident, SourcePerson, SourceRecord } from '../../../connectors/sdk/index.js';
 import { startGateway, type Gateway } from '../../../gateway/app.js';
 import { configFromDocument } from '../../../gateway/config.js';
@@ -10,6 +8,7 @@ import { silentLogger } from '../../../gateway/log.js';
 import type { Store } from '../../../gateway/store/index.js';
 import { generateCounty, type EducationPupil as Pupil } from '../../../sandbox/index.js';
 import { RELAXED_RATE_LIMITS } from '../../helpers/gateway.js';
+export { startSmtp } from '../../helpers/smtp.js';
 
 /**
  * Operation Encompass test bench: the sandbox county's education (the school rolls), a police
@@ -20,27 +19,6 @@ import { RELAXED_RATE_LIMITS } from '../../helpers/gateway.js';
 
 export const SEED = 7;
 export const HOUSEHOLDS = 40;
-
-/** A local SMTP receiver that keeps each message. */
-export async function startSmtp() {
-  const messages: { to: string[]; raw: string }[] = [];
-  const server = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    authOptional: true,
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        messages.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return { port, messages, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 /** The police person for a child: as police would hold them (identity with fields the policy does not let through). */
 export function policeChild(personId: string, identity: { family: string; given: string; birthDate: string; postcode?: string; gender?: '1' | '2' }): SourcePerson {

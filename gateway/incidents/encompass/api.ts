@@ -1,6 +1,7 @@
 import type { Actor } from '../../auth/index.js';
 import { badInput, GatewayError } from '../../errors.js';
 import type { Queryable, Store } from '../../store/index.js';
+import { seqPage } from '../../workspace/notifications/index.js';
 import { toEncompassRow, toExceptionRow, type EncompassRow, type EncompassStatus, type ExceptionRow } from './store.js';
 
 /**
@@ -13,7 +14,6 @@ import { toEncompassRow, toExceptionRow, type EncompassRow, type EncompassStatus
 type Row = Record<string, unknown>;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LAESTAB = /^\d{7}$/;
-export const MAX_PAGE = 100;
 export const DSL_ROLE = 'school-dsl';
 export const EXCEPTION_ROLES = ['mash-researcher', 'mash-manager'] as const;
 export const IG_ROLE = 'ig-officer';
@@ -91,13 +91,7 @@ export function createEncompassApi(store: Store) {
     /** The school's sent notifications, newest first, without content. */
     async listForSchool(actor: Actor, options: { unacknowledgedOnly?: boolean; first?: number; after?: string | null }): Promise<{ items: EncompassSummary[]; endCursor: string | null; hasNextPage: boolean }> {
       const school = dslSchool(actor);
-      const first = options.first ?? 20;
-      if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw badInput(`first must be between 1 and ${MAX_PAGE} (got ${first}).`, { field: 'first' });
-      let before: number | null = null;
-      if (options.after !== undefined && options.after !== null) {
-        if (!/^[1-9][0-9]{0,15}$/.test(options.after)) throw badInput('after must be an endCursor from an earlier page of notifications.', { field: 'after' });
-        before = Number(options.after);
-      }
+      const { first, before } = seqPage(options);
       const { rows } = await store.query<Row>(
         `SELECT n.*, i.occurred_at AS incident_at FROM encompass_notification n JOIN incident i ON i.id = n.incident_id
          WHERE n.school_laestab = $1 AND ${SENT} AND ($2::bigint IS NULL OR n.seq < $2) AND (NOT $3 OR n.acknowledged_at IS NULL)

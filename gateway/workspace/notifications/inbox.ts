@@ -66,6 +66,18 @@ export const MAX_PAGE = 100;
 export const MAX_MARK = 100;
 
 /**
+ * A page of notifications, newest first, cursored by their seq: `first` (1 to MAX_PAGE, default
+ * 20) and `after` (an earlier page's endCursor), checked; `before` is the seq the page starts below.
+ */
+export function seqPage(options: { first?: number; after?: string | null }): { first: number; before: number | null } {
+  const first = options.first ?? 20;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw badInput(`first must be between 1 and ${MAX_PAGE} (got ${first}).`, { field: 'first' });
+  if (options.after === undefined || options.after === null) return { first, before: null };
+  if (!/^[1-9][0-9]{0,15}$/.test(options.after)) throw badInput('after must be an endCursor from an earlier page of notifications.', { field: 'after' });
+  return { first, before: Number(options.after) };
+}
+
+/**
  * The condition a notification meets to be the reader's ($1 issuer, $2 subject, $3 agency, $4 roles,
  * `$school` the reader's school or null): a team message for one school only to that school's readers.
  */
@@ -132,13 +144,7 @@ export function createInbox(store: Store, channels: () => readonly string[]): In
     raise,
 
     async list(reader, options) {
-      const first = options.first ?? 20;
-      if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw badInput(`first must be between 1 and ${MAX_PAGE} (got ${first}).`, { field: 'first' });
-      let before: number | null = null;
-      if (options.after !== undefined && options.after !== null) {
-        if (!/^[1-9][0-9]{0,15}$/.test(options.after)) throw badInput('after must be an endCursor from an earlier page of notifications.', { field: 'after' });
-        before = Number(options.after);
-      }
+      const { first, before } = seqPage(options);
       const { rows } = await store.query<Row>(
         `SELECT n.*, r.read_at FROM notification n
          LEFT JOIN notification_read r ON r.notification_id = n.id AND r.reader_issuer = $1 AND r.reader_subject = $2

@@ -9,7 +9,7 @@ import { createOutboxWorker, type OutboxWorker } from './outbox.js';
 import { notificationText, type SubjectMention } from './texts.js';
 
 export { notificationsConfigSchema, defaultNotificationsConfig, type NotificationsConfig } from './config.js';
-export { createInbox, MAX_MARK, MAX_PAGE, type Inbox, type NewNotification, type Notification, type NotificationPage, type Reader, type Recipient } from './inbox.js';
+export { createInbox, MAX_MARK, MAX_PAGE, seqPage, type Inbox, type NewNotification, type Notification, type NotificationPage, type Reader, type Recipient } from './inbox.js';
 export { createOutboxWorker, backoff, type DeliverySettings, type OutboxWorker, type PassResult } from './outbox.js';
 export { emailChannel, webhookChannel, webhookSignature, DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, type DeliveryChannel, type OutboundMessage } from './channels.js';
 export { notificationText, NOTIFICATION_KINDS, subjectWords, type NotificationKind, type SubjectMention } from './texts.js';

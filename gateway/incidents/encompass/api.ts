@@ -2,7 +2,7 @@ import type { Actor } from '../../auth/index.js';
 import { badInput, GatewayError } from '../../errors.js';
 import type { Queryable, Store } from '../../store/index.js';
 import { seqPage } from '../../workspace/notifications/index.js';
-import { toEncompassRow, toExceptionRow, type EncompassRow, type EncompassStatus, type ExceptionRow } from './store.js';
+import { iso, toEncompassRow, toExceptionRow, type EncompassRow, type EncompassStatus, type ExceptionRow } from './store.js';
 
 /**
  * What the API reads and changes of Operation Encompass. A school's DSL reads only the
@@ -83,8 +83,7 @@ export function createEncompassApi(store: Store) {
     if (!UUID.test(id)) throw notFound();
     const { rows } = await db.query<Row>(`SELECT n.*, i.occurred_at AS incident_at FROM encompass_notification n JOIN incident i ON i.id = n.incident_id WHERE n.id = $1 AND n.school_laestab = $2 AND ${SENT}`, [id, school]);
     if (!rows[0]) throw notFound();
-    const at = rows[0].incident_at;
-    return { ...toEncompassRow(rows[0]), incidentAt: (at instanceof Date ? at : new Date(String(at))).toISOString() };
+    return { ...toEncompassRow(rows[0]), incidentAt: iso(rows[0].incident_at) };
   }
 
   return {
@@ -98,7 +97,7 @@ export function createEncompassApi(store: Store) {
          ORDER BY n.seq DESC LIMIT $4`,
         [school, before, options.unacknowledgedOnly === true, first + 1],
       );
-      const page = rows.slice(0, first).map((r) => ({ row: toEncompassRow(r), incidentAt: (r.incident_at instanceof Date ? r.incident_at : new Date(String(r.incident_at))).toISOString() }));
+      const page = rows.slice(0, first).map((r) => ({ row: toEncompassRow(r), incidentAt: iso(r.incident_at) }));
       const hasNextPage = rows.length > first;
       return {
         items: page.map(({ row, incidentAt }) => ({ id: row.id, incidentAt, sentAt: row.sentAt!, dueBy: row.dueBy!, schoolDay: row.schoolDay!, acknowledgedAt: row.acknowledgedAt })),

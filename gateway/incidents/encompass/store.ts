@@ -60,7 +60,8 @@ export interface EncompassRow {
 }
 
 type Row = Record<string, unknown>;
-const iso = (value: unknown): string => (value instanceof Date ? value : new Date(String(value))).toISOString();
+/** A timestamptz column's value as an ISO 8601 string (PostgreSQL and PGlite give a Date). */
+export const iso = (value: unknown): string => (value instanceof Date ? value : new Date(String(value))).toISOString();
 const isoOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : iso(value));
 const textOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 /** A `date` column as YYYY-MM-DD (PGlite and node-postgres may give a Date at UTC midnight or a string). */

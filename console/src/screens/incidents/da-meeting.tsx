@@ -6,6 +6,24 @@ import { useNavigation } from '../../navigation';
 import { fieldErrorFrom, FormErrors, RadiosField, TextField, type FieldError } from '../manager/forms';
 import { BAND, bestBand, CharacterCount, EncompassStatusTag, OUTCOME_WORDS, personName, RiskTag, roleWords, TableWrap, todayInLondon, who } from './words';
 
+/** An incident's outcome, as the meeting's list shows it and as recording one answers. */
+graphql(`
+  fragment ConsoleIncidentOutcome on IncidentOutcome {
+    id
+    incidentId
+    outcome
+    reason
+    enquiryId
+    recordedAt
+    recordedBy {
+      id
+      issuer
+      name
+      agency
+    }
+  }
+`);
+
 const TriageQuery = graphql(`
   query ConsoleDomesticAbuseTriage($date: String!) {
     domesticAbuseTriage(date: $date) {
@@ -33,18 +51,7 @@ const TriageQuery = graphql(`
           }
           carriedOver
           outcome {
-            id
-            incidentId
-            outcome
-            reason
-            enquiryId
-            recordedAt
-            recordedBy {
-              id
-              issuer
-              name
-              agency
-            }
+            ...ConsoleIncidentOutcome
           }
         }
         adults {
@@ -118,18 +125,7 @@ const TriagePurposesQuery = graphql(`
 const RecordOutcomeMutation = graphql(`
   mutation ConsoleRecordIncidentOutcome($incidentId: ID!, $outcome: IncidentOutcomeKind!, $reason: String!) {
     recordIncidentOutcome(incidentId: $incidentId, outcome: $outcome, reason: $reason) {
-      id
-      incidentId
-      outcome
-      reason
-      enquiryId
-      recordedAt
-      recordedBy {
-        id
-        issuer
-        name
-        agency
-      }
+      ...ConsoleIncidentOutcome
     }
   }
 `);

@@ -5,6 +5,15 @@
  * set (a temporary schema, dropped afterwards). Prints JSON lines.
  *
  * Per store:
+ *   plain         the same rows (same columns, same ~1.7 KB body) written by a plain batched INSERT into
+ *                 an unchained copy of audit_event (same indexes and constraints): no chain, no hash, no
+ *                 lock, no canonical JSON; batches of the log's size, as many in flight as the log
+ *                 keeps. The ceiling the chained log is measured against.
+ *   chained       the same number of events appended at once through the audit log (durable: each
+ *                 resolved only after its batch committed), and its ratio to plain
+ *   open1000      appends arriving at 1,000/s (open loop): the p50 `append` adds to a request
+ *   ratio         plain, chained and open1000 are run BENCH_RUNS times (default 3), interleaved so
+ *                 that load on the machine falls on both alike; min/median/max of each
  *   baseline      one transaction per event (maxBatch 1): what group commit saves, in the same run
  *   closed        N clients appending back to back (what it can write when every client waits on
  *                 it), checkpoints on; once more with a small (~650 byte) event for comparison
@@ -19,8 +28,11 @@
  * BENCH_OPEN_SECONDS per open-loop rate (default 4), BENCH_RATES_PGLITE / BENCH_RATES_POSTGRES
  * open-loop rates (defaults "1000,3000,5000" and "1000,5000,10000"), BENCH_STORES the stores to run
  * (default "pglite,postgres"; PostgreSQL only when DATABASE_URL is set), BENCH_PIPELINE batches in
- * flight at once (default: the log's, 2 on PostgreSQL and 1 on PGlite).
+ * flight at once (default: the log's, 2 on PostgreSQL and 1 on PGlite), BENCH_RUNS ratio runs
+ * (default 3), BENCH_RATIO_EVENTS events per plain/chained run (default 10000), BENCH_RATIO_ONLY=1 to
+ * run only the ratio runs, verify and the summary.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,14 +61,24 @@ const RATES = {
 };
 /** Batches in flight (AuditLogOptions.pipeline); the log's default when unset. */
 const PIPELINE = process.env.BENCH_PIPELINE === undefined ? {} : { pipeline: Number(process.env.BENCH_PIPELINE) };
+const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+const RATIO_EVENTS = Number(process.env.BENCH_RATIO_EVENTS ?? 10_000);
+const RATIO_ONLY = process.env.BENCH_RATIO_ONLY === '1';
+/** The log's defaults (gateway/audit/log.ts), which the plain insert matches. */
+const LOG_MAX_BATCH = 512;
+const LOG_PIPELINE = { pglite: 1, postgres: 2 };
 const STORES = new Set((process.env.BENCH_STORES ?? 'pglite,postgres').split(',').map((s) => s.trim()));
 /** An open-loop rate counts as sustained when (nearly) all of it completes without a growing queue. */
 const SUSTAINED = { share: 0.98, p95Ms: 50 };
-const TARGETS = { postgres: 10_000, pglite: 3_000, p50AddedMs: 2 };
+const TARGETS = { postgres: 10_000, pglite: 3_000, p50AddedMs: 2, ratioToPlain: 0.5 };
 
 const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ bench: 'audit', ...line })}\n`);
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const spread = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { min: sorted[0] ?? 0, median: sorted[Math.floor((sorted.length - 1) / 2)] ?? 0, max: sorted.at(-1) ?? 0 };
+};
 
 /** A profile request's event: a child linked in three agencies, six category decisions. */
 function profileEvent(i: number): AccessEventInput {
@@ -164,6 +186,67 @@ async function openLoop(store: Store, options: AuditLogOptions, rate: number, se
   return { measured: { events: latencies.length, seconds: elapsed, latencies, failures }, stats: log.stats() };
 }
 
+/** The unchained table: audit_event's columns, indexes and constraints, and none of its rows or triggers. */
+const PLAIN_TABLE = 'bench_plain_event';
+/** A placeholder of a hash's size where the chained table holds real hashes (no hash work). */
+const PLACEHOLDER_HASH = 'f'.repeat(64);
+/**
+ * The fastest plain batched INSERT found for these rows: the batch as the text of one JSON array,
+ * with the indexed columns read out of each element (an unnest of eleven arrays was slower on both
+ * stores: each JSON body has to be escaped into an array literal).
+ */
+const PLAIN_INSERT = `INSERT INTO ${PLAIN_TABLE} (seq, id, at, request_id, operation, outcome, actor_id, enquiry_id, prev_hash, hash, body)
+  SELECT $1::bigint + e.i - 1, (e.b->>'id')::uuid, (e.b->>'at')::timestamptz, e.b->>'requestId', e.b->>'operation', e.b->>'outcome',
+         e.b->'actor'->>'id', e.b->'enquiry'->>'id', $2, $2, e.b
+    FROM jsonb_array_elements($3::text::jsonb) WITH ORDINALITY AS e(b, i)`;
+
+async function createPlainTable(store: Store): Promise<void> {
+  await store.query(`CREATE TABLE IF NOT EXISTS ${PLAIN_TABLE} (LIKE audit_event INCLUDING ALL)`);
+}
+
+let plainSeq = 0;
+
+/**
+ * `total` events written as a plain batched INSERT, `inFlight` batches at a time, each committed on
+ * its own: the same rows the audit log writes, built the same way (id, time), serialised with
+ * JSON.stringify instead of canonical JSON, with no chain.
+ */
+async function plainBatched(store: Store, total: number, batchSize: number, inFlight: number) {
+  let next = 0;
+  const t0 = performance.now();
+  let batches = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < total) {
+        const size = Math.min(batchSize, total - next);
+        const rows = Array.from({ length: size }, (_, k) => {
+          const input = profileEvent(next + k);
+          return { ...input, id: randomUUID(), at: new Date().toISOString(), subjects: input.subjects ?? [], decisions: input.decisions ?? [] };
+        });
+        next += size;
+        const first = plainSeq + 1;
+        plainSeq += size;
+        batches += 1;
+        await store.query(PLAIN_INSERT, [first, PLACEHOLDER_HASH, JSON.stringify(rows)]);
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  return { events: total, seconds: round(seconds), eventsPerSecond: Math.round(total / seconds), transactions: batches };
+}
+
+/** `total` events appended at once through the audit log; resolves when every one has committed. */
+async function chainedBurst(store: Store, options: AuditLogOptions, total: number) {
+  const log = createAuditLog(store, options);
+  const t0 = performance.now();
+  const results = await Promise.allSettled(Array.from({ length: total }, (_, i) => log.append(profileEvent(i))));
+  const seconds = (performance.now() - t0) / 1000;
+  await log.close();
+  const events = results.filter((r) => r.status === 'fulfilled').length;
+  const stats = log.stats();
+  return { events, failures: total - events, seconds: round(seconds), eventsPerSecond: Math.round(events / seconds), transactions: stats.transactions, meanBatch: round(stats.events / Math.max(1, stats.transactions), 1) };
+}
+
 function summarise(measured: Measured) {
   const sorted = [...measured.latencies].sort((a, b) => a - b);
   return {
@@ -181,57 +264,96 @@ async function benchStore(name: 'pglite' | 'postgres', store: Store, signer: Aud
   print({ store: name, mode: 'setup', durability, checkpointEvery: { events: DEFAULT_CHECKPOINT_EVERY_EVENTS, ms: DEFAULT_CHECKPOINT_EVERY_MS }, eventBytes: canonicalJson(buildEvent(profileEvent(1), new Date())).length, pipeline: PIPELINE.pipeline ?? 'default', cpus: availableParallelism(), loadAverage: loadavg().map((n) => round(n)), node: process.version });
 
   // Warm up (JIT, connections, PGlite caches).
+  await createPlainTable(store);
   await closedLoop(store, withCheckpoints, 64, 2000);
+  await plainBatched(store, 2000, LOG_MAX_BATCH, PIPELINE.pipeline ?? LOG_PIPELINE[name]);
 
-  const baseline = await closedLoop(store, { maxBatch: 1, pipeline: 1 }, 64, Math.min(EVENTS, 3000));
-  print({ store: name, mode: 'baseline', note: 'one transaction per event, one at a time (no group commit, no pipelining)', concurrency: 64, maxBatch: 1, pipeline: 1, ...summarise(baseline.measured), transactions: baseline.stats.transactions });
-
-  let best = 0;
-  for (const concurrency of [1, 16, 64, 256, 1024]) {
-    const total = concurrency === 1 ? Math.min(EVENTS, 3000) : EVENTS;
-    const run = await closedLoop(store, withCheckpoints, concurrency, total);
-    const summary = summarise(run.measured);
-    best = Math.max(best, summary.eventsPerSecond);
-    print({
-      store: name,
-      mode: 'closed',
-      concurrency,
-      ...summary,
-      transactions: run.stats.transactions,
-      meanBatch: round(run.stats.events / Math.max(1, run.stats.transactions), 1),
-      retries: run.stats.retries,
-      checkpoints: run.stats.checkpoints,
-    });
+  // Chained against plain, and the p50 at 1,000/s, interleaved run by run.
+  const ratios: number[] = [];
+  const plainRates: number[] = [];
+  const chainedRates: number[] = [];
+  const p50At1000: number[] = [];
+  for (let run = 1; run <= RUNS; run += 1) {
+    const plain = await plainBatched(store, RATIO_EVENTS, LOG_MAX_BATCH, PIPELINE.pipeline ?? LOG_PIPELINE[name]);
+    print({ store: name, mode: 'plain', run, batchSize: LOG_MAX_BATCH, inFlight: PIPELINE.pipeline ?? LOG_PIPELINE[name], ...plain });
+    const chained = await chainedBurst(store, withCheckpoints, RATIO_EVENTS);
+    const ratio = round(chained.eventsPerSecond / plain.eventsPerSecond);
+    print({ store: name, mode: 'chained', run, ...chained, ratioToPlain: ratio });
+    const open = await openLoop(store, withCheckpoints, 1000, OPEN_SECONDS);
+    const openSummary = summarise(open.measured);
+    print({ store: name, mode: 'open1000', run, ...openSummary, transactions: open.stats.transactions, meanBatch: round(open.stats.events / Math.max(1, open.stats.transactions), 1) });
+    ratios.push(ratio);
+    plainRates.push(plain.eventsPerSecond);
+    chainedRates.push(chained.eventsPerSecond);
+    p50At1000.push(openSummary.latencyMs.p50);
   }
-
-  const small = await closedLoop(store, withCheckpoints, 256, EVENTS, smallEvent);
+  const ratioSpread = spread(ratios);
+  const p50Spread = spread(p50At1000);
   print({
     store: name,
-    mode: 'closed',
-    concurrency: 256,
-    eventBytes: canonicalJson(buildEvent(smallEvent(1), new Date())).length,
-    ...summarise(small.measured),
-    meanBatch: round(small.stats.events / Math.max(1, small.stats.transactions), 1),
+    mode: 'ratio',
+    runs: RUNS,
+    plainEventsPerSecond: spread(plainRates),
+    chainedEventsPerSecond: spread(chainedRates),
+    chainedToPlain: ratioSpread,
+    targetChainedToPlain: TARGETS.ratioToPlain,
+    meetsRatioTarget: ratioSpread.median >= TARGETS.ratioToPlain,
+    p50AddedMsAt1000PerSecond: p50Spread,
+    targetP50AddedMs: TARGETS.p50AddedMs,
+    meetsP50Target: p50Spread.median <= TARGETS.p50AddedMs,
   });
 
   const openP50: Record<string, number> = {};
+  let best = 0;
   let sustained = 0;
-  for (const rate of RATES[name]) {
-    const run = await openLoop(store, withCheckpoints, rate, OPEN_SECONDS);
-    const summary = summarise(run.measured);
-    const held = summary.eventsPerSecond >= SUSTAINED.share * rate && summary.latencyMs.p95 <= SUSTAINED.p95Ms;
-    if (held) sustained = Math.max(sustained, summary.eventsPerSecond);
-    openP50[String(rate)] = summary.latencyMs.p50;
+  if (!RATIO_ONLY) {
+    const baseline = await closedLoop(store, { maxBatch: 1, pipeline: 1 }, 64, Math.min(EVENTS, 3000));
+    print({ store: name, mode: 'baseline', note: 'one transaction per event, one at a time (no group commit, no pipelining)', concurrency: 64, maxBatch: 1, pipeline: 1, ...summarise(baseline.measured), transactions: baseline.stats.transactions });
+
+    for (const concurrency of [1, 16, 64, 256, 1024]) {
+      const total = concurrency === 1 ? Math.min(EVENTS, 3000) : EVENTS;
+      const run = await closedLoop(store, withCheckpoints, concurrency, total);
+      const summary = summarise(run.measured);
+      best = Math.max(best, summary.eventsPerSecond);
+      print({
+        store: name,
+        mode: 'closed',
+        concurrency,
+        ...summary,
+        transactions: run.stats.transactions,
+        meanBatch: round(run.stats.events / Math.max(1, run.stats.transactions), 1),
+        retries: run.stats.retries,
+        checkpoints: run.stats.checkpoints,
+      });
+    }
+
+    const small = await closedLoop(store, withCheckpoints, 256, EVENTS, smallEvent);
     print({
       store: name,
-      mode: 'open',
-      ratePerSecond: rate,
-      ...summary,
-      sustained: held,
-      transactions: run.stats.transactions,
-      meanBatch: round(run.stats.events / Math.max(1, run.stats.transactions), 1),
-      checkpoints: run.stats.checkpoints,
+      mode: 'closed',
+      concurrency: 256,
+      eventBytes: canonicalJson(buildEvent(smallEvent(1), new Date())).length,
+      ...summarise(small.measured),
+      meanBatch: round(small.stats.events / Math.max(1, small.stats.transactions), 1),
     });
+
+    for (const rate of RATES[name]) {
+      const run = await openLoop(store, withCheckpoints, rate, OPEN_SECONDS);
+      const summary = summarise(run.measured);
+      const held = summary.eventsPerSecond >= SUSTAINED.share * rate && summary.latencyMs.p95 <= SUSTAINED.p95Ms;
+      if (held) sustained = Math.max(sustained, summary.eventsPerSecond);
+      openP50[String(rate)] = summary.latencyMs.p50;
+      print({
+        store: name,
+        mode: 'open',
+        ratePerSecond: rate,
+        ...summary,
+        sustained: held,
+        transactions: run.stats.transactions,
+        meanBatch: round(run.stats.events / Math.max(1, run.stats.transactions), 1),
+        checkpoints: run.stats.checkpoints,
+      });
+    }
   }
 
   let t0 = performance.now();
@@ -263,6 +385,8 @@ async function benchStore(name: 'pglite' | 'postgres', store: Store, signer: Aud
     meetsThroughputTarget: Math.max(best, sustained) >= target,
     p50AddedMsAtRate: openP50,
     targetP50AddedMs: TARGETS.p50AddedMs,
+    chainedToPlain: ratioSpread,
+    p50AddedMsAt1000PerSecond: p50Spread,
   });
 }
 

@@ -33,6 +33,14 @@ export interface FederationOptions {
   logger: Logger;
   /** Per agency: timeout, retries with backoff, circuit breaker. Unlisted agencies get RESILIENCE_DEFAULTS. */
   resilience?: Readonly<Record<string, AgencyResilienceOptions>>;
+  /**
+   * How long one agency's health probe answers for (default 5,000 ms): every console page asks for
+   * the agencies' health, and a probe per page per agency would put the console's load on the
+   * agencies. Concurrent askers share one probe. The circuit state is always read fresh.
+   */
+  healthCacheMs?: number;
+  /** The clock, in epoch milliseconds (tests pass their own). */
+  now?: () => number;
 }
 
 export interface AgencyHealth {
@@ -69,6 +77,21 @@ export function createFederation(connectors: readonly Connector[], options: Fede
     ]),
   );
   const resilienceOf = (agency: string): AgencyResilience => resilience.get(agency)!;
+  const now = options.now ?? Date.now;
+  const healthCacheMs = options.healthCacheMs ?? 5_000;
+  const probes = new Map<string, { at: number; answer: Promise<{ ok: boolean; detail?: string }> }>();
+
+  /** One agency's health probe, shared by whoever asks within `healthCacheMs` of it starting. */
+  function probeHealth(connector: Connector, requestId: string): Promise<{ ok: boolean; detail?: string }> {
+    const agency = connector.manifest.agency;
+    const cached = probes.get(agency);
+    if (cached !== undefined && now() - cached.at < healthCacheMs) return cached.answer;
+    const answer = resilienceOf(agency)
+      .probe((signal) => connector.health!({ signal, requestId }))
+      .catch((error: unknown) => ({ ok: false, detail: reasonFor(agency, requestId, error) }));
+    probes.set(agency, { at: now(), answer });
+    return answer;
+  }
 
   /** Every read is idempotent, so each may be retried on a transient failure. */
   async function call<T>(connector: Connector, requestId: string, operation: 'searchPersons' | 'fetchRecords' | 'incidentsSince' | keyof HouseholdCapability, run: (ctx: CallContext) => Promise<T>): Promise<T> {
@@ -272,16 +295,11 @@ export function createFederation(connectors: readonly Connector[], options: Fede
           const agency = connector.manifest.agency;
           const policy = resilienceOf(agency);
           const circuit = policy.circuit();
-          if (circuit.state === 'open' && circuit.retryAfter !== undefined && Date.parse(circuit.retryAfter) > Date.now()) {
+          if (circuit.state === 'open' && circuit.retryAfter !== undefined && Date.parse(circuit.retryAfter) > now()) {
             return { agency, ok: false, detail: new CircuitOpenError(agency, circuit.consecutiveFailures, circuit.retryAfter, undefined).message, circuit };
           }
           if (!connector.health) return { agency, ok: true, detail: 'no health check declared', circuit };
-          try {
-            const health = await policy.probe((signal) => connector.health!({ signal, requestId }));
-            return { agency, ...health, circuit };
-          } catch (error) {
-            return { agency, ok: false, detail: reasonFor(agency, requestId, error), circuit };
-          }
+          return { agency, ...(await probeHealth(connector, requestId)), circuit };
         }),
       );
     },

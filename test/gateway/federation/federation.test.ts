@@ -77,3 +77,48 @@ describe('federation', () => {
     expect(police.calls).toEqual([]);
   });
 });
+
+describe('agency health', () => {
+  it('shares one probe per agency among callers within healthCacheMs, probes again after it, and reads the circuit fresh each time', async () => {
+    let clock = 1_000_000;
+    let probes = 0;
+    let healthy = true;
+    const { connector } = fakeConnector('health');
+    connector.health = async () => {
+      probes++;
+      return healthy ? { ok: true } : { ok: false, detail: 'record system in maintenance' };
+    };
+    const federation = createFederation([connector], { timeoutMs: 500, logger: silentLogger, healthCacheMs: 5_000, now: () => clock });
+
+    const [first, second] = await Promise.all([federation.health('req-1'), federation.health('req-2')]);
+    expect(probes).toBe(1);
+    expect(first[0]).toMatchObject({ agency: 'health', ok: true });
+    expect(second[0]).toMatchObject({ agency: 'health', ok: true });
+
+    healthy = false;
+    clock += 4_999;
+    expect((await federation.health('req-3'))[0]!.ok).toBe(true);
+    expect(probes).toBe(1);
+
+    clock += 1;
+    const later = await federation.health('req-4');
+    expect(probes).toBe(2);
+    expect(later[0]).toMatchObject({ agency: 'health', ok: false, detail: 'record system in maintenance' });
+    expect(later[0]!.circuit.state).toBe('closed');
+  });
+
+  it('caches a failed probe for the same time, so a down agency is not probed on every page', async () => {
+    let clock = 0;
+    let probes = 0;
+    const { connector } = fakeConnector('police');
+    connector.health = async () => {
+      probes++;
+      throw new ConnectorError('UPSTREAM_ERROR', 'HTTP 503 from the record system');
+    };
+    const federation = createFederation([connector], { timeoutMs: 500, logger: silentLogger, healthCacheMs: 5_000, now: () => clock });
+    const answers = [await federation.health('a'), await federation.health('b')];
+    expect(probes).toBe(1);
+    for (const [answer] of answers) expect(answer).toMatchObject({ agency: 'police', ok: false });
+    expect(answers[0]![0]!.detail).toContain('police is unavailable (UPSTREAM_ERROR)');
+  });
+});

@@ -12,6 +12,14 @@
  *   caller waiting on it has given up, so one timed-out call does not fail the others;
  * - the directory itself failing is the connector's failure: unreadable or missing is
  *   UNREACHABLE, a caller's abort is TIMEOUT, anything else UPSTREAM_ERROR.
+ *
+ * In the background (`background` given), the index is kept current apart from the calls: the
+ * first index starts at once and runs to completion (or its own deadline) whoever gives up
+ * waiting for it, so a large directory is indexed once however short the callers' timeouts; from
+ * then on calls answer from the current index at once while a refresh re-reads only new or
+ * changed files at most every `minRefreshIntervalMs`. A refresh that fails (the directory gone or
+ * unreadable) makes calls fail with its error until one succeeds: a stale index is never served
+ * as if the directory were fine.
  */
 import { ConnectorError } from '../sdk/index.js';
 import { parseCtf } from './ctf.js';
@@ -95,6 +103,17 @@ export interface CatalogueState {
   validCtfFiles: number;
 }
 
+export interface BackgroundIndexing {
+  /** A background refresh is abandoned after this long (a hung share). */
+  timeoutMs: number;
+}
+
+interface Refresh {
+  promise: Promise<CatalogueState>;
+  controller: AbortController;
+  waiters: number;
+}
+
 export class FileCatalogue {
   private readonly cache = new Map<string, CachedFile>();
   private state: CatalogueState = {
@@ -107,13 +126,73 @@ export class FileCatalogue {
   /** The cache changed since the index was last built (also after an abandoned refresh). */
   private dirty = true;
   private lastRefresh = -Infinity;
-  private inflight: { promise: Promise<CatalogueState>; controller: AbortController; waiters: number } | undefined;
+  private inflight: Refresh | undefined;
+  /** Background mode: when the last refresh started, and why it failed if it did. */
+  private lastStarted = -Infinity;
+  private lastFailure: unknown;
+  private closed = false;
 
   constructor(
     private readonly directory: DirectoryReader,
     private readonly mapping: MappingContext,
     private readonly minRefreshIntervalMs: number,
+    private readonly background?: BackgroundIndexing,
   ) {}
+
+  /** Background mode: starts the first index now rather than at the first call. */
+  warm(): void {
+    if (this.background && !this.inflight && !this.closed) this.startBackgroundRefresh();
+  }
+
+  /** Background mode: abandons a refresh in progress and starts no more. */
+  close(): void {
+    this.closed = true;
+    this.inflight?.controller.abort();
+  }
+
+  private startBackgroundRefresh(): Refresh {
+    const controller = new AbortController();
+    const deadline = setTimeout(() => controller.abort(), this.background!.timeoutMs);
+    deadline.unref();
+    this.lastStarted = performance.now();
+    const entry: Refresh = {
+      controller,
+      waiters: 0,
+      promise: this.refresh(controller.signal)
+        .then(
+          (state) => {
+            this.lastFailure = undefined;
+            return state;
+          },
+          (error: unknown) => {
+            this.lastFailure = error;
+            throw error;
+          },
+        )
+        .finally(() => {
+          clearTimeout(deadline);
+          if (this.inflight === entry) this.inflight = undefined;
+        }),
+    };
+    entry.promise.catch(() => undefined);
+    this.inflight = entry;
+    return entry;
+  }
+
+  private async currentInBackground(signal: AbortSignal): Promise<CatalogueState> {
+    if (this.closed) throw new ConnectorError('UNREACHABLE', 'education connector is closed');
+    if (!this.inflight && performance.now() - this.lastStarted >= this.minRefreshIntervalMs) this.startBackgroundRefresh();
+    if (this.refreshed && this.lastFailure === undefined) return this.state;
+    if (!this.inflight) throw this.lastFailure;
+    // No index yet, or the last refresh failed: wait (up to the caller's deadline) for the one
+    // running, which carries on when the caller gives up.
+    const shared = this.inflight;
+    return new Promise<CatalogueState>((resolve, reject) => {
+      const onAbort = (): void => reject(timeout());
+      signal.addEventListener('abort', onAbort, { once: true });
+      shared.promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
 
   /** Problems found at the last refresh. */
   problems(): readonly FileProblem[] {
@@ -123,6 +202,7 @@ export class FileCatalogue {
   /** The index, brought up to date with the directory first. */
   async current(signal: AbortSignal): Promise<CatalogueState> {
     if (signal.aborted) throw timeout();
+    if (this.background) return this.currentInBackground(signal);
     if (this.refreshed && performance.now() - this.lastRefresh < this.minRefreshIntervalMs) return this.state;
     if (!this.inflight) {
       const controller = new AbortController();

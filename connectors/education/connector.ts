@@ -40,6 +40,13 @@ export interface EducationConnectorOptions {
   minRefreshIntervalMs?: number;
   /** An address search finding more persons than this is refused as too broad. Default 50. */
   maxAddressMatches?: number;
+  /**
+   * Index in the background (catalogue.ts): the first index starts when the connector is made and
+   * finishes however short the callers' timeouts; then calls answer at once from the current
+   * index while new and changed files are read every `minRefreshIntervalMs` (default 5 s here).
+   * `timeoutMs` abandons a refresh that hangs (default 120 s).
+   */
+  indexInBackground?: boolean | { timeoutMs?: number };
 }
 
 export interface EducationConnector extends Connector {
@@ -81,7 +88,9 @@ export function createEducationConnector(options: EducationConnectorOptions): Ed
   const maxAddressMatches = options.maxAddressMatches ?? 50;
   if (!Number.isInteger(maxAddressMatches) || maxAddressMatches < 1) throw new RangeError('createEducationConnector: maxAddressMatches must be a positive integer');
   const contact = options.contact ?? DEFAULT_CONTACT;
-  const catalogue = new FileCatalogue(directory, { system: options.system ?? directory.location, fallbackContact: contact }, options.minRefreshIntervalMs ?? 0);
+  const background = options.indexInBackground ? { timeoutMs: (typeof options.indexInBackground === 'object' ? options.indexInBackground.timeoutMs : undefined) ?? 120_000 } : undefined;
+  const catalogue = new FileCatalogue(directory, { system: options.system ?? directory.location, fallbackContact: contact }, options.minRefreshIntervalMs ?? (background ? 5_000 : 0), background);
+  catalogue.warm();
 
   const manifest: ConnectorManifest = {
     agency: AGENCY,
@@ -127,6 +136,10 @@ export function createEducationConnector(options: EducationConnectorOptions): Ed
     manifest,
 
     problems: () => catalogue.problems(),
+
+    async close() {
+      catalogue.close();
+    },
 
     async householdOf(personIds: readonly string[], ctx: CallContext): Promise<Map<string, HouseholdMember[]>> {
       if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'education household lookup was aborted before it started');

@@ -1,8 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createEducationConnector, isValidUpn, type EducationConnector } from '../../../connectors/education/index.js';
+import type { DirectoryReader } from '../../../connectors/education/directory.js';
 import { ConnectorError, PERSON_FIELDS, RECORD_FIELDS, type CallContext } from '../../../connectors/sdk/index.js';
 import { generateCounty } from '../../../sandbox/county/index.js';
 import { ctfFileName, renderCtf, startEducationSystem, upnCheckLetter, type EducationPupil, type EducationSystem } from '../../../sandbox/education/index.js';
@@ -320,6 +321,75 @@ describe('education connector and malformed files', () => {
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('education connector indexing in the background', () => {
+  /** The sandbox's directory, counting the files read. */
+  function counting(): { reader: DirectoryReader; reads: string[] } {
+    const reads: string[] = [];
+    return {
+      reads,
+      reader: {
+        location: system.files.location,
+        list: (signal) => system.files.list(signal),
+        read: (name, signal) => {
+          reads.push(name);
+          return system.files.read(name, signal);
+        },
+      },
+    };
+  }
+  const dropped: string[] = [];
+  afterEach(async () => {
+    for (const name of dropped.splice(0)) await system.removeFile(name);
+  });
+
+  it('finishes its first index however short the callers\' timeouts, then answers at once', async () => {
+    // Each listing and file read waits: the first index takes far longer than a caller waits.
+    system.setFaults({ latencyMs: 150 });
+    const background = createEducationConnector({ directory: system.files, indexInBackground: true });
+    try {
+      expect((await failure(background.fetchRecords([featured.upn], ctx(AbortSignal.timeout(30))))).kind).toBe('TIMEOUT');
+      expect((await failure(background.fetchRecords([featured.upn], ctx(AbortSignal.timeout(30))))).kind).toBe('TIMEOUT');
+      // The index was not abandoned with its callers: it completes, and then a call as impatient
+      // answers from it, though every file read is still slow.
+      await vi.waitFor(async () => expect((await background.fetchRecords([featured.upn], ctx(AbortSignal.timeout(30)))).get(featured.upn)!.length).toBeGreaterThan(0), { timeout: 20_000, interval: 100 });
+    } finally {
+      await background.close!();
+    }
+  });
+
+  it('reads only new or changed files after the first index', async () => {
+    const { reader, reads } = counting();
+    const background = createEducationConnector({ directory: reader, indexInBackground: true, minRefreshIntervalMs: 0 });
+    try {
+      expect(await background.searchPersons({ identifiers: [{ system: UPN, value: featured.upn }] }, ctx())).toHaveLength(1);
+      const firstIndex = reads.length;
+      expect(firstIndex).toBeGreaterThan(0);
+      expect(new Set(reads).size).toBe(firstIndex);
+      const upn = newUpn(4);
+      dropped.push('9304123_CTF_980LLLL_004.XML');
+      await system.dropFile('9304123_CTF_980LLLL_004.XML', transferCtf(upn));
+      await vi.waitFor(async () => expect(await background.searchPersons({ identifiers: [{ system: UPN, value: upn }] }, ctx())).toHaveLength(1), { timeout: 10_000, interval: 50 });
+      expect(reads.slice(firstIndex)).toEqual(['9304123_CTF_980LLLL_004.XML']);
+    } finally {
+      await background.close!();
+    }
+  });
+
+  it('fails its calls once the directory cannot be read, instead of answering from the old index', async () => {
+    const background = createEducationConnector({ directory: system.files, indexInBackground: true, minRefreshIntervalMs: 0 });
+    try {
+      expect((await background.fetchRecords([featured.upn], ctx())).get(featured.upn)!.length).toBeGreaterThan(0);
+      system.setFaults({ unreadable: true });
+      await vi.waitFor(async () => expect((await failure(background.fetchRecords([featured.upn], ctx()))).kind).toBe('UNREACHABLE'), { timeout: 10_000, interval: 50 });
+      expect(await background.health!(ctx())).toEqual({ ok: false, detail: 'UNREACHABLE' });
+      system.setFaults({});
+      await vi.waitFor(async () => expect((await background.fetchRecords([featured.upn], ctx())).get(featured.upn)!.length).toBeGreaterThan(0), { timeout: 10_000, interval: 50 });
+    } finally {
+      await background.close!();
     }
   });
 });

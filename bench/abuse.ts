@@ -55,7 +55,7 @@ const limits = scenario === 'defaults' ? LIMIT_DEFAULTS : { ...LIMIT_DEFAULTS, r
 const config = configFromDocument(
   {
     auth: { demoIssuer: true },
-    sandbox: { enabled: true, seed: 1, households: 200, healthPort: 0, policePort: 0 },
+    sandbox: { enabled: true, seed: 1, households: 200, healthPort: 0, policePort: 0, process: 'inline' },
     connectors: AGENCIES.map((kind) => ({ kind, timeoutMs: 5000 })),
     limits,
   },

@@ -25,7 +25,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'mash-bench-'));
 const config = configFromDocument(
   // The gateway's own overhead per request, not its rate limits (bench:abuse measures those): one
   // client here sends far more than a user's budget.
-  { auth: { demoIssuer: true }, sandbox: { enabled: true, seed: 1, households: 200, healthPort: 0, policePort: 0 }, connectors: [{ kind: 'health', timeoutMs: 5000 }], limits: RELAXED_RATE_LIMITS },
+  { auth: { demoIssuer: true }, sandbox: { enabled: true, seed: 1, households: 200, healthPort: 0, policePort: 0, process: 'inline' }, connectors: [{ kind: 'health', timeoutMs: 5000 }], limits: RELAXED_RATE_LIMITS },
   join(process.cwd(), 'mash-gateway.config.yaml'),
   { PORT: 0, HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: undefined, LOG_LEVEL: 'silent', MASH_CONFIG: 'unused', SHUTDOWN_GRACE_MS: 5000 },
 );

@@ -1,10 +1,11 @@
 import type { Connector } from '../connectors/sdk/index.js';
 import { createAbilityCache, loadPolicyFile, PolicyError } from '../policies/index.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { countyFacts, type SandboxFacts } from '../sandbox/serve.js';
 import { createAuditLog, loadAuditSettings, type AuditLog, type AuditSettings } from './audit/index.js';
 import { checkIssuerRoles, createAuthenticator, createKnownActors, DEMO_SCHOOL, demoPermits, demoUsers, loadDemoIssuer, parseTtl, rememberingAuthenticator, type DemoIssuer, type IssuerConfig } from './auth/index.js';
 import type { GatewayConfig } from './config.js';
-import { buildConnectors } from './connectors.js';
+import { buildConnectors, inlineSandboxAgencies, type SandboxAgencies } from './connectors.js';
 import { createAccess } from './disclosure/index.js';
 import { createTriageService } from './incidents/triage/index.js';
 import { createIndicatorSnapshotRepository, IndicatorDefinitionsError, loadIndicatorFile } from './workspace/indicators/index.js';
@@ -20,6 +21,7 @@ import { silentLogger, type Logger } from './log.js';
 import { ensureOwnerOnlyDirectory, tightenOwnerOnly } from './owner-only.js';
 import { createQueueRepository, createQueueService, createReferralIntake } from './workspace/queue/index.js';
 import { openStore, type Store } from './store/index.js';
+import { forkSandbox, type SandboxProcess } from './sandbox-process.js';
 import { createContactLogRepository, createContactLogService } from './workspace/contacts/index.js';
 import { createDecisionRepository, createDecisionService } from './workspace/decision/index.js';
 import { channelsFromConfig, createNotifications, type Notifications } from './workspace/notifications/index.js';
@@ -33,7 +35,12 @@ export interface Gateway {
   store: Store;
   audit: AuditLog;
   federation: Federation;
+  /** The sandbox running in the gateway's process (`sandbox.process: inline`), with its county and fault knobs. */
   sandbox: Sandbox | undefined;
+  /** The sandbox's own process (`sandbox.process: separate`). */
+  sandboxProcess: SandboxProcess | undefined;
+  /** The synthetic county's public facts (featured child, front door), in either mode. */
+  sandboxFacts: SandboxFacts | undefined;
   demoIssuer: DemoIssuer | undefined;
   auditSettings: AuditSettings;
   /** The notification inbox, its outbox worker and the deadline-near scan. */
@@ -64,6 +71,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
   const logger = overrides.logger ?? silentLogger;
   const now = overrides.now ?? (() => new Date());
   const opened: { close(): Promise<void> }[] = [];
+  let forking: Promise<SandboxProcess> | undefined;
   try {
     // The data directory (embedded store, keys) is the gateway user's alone, in every mode.
     try {
@@ -90,10 +98,27 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     const knownRoles = Object.keys(policy.document.roles);
     checkIssuerRoles(config.issuers, knownRoles);
 
-    const sandbox = config.sandbox.enabled
+    const sandbox = config.sandbox.enabled && config.sandbox.process === 'inline'
       ? await startSandbox({ seed: config.sandbox.seed, households: config.sandbox.households, host: '127.0.0.1', healthPort: config.sandbox.healthPort, policePort: config.sandbox.policePort, ...(config.sandbox.overnightIncidents ? { overnightIncidents: { now: now() } } : {}) })
       : undefined;
     if (sandbox) opened.push(sandbox);
+    // The sandbox process generates the county and loads the agencies while the gateway opens its store.
+    forking =
+      config.sandbox.enabled && config.sandbox.process === 'separate'
+        ? forkSandbox(
+            {
+              seed: config.sandbox.seed,
+              households: config.sandbox.households,
+              host: '127.0.0.1',
+              healthPort: config.sandbox.healthPort,
+              policePort: config.sandbox.policePort,
+              ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+              ...(config.sandbox.overnightIncidents ? { overnightIncidentsBefore: now().toISOString() } : {}),
+            },
+            { logger },
+          )
+        : undefined;
+    forking?.catch(() => undefined); // awaited below; a failure while the store opens is not unhandled
 
     const store =
       overrides.store ??
@@ -103,6 +128,22 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
         command: 'gateway',
       }));
     if (!overrides.store) opened.push(store);
+    const sandboxProcess = await forking;
+    if (sandboxProcess) opened.push(sandboxProcess);
+    forking = undefined;
+    const sandboxAgencies: SandboxAgencies | undefined = sandbox
+      ? inlineSandboxAgencies(sandbox)
+      : sandboxProcess
+        ? {
+            health: { baseUrl: sandboxProcess.addresses.health },
+            police: { baseUrl: sandboxProcess.addresses.police },
+            education: { dir: sandboxProcess.addresses.educationDir },
+            housing: { databaseUrl: sandboxProcess.addresses.housing },
+            socialCare: { databaseUrl: sandboxProcess.addresses.socialCare },
+            ...(sandboxProcess.facts.childrensServices ? { childrensServices: sandboxProcess.facts.childrensServices } : {}),
+          }
+        : undefined;
+    const sandboxFacts = sandbox ? countyFacts(sandbox.county) : sandboxProcess?.facts;
 
     const demoIssuer = config.demoIssuer ? await loadDemoIssuer(config.dataDir, demoPermits(policy)) : undefined;
     const issuers: IssuerConfig[] = [...config.issuers, ...(demoIssuer ? [demoIssuer.config] : [])];
@@ -111,7 +152,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     }
     const knownActors = createKnownActors(store);
 
-    const configured = overrides.connectors ?? (await buildConnectors(config.connectors, sandbox, config.baseDir));
+    const configured = overrides.connectors ?? (await buildConnectors(config.connectors, sandboxAgencies, config.baseDir));
     const connectors = [...configured, ...(overrides.extraConnectors ?? [])];
     // Each configured agency keeps its own time budget, retries and breaker (one entry, one connector).
     const resilience = overrides.connectors
@@ -192,7 +233,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       mode: config.mode,
       transport: config.http,
       limits: config.limits,
-      ...(config.console.enabled ? { console: createConsoleHandler(consoleOptions(config, demoIssuer, sandbox)) } : {}),
+      ...(config.console.enabled ? { console: createConsoleHandler(consoleOptions(config, demoIssuer, sandboxFacts)) } : {}),
     });
 
     notifications.start();
@@ -206,6 +247,8 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       audit,
       federation,
       sandbox,
+      sandboxProcess,
+      sandboxFacts,
       demoIssuer,
       auditSettings,
       notifications,
@@ -235,6 +278,8 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     };
   } catch (error) {
     for (const resource of opened.reverse()) await resource.close().catch(() => undefined);
+    // A sandbox process still starting when the start failed is stopped too.
+    await forking?.then((started) => started.close(), () => undefined);
     throw error;
   }
 }
@@ -243,9 +288,8 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
 const DEMO_SIGN_IN_TTL = '8h';
 
 /** The console's options: its build, session timeout, production sign-in and (development) demo users. */
-function consoleOptions(config: GatewayConfig, demoIssuer: DemoIssuer | undefined, sandbox: Sandbox | undefined) {
-  const child = sandbox?.county.featured.child;
-  const school = child?.schoolId === undefined ? undefined : sandbox!.county.views.education.schools.find((candidate) => candidate.schoolId === child.schoolId)?.laEstab;
+function consoleOptions(config: GatewayConfig, demoIssuer: DemoIssuer | undefined, sandbox: SandboxFacts | undefined) {
+  const school = sandbox?.featuredChild.schoolLaestab;
   return {
     mode: config.mode,
     ...(config.console.dist ? { distDir: config.console.dist } : {}),

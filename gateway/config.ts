@@ -191,9 +191,15 @@ const fileSchema = z
         policePort: z.number().int().min(0).max(65535).default(4102),
         /** The sandbox force records a few domestic-abuse incidents the night before the gateway starts (the demo's daily meeting). */
         overnightIncidents: z.boolean().default(true),
+        /**
+         * `separate`: the agencies run in their own process, reached over their protocols as real
+         * agencies are, so the gateway's memory and CPU are its own. `inline`: in the gateway's
+         * process, with fault knobs tests can turn.
+         */
+        process: z.enum(['separate', 'inline'], { error: 'must be separate or inline' }).default('separate'),
       })
       .strict()
-      .default({ enabled: false, seed: 1, households: 200, healthPort: 4101, policePort: 4102, overnightIncidents: true }),
+      .default({ enabled: false, seed: 1, households: 200, healthPort: 4101, policePort: 4102, overnightIncidents: true, process: 'separate' }),
     connectors: z.array(connectorSchema).min(1, 'at least one connector is needed'),
     audit: auditConfigSchema,
     identity: identitySchema,

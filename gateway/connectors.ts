@@ -7,7 +7,7 @@ import { createHousingConnector, queryFromClient } from '../connectors/housing/i
 import { createPoliceConnector } from '../connectors/police/index.js';
 import type { Connector } from '../connectors/sdk/index.js';
 import { createSocialCareConnector } from '../connectors/social-care/index.js';
-import type { Sandbox } from '../sandbox/index.js';
+import type { EducationFiles, HousingQuery, Sandbox, SocialCareQuery } from '../sandbox/index.js';
 import type { ConnectorConfig } from './config.js';
 import { GatewayError } from './errors.js';
 
@@ -45,7 +45,34 @@ async function loadModule(entry: Extract<ConnectorConfig, { kind: 'module' }>, i
   return connector;
 }
 
-export async function buildConnectors(entries: readonly ConnectorConfig[], sandbox: Sandbox | undefined, baseDir: string): Promise<Connector[]> {
+/**
+ * Where the sandbox's agency systems answer: addresses, as for real agencies, when the sandbox
+ * runs in its own process; its in-process handles (with fault knobs) when it runs inline.
+ */
+export interface SandboxAgencies {
+  health: { baseUrl: string };
+  police: { baseUrl: string };
+  education: { dir: string } | { directory: EducationFiles };
+  housing: { databaseUrl: string } | { query: HousingQuery };
+  socialCare: { databaseUrl: string } | { query: SocialCareQuery };
+  /** The local authority's children's services front door, the social care connector's contact. */
+  childrensServices?: { name: string; organisation?: string; phone?: string };
+}
+
+/** The agencies of a sandbox running in the gateway's process. */
+export function inlineSandboxAgencies(sandbox: Sandbox): SandboxAgencies {
+  const front = sandbox.county.localAuthority.childrensServices;
+  return {
+    health: { baseUrl: sandbox.health.baseUrl },
+    police: { baseUrl: sandbox.police.baseUrl },
+    education: { directory: sandbox.education.files },
+    housing: { query: sandbox.housing.query },
+    socialCare: { query: sandbox.socialCare.query },
+    childrensServices: { name: front.name, organisation: front.organisation, phone: front.phone },
+  };
+}
+
+export async function buildConnectors(entries: readonly ConnectorConfig[], sandbox: SandboxAgencies | undefined, baseDir: string): Promise<Connector[]> {
   const connectors: Connector[] = [];
   const need = <T>(value: T | undefined, index: number, key: string): T => {
     if (value === undefined) throw invalid(index, `${key} is required when the sandbox is not enabled.`);
@@ -60,35 +87,34 @@ export async function buildConnectors(entries: readonly ConnectorConfig[], sandb
         case 'police':
           connectors.push(createPoliceConnector({ baseUrl: need(entry.baseUrl ?? sandbox?.police.baseUrl, index, 'baseUrl') }));
           break;
-        case 'education':
-          connectors.push(
-            entry.dir !== undefined
-              ? createEducationConnector({ dir: entry.dir })
-              : createEducationConnector({ directory: need(sandbox?.education.files, index, 'dir') }),
-          );
+        case 'education': {
+          const source = entry.dir !== undefined ? { dir: entry.dir } : need(sandbox?.education, index, 'dir');
+          // A directory on disk is indexed in the background, so a large one is indexed once and
+          // then only its new and changed files, never within a caller's timeout.
+          connectors.push(createEducationConnector('dir' in source ? { ...source, indexInBackground: true } : source));
           break;
+        }
         case 'housing': {
-          if (entry.databaseUrl !== undefined) {
-            const pool = sqlPool(entry.databaseUrl);
+          const source = entry.databaseUrl !== undefined ? { databaseUrl: entry.databaseUrl } : need(sandbox?.housing, index, 'databaseUrl');
+          if ('databaseUrl' in source) {
+            const pool = sqlPool(source.databaseUrl);
             const connector = createHousingConnector({ query: queryFromClient(pool) });
             connectors.push({ ...connector, close: async () => { await connector.close?.(); await pool.end(); } });
           } else {
-            connectors.push(createHousingConnector({ query: need(sandbox?.housing.query, index, 'databaseUrl') }));
+            connectors.push(createHousingConnector({ query: source.query }));
           }
           break;
         }
         case 'social-care': {
-          if (entry.databaseUrl !== undefined) {
-            const pool = sqlPool(entry.databaseUrl);
-            connectors.push(createSocialCareConnector({ query: (sql, params) => pool.query(sql, params), close: () => pool.end() }));
+          const source = entry.databaseUrl !== undefined ? { databaseUrl: entry.databaseUrl } : need(sandbox?.socialCare, index, 'databaseUrl');
+          // The sandbox's front door is the contact only for the sandbox's own system.
+          const front = entry.databaseUrl === undefined ? sandbox?.childrensServices : undefined;
+          const contact = front ? { contact: { name: front.name, ...(front.organisation ? { organisation: front.organisation } : {}), ...(front.phone ? { phone: front.phone } : {}) } } : {};
+          if ('databaseUrl' in source) {
+            const pool = sqlPool(source.databaseUrl);
+            connectors.push(createSocialCareConnector({ query: (sql, params) => pool.query(sql, params), close: () => pool.end(), ...contact }));
           } else {
-            const front = sandbox?.county.localAuthority.childrensServices;
-            connectors.push(
-              createSocialCareConnector({
-                query: need(sandbox?.socialCare.query, index, 'databaseUrl'),
-                ...(front ? { contact: { name: front.name, ...(front.organisation ? { organisation: front.organisation } : {}), ...(front.phone ? { phone: front.phone } : {}) } } : {}),
-              }),
-            );
+            connectors.push(createSocialCareConnector({ query: source.query, ...contact }));
           }
           break;
         }

@@ -29,12 +29,12 @@ async function main(): Promise<void> {
       ? `mash-gateway: production mode (no introspection or field suggestions; demo issuer and sandbox refused)\n`
       : `mash-gateway: development mode (introspection and field suggestions on; set mode: production or NODE_ENV=production for production)\n`,
   );
-  if (gateway.sandbox) {
+  if (gateway.sandboxFacts) {
     // The featured child is synthetic: printing it helps a newcomer try the README's example.
     process.stdout.write(
       `\nmash-gateway is ready at ${gateway.url}/graphql (liveness: ${gateway.url}/healthz, readiness: ${gateway.url}/readyz)\n` +
         (config.console.enabled ? `The console: open ${gateway.url}/ and sign in as a demo user.\n` : '') +
-        `Sandbox county: ${gateway.sandbox.county.persons.length} synthetic persons. Featured child for the README example: NHS number ${gateway.sandbox.county.featured.child.nhsNumber}.\n` +
+        `Sandbox county: ${gateway.sandboxFacts.persons} synthetic persons${gateway.sandboxProcess ? ` (agencies in process ${gateway.sandboxProcess.pid})` : ''}. Featured child for the README example: NHS number ${gateway.sandboxFacts.featuredChild.nhsNumber}.\n` +
         `Get a token: npx mash-gateway token --sub demo-researcher --name "Demo Researcher" --agency social-care --role mash-researcher\n\n`,
     );
   }

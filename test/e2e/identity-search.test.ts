@@ -53,7 +53,7 @@ async function startCounty(): Promise<County> {
   const config = configFromDocument(
     {
       auth: { demoIssuer: true },
-      sandbox: { enabled: true, seed: 1, households: 80, healthPort: 0, policePort: 0 },
+      sandbox: { enabled: true, seed: 1, households: 80, healthPort: 0, policePort: 0, process: 'inline' },
       connectors: AGENCIES.map((kind) => ({ kind, timeoutMs: 3000 })),
       // Not a test of rate limits: it searches more in seconds than a researcher would in minutes.
       limits: RELAXED_RATE_LIMITS,

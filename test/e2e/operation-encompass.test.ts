@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEvents, verifyChain } from '../../gateway/audit/index.js';
 import { startGateway, type Gateway } from '../../gateway/app.js';
 import { configFromDocument } from '../../gateway/config.js';
-import { buildConnectors } from '../../gateway/connectors.js';
+import { buildConnectors, inlineSandboxAgencies } from '../../gateway/connectors.js';
 import { silentLogger } from '../../gateway/log.js';
 import { openStore, type Store } from '../../gateway/store/index.js';
 import { loadPolicyFile } from '../../policies/index.js';
@@ -103,7 +103,7 @@ describe('Operation Encompass: a Friday-night incident, a bank holiday Monday, a
       join(process.cwd(), 'mash-gateway.config.yaml'),
       { PORT: 0, HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: undefined, LOG_LEVEL: 'silent', MASH_CONFIG: 'unused', SHUTDOWN_GRACE_MS: 2000 },
     );
-    const connectors = await buildConnectors(AGENCIES.map((kind) => ({ kind, timeoutMs: 3000 }) as never), sandbox, config.baseDir);
+    const connectors = await buildConnectors(AGENCIES.map((kind) => ({ kind, timeoutMs: 3000 }) as never), inlineSandboxAgencies(sandbox), config.baseDir);
     return startGateway(config, { store, connectors, now: () => clock, logger: silentLogger });
   }
 

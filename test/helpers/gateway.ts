@@ -41,7 +41,7 @@ export async function startTestGateway(
   const config = configFromDocument(
     {
       auth: { demoIssuer: true, issuers: overrides.issuers ?? [] },
-      sandbox: { enabled: true, seed: 7, households: overrides.households ?? 60, healthPort: 0, policePort: 0, overnightIncidents: false },
+      sandbox: { enabled: true, seed: 7, households: overrides.households ?? 60, healthPort: 0, policePort: 0, overnightIncidents: false, process: 'inline' },
       connectors: (overrides.agencies ?? ['health']).map((kind) => ({ kind, timeoutMs: overrides.agencyTimeoutMs ?? 1500 })),
       ...(overrides.policy ? { policy: overrides.policy } : {}),
       limits: overrides.limits ?? RELAXED_RATE_LIMITS,

@@ -134,7 +134,7 @@ export async function startEncompassGateway(options: { now: () => Date; incident
   const config = configFromDocument(
     {
       auth: { demoIssuer: true, issuers: [] },
-      sandbox: { enabled: true, seed: SEED, households: HOUSEHOLDS, healthPort: 0, policePort: 0 },
+      sandbox: { enabled: true, seed: SEED, households: HOUSEHOLDS, healthPort: 0, policePort: 0, process: 'inline' },
       // A breaker that does not open within the test, so education answers again as soon as its fault is cleared.
       connectors: [{ kind: 'education', timeoutMs: 3000, retries: 0, breaker: { threshold: 100 } }],
       limits: RELAXED_RATE_LIMITS,

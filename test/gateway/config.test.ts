@@ -45,6 +45,15 @@ describe('configuration', () => {
     expect(unregistered.message).toMatch(/console\.oidc\.issuer: https:\/\/other\.example is not one of auth\.issuers/);
   });
 
+  it('runs the sandbox in its own process unless told inline, and names a bad value', () => {
+    expect(loadConfig({}, process.cwd()).sandbox.process).toBe('separate');
+    expect(configFromDocument({ sandbox: { enabled: true }, connectors: [{ kind: 'health' }] }, at).sandbox.process).toBe('separate');
+    expect(configFromDocument({ sandbox: { enabled: true, process: 'inline' }, connectors: [{ kind: 'health' }] }, at).sandbox.process).toBe('inline');
+    const error = refusal(() => configFromDocument({ sandbox: { enabled: true, process: 'thread' }, connectors: [{ kind: 'health' }] }, at));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toMatch(/sandbox\.process.*must be separate or inline/);
+  });
+
   it('refuses a bad environment variable naming it', () => {
     const error = refusal(() => loadConfig({ PORT: 'eighty' }, process.cwd()));
     expect(error.message).toMatch(/environment variable PORT/);

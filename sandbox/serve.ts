@@ -91,9 +91,24 @@ interface SqlAgency {
 
 type Loader = (target: { exec(sql: string): Promise<unknown>; query(sql: string, params?: unknown[]): Promise<unknown> }) => Promise<void>;
 
+/**
+ * Empty PGlite databases. The first runs initdb (seconds of CPU); the others start from its
+ * files, which skips initdb.
+ */
+function blankDatabases(): () => Promise<PGlite> {
+  let files: Promise<File | Blob> | undefined;
+  return async () => {
+    if (files) return PGlite.create({ loadDataDir: await files });
+    const db = await PGlite.create();
+    files = db.dumpDataDir('none');
+    await files;
+    return db;
+  };
+}
+
 /** One PGlite database, loaded and then served over the PostgreSQL wire protocol on loopback. */
-async function servePglite(load: Loader, host: string): Promise<SqlAgency> {
-  const db = await PGlite.create();
+async function servePglite(create: () => Promise<PGlite>, load: Loader, host: string): Promise<SqlAgency> {
+  const db = await create();
   try {
     await load({ exec: (sql) => db.exec(sql), query: (sql, params) => db.query(sql, params) });
     // Connections beyond the connector's pool (4) leave room for a psql session during a demo.
@@ -153,9 +168,10 @@ export async function serveSandbox(options: ServeSandboxOptions): Promise<Served
     const loadHousing: Loader = (target) => loadHousingView(target, county.views.housing);
     const loadSocialCare: Loader = (target) => loadSocialCareDatabase((sql, params) => (params ? target.query(sql, params) : target.exec(sql)), county.views.socialCare);
     const schemas = options.schemas ?? DEFAULT_SANDBOX_SCHEMAS;
-    const housing = options.databaseUrl ? await loadIntoPostgres(loadHousing, options.databaseUrl, schemas.housing) : await servePglite(loadHousing, host);
+    const blank = blankDatabases();
+    const housing = options.databaseUrl ? await loadIntoPostgres(loadHousing, options.databaseUrl, schemas.housing) : await servePglite(blank, loadHousing, host);
     opened.push(housing);
-    const socialCare = options.databaseUrl ? await loadIntoPostgres(loadSocialCare, options.databaseUrl, schemas.socialCare) : await servePglite(loadSocialCare, host);
+    const socialCare = options.databaseUrl ? await loadIntoPostgres(loadSocialCare, options.databaseUrl, schemas.socialCare) : await servePglite(blank, loadSocialCare, host);
     opened.push(socialCare);
     return {
       addresses: { health: health.baseUrl, police: police.baseUrl, educationDir: education.dir, housing: housing.url, socialCare: socialCare.url },

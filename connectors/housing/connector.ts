@@ -17,6 +17,8 @@ import {
   type ConnectorHealth,
   type ConnectorManifest,
   type HouseholdMember,
+  planEach,
+  unionByPersonId,
   type PersonQuery,
   type SourcePerson,
   type SourceRecord,
@@ -33,7 +35,7 @@ import {
   type MappingContext,
 } from './mapping.js';
 import { runQuery, type HousingQuery } from './query.js';
-import { AsbRow, HomelessnessRow, MemberRow, PersonRefRow, PlacementRow, PossessionRow, RelatedRow, RentRow, SameAddressRow, SQL, TenancyRow } from './sql.js';
+import { AsbRow, HomelessnessRow, MemberRow, MemberRowMatched, membersMatchingAny, PersonRefRow, PlacementRow, PossessionRow, RelatedRow, RentRow, SameAddressRow, SQL, TenancyRow, type MemberPredicate } from './sql.js';
 
 export interface HousingConnectorOptions {
   /** Runs SQL against the housing database (see `queryFromClient` for PGlite and `pg`). */
@@ -93,6 +95,48 @@ export function createHousingConnector(options: HousingConnectorOptions): Connec
   const contact = options.contact ?? DEFAULT_CONTACT;
   const mapping: MappingContext = { system: options.system ?? 'urn:mash-gateway:housing', fallbackContact: contact };
   const { query } = options;
+
+  /**
+   * What one query asks of the database, or BAD_QUERY where it cannot be searched. Demographic
+   * values are LIKE prefixes (lower case, wildcards escaped); the postcode narrows a search
+   * without a birth date only, as in the health connector.
+   */
+  function plan(q: PersonQuery): { refs: string[]; demographics?: { family?: string; given?: string; birthDate?: string; postalCode?: string } } {
+    const refs = [...new Set((q.identifiers ?? []).filter((i) => i.system === SYSTEMS.housingPerson).map((i) => i.value.trim()).filter((v) => PERSON_REF.test(v)))];
+    const family = trimmed(q.family);
+    const given = trimmed(q.given);
+    const birthDate = trimmed(q.birthDate);
+    const postalCode = trimmed(q.postalCode)?.replace(/\s+/g, '').toUpperCase();
+    if (birthDate !== undefined && !PARTIAL_DATE.test(birthDate)) {
+      throw new ConnectorError('BAD_QUERY', 'housing person search: birth date must be YYYY-MM-DD');
+    }
+    const demographics = (family !== undefined || given !== undefined) && (birthDate !== undefined || (family !== undefined && given !== undefined));
+    if (refs.length === 0 && !demographics) {
+      throw new ConnectorError('BAD_QUERY', 'housing person search needs a housing person reference, or a name with a birth date, or a full name');
+    }
+    if (!demographics) return { refs };
+    return {
+      refs,
+      demographics: {
+        ...(family !== undefined ? { family: likePrefix(family) } : {}),
+        ...(given !== undefined ? { given: likePrefix(given) } : {}),
+        ...(birthDate !== undefined ? { birthDate } : {}),
+        ...(postalCode !== undefined && birthDate === undefined ? { postalCode: likePrefix(postalCode).toUpperCase() } : {}),
+      },
+    };
+  }
+
+  /** Members as persons, with their tenancies and homelessness cases: two queries for any number. */
+  async function complete(members: readonly MemberRow[], signal: AbortSignal): Promise<SourcePerson[]> {
+    if (members.length === 0) return [];
+    const ids = members.map((m) => m.person_ref);
+    const [tenancies = [], cases = []] = await together(signal, (s) => [
+      runQuery(query, 'tenancy', SQL.tenancies, [ids], s),
+      runQuery(query, 'homelessness case', SQL.homelessnessCases, [ids], s),
+    ]);
+    const context = { tenancies: rowsOf(TenancyRow, tenancies, 'tenancy'), cases: rowsOf(HomelessnessRow, cases, 'homelessness case') };
+    return members.map((m) => toSourcePerson(m, context, mapping));
+  }
 
   const manifest: ConnectorManifest = {
     agency: AGENCY,
@@ -208,18 +252,7 @@ export function createHousingConnector(options: HousingConnectorOptions): Connec
     },
 
     async searchPersons(q: PersonQuery, ctx: CallContext): Promise<SourcePerson[]> {
-      const refs = [...new Set((q.identifiers ?? []).filter((i) => i.system === SYSTEMS.housingPerson).map((i) => i.value.trim()).filter((v) => PERSON_REF.test(v)))];
-      const family = trimmed(q.family);
-      const given = trimmed(q.given);
-      const birthDate = trimmed(q.birthDate);
-      const postalCode = trimmed(q.postalCode)?.replace(/\s+/g, '').toUpperCase();
-      if (birthDate !== undefined && !PARTIAL_DATE.test(birthDate)) {
-        throw new ConnectorError('BAD_QUERY', 'housing person search: birth date must be YYYY-MM-DD');
-      }
-      const demographics = (family !== undefined || given !== undefined) && (birthDate !== undefined || (family !== undefined && given !== undefined));
-      if (refs.length === 0 && !demographics) {
-        throw new ConnectorError('BAD_QUERY', 'housing person search needs a housing person reference, or a name with a birth date, or a full name');
-      }
+      const { refs, demographics } = plan(q);
       if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'housing person search was aborted before it started');
 
       let members: MemberRow[] = [];
@@ -228,11 +261,10 @@ export function createHousingConnector(options: HousingConnectorOptions): Connec
       // tenancy), so an unknown reference falls back to demographics without excluding others.
       if (members.length === 0 && demographics) {
         const params = [
-          family !== undefined ? likePrefix(family) : null,
-          given !== undefined ? likePrefix(given) : null,
-          birthDate ?? null,
-          // As in the health connector: the postcode narrows a search without a birth date only.
-          postalCode !== undefined && birthDate === undefined ? likePrefix(postalCode).toUpperCase() : null,
+          demographics.family ?? null,
+          demographics.given ?? null,
+          demographics.birthDate ?? null,
+          demographics.postalCode ?? null,
           maxPersonMatches + 1,
         ];
         members = rowsOf(MemberRow, await runQuery(query, 'household member', SQL.membersByDemographics, params, ctx.signal), 'household member');
@@ -240,14 +272,55 @@ export function createHousingConnector(options: HousingConnectorOptions): Connec
           throw new ConnectorError('BAD_QUERY', 'housing person search matched too many people; add a birth date or more of the name');
         }
       }
-      if (members.length === 0) return [];
-      const ids = members.map((m) => m.person_ref);
-      const [tenancies = [], cases = []] = await together(ctx.signal, (signal) => [
-        runQuery(query, 'tenancy', SQL.tenancies, [ids], signal),
-        runQuery(query, 'homelessness case', SQL.homelessnessCases, [ids], signal),
-      ]);
-      const context = { tenancies: rowsOf(TenancyRow, tenancies, 'tenancy'), cases: rowsOf(HomelessnessRow, cases, 'homelessness case') };
-      return members.map((m) => toSourcePerson(m, context, mapping));
+      return complete(members, ctx.signal);
+    },
+
+    /**
+     * The union of `searchPersons` over the queries from one statement: every query's reference
+     * and demographic predicates OR'd, each row saying which predicates it met, so each query
+     * is answered as `searchPersons` would (reference first, too many matches refused).
+     */
+    async searchPersonsAny(queries: readonly PersonQuery[], ctx: CallContext): Promise<SourcePerson[]> {
+      const plans = planEach('housing', queries, plan);
+      if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'housing person search was aborted before it started');
+      const predicates: MemberPredicate[] = [];
+      const slots = plans.map((p) => {
+        if (p === null) return null;
+        const ref = p.refs.length > 0 ? predicates.push({ refs: p.refs }) - 1 : undefined;
+        const demo = p.demographics ? predicates.push(p.demographics) - 1 : undefined;
+        return { ref, demo };
+      });
+      // A demographic predicate with more than maxPersonMatches rows refuses its query; so that
+      // a truncated answer is never taken for a whole one, the limit leaves room for every
+      // predicate's maximum, and predicates found over it are dropped and the rest asked again.
+      const refused = new Set<number>();
+      let rows: MemberRowMatched[] = [];
+      for (;;) {
+        const asked = predicates.map((p, i) => (refused.has(i) ? null : p));
+        const limit = asked.reduce((n, p) => n + (p === null ? 0 : 'refs' in p ? p.refs.length : maxPersonMatches + 1), 0);
+        const statement = membersMatchingAny(asked, limit);
+        if (statement === null) {
+          rows = [];
+          break;
+        }
+        rows = rowsOf(MemberRowMatched, await runQuery(query, 'household member', statement.sql, statement.params, ctx.signal), 'household member');
+        const counts = asked.map((_, i) => rows.filter((r) => r.matched[i] === true).length);
+        const over = counts.flatMap((n, i) => (asked[i] !== null && !('refs' in asked[i]!) && n > maxPersonMatches ? [i] : []));
+        if (over.length === 0 || rows.length < limit) {
+          for (const i of over) refused.add(i);
+          break;
+        }
+        for (const i of over) refused.add(i);
+      }
+      const met = (i: number | undefined): MemberRow[] => (i === undefined || refused.has(i) ? [] : rows.filter((r) => r.matched[i] === true));
+      const perQuery = slots.map((slot) => {
+        if (slot === null) return [];
+        const byRef = met(slot.ref);
+        return byRef.length > 0 ? byRef : met(slot.demo);
+      });
+      const members = new Map<string, MemberRow>();
+      for (const list of perQuery) for (const m of list) if (!members.has(m.person_ref)) members.set(m.person_ref, m);
+      return unionByPersonId([await complete([...members.values()], ctx.signal)]);
     },
 
     async fetchRecords(personIds: readonly string[], ctx: CallContext): Promise<Map<string, SourceRecord[]>> {

@@ -338,3 +338,78 @@ export const SameAddressRow = z.object({
 export type SameAddressRow = z.infer<typeof SameAddressRow>;
 
 export const PersonRefRow = z.object({ person_ref: text });
+
+/** A member row with, per predicate of `membersMatchingAny`, whether the member meets it. */
+export const MemberRowMatched = MemberRow.extend({ matched: z.array(z.boolean().nullable()) });
+export type MemberRowMatched = z.infer<typeof MemberRowMatched>;
+
+/**
+ * One predicate of a search for several queries at once: members by reference, or by the
+ * demographics of `membersByDemographics` (LIKE prefixes, lower case, wildcards escaped; the
+ * postcode upper case without spaces).
+ */
+export type MemberPredicate = { refs: string[] } | { family?: string; given?: string; birthDate?: string; postalCode?: string };
+
+/** The days a partial ISO birth date (YYYY, YYYY-MM, YYYY-MM-DD) covers, [from, to); null for no real day. */
+export function birthDateRange(prefix: string): [string, string] | null {
+  const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(prefix);
+  if (!m) return null;
+  const year = Number(m[1]);
+  if (year < 1) return null;
+  const month = m[2] === undefined ? undefined : Number(m[2]);
+  const day = m[3] === undefined ? undefined : Number(m[3]);
+  const iso = (d: Date): string => `${String(d.getUTCFullYear()).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
+  const utc = (y: number, mo: number, d: number): Date => {
+    const date = new Date(Date.UTC(2000, mo, d));
+    date.setUTCFullYear(y);
+    return date;
+  };
+  if (month === undefined) return [iso(utc(year, 0, 1)), iso(utc(year + 1, 0, 1))];
+  if (month < 1 || month > 12) return null;
+  if (day === undefined) return [iso(utc(year, month - 1, 1)), iso(utc(year, month, 1))];
+  const start = utc(year, month - 1, day);
+  if (start.getUTCMonth() !== month - 1 || start.getUTCDate() !== day) return null;
+  return [iso(start), iso(utc(year, month - 1, day + 1))];
+}
+
+/**
+ * One statement for several member searches: the predicates OR'd (so the database can use an
+ * index for each and combine them), and for each row which predicates it meets, in order. Every
+ * value is a parameter; the SQL text is built from fixed fragments and parameter numbers only.
+ * A null predicate is left out (its slot in `matched` is false). Null when none is left.
+ */
+export function membersMatchingAny(predicates: readonly (MemberPredicate | null)[], limit: number): { sql: string; params: unknown[] } | null {
+  const params: unknown[] = [];
+  const param = (value: unknown, cast = ''): string => `$${params.push(value)}${cast}`;
+  const conditions = predicates.map((p): string | null => {
+    if (p === null) return null;
+    if ('refs' in p) return `m.person_ref = ANY(${param(p.refs, '::text[]')})`;
+    const parts: string[] = [];
+    if (p.family !== undefined) parts.push(`lower(m.family_name) LIKE ${param(`${p.family}%`, '::text')} ESCAPE '\\'`);
+    if (p.given !== undefined) {
+      parts.push(`(lower(m.given_names) LIKE ${param(`${p.given}%`, '::text')} ESCAPE '\\' OR lower(m.given_names) LIKE ${param(`% ${p.given}%`, '::text')} ESCAPE '\\')`);
+    }
+    if (p.birthDate !== undefined) {
+      // A range rather than a text prefix, so the birth date index serves it; no real day, no one.
+      const range = birthDateRange(p.birthDate);
+      parts.push(range === null ? 'false' : `(m.birth_date >= ${param(range[0], '::date')} AND m.birth_date < ${param(range[1], '::date')})`);
+    }
+    if (p.postalCode !== undefined) {
+      const pc = param(`${p.postalCode}%`, '::text');
+      parts.push(`(EXISTS (SELECT 1 FROM tenancies t WHERE t.tenancy_ref = m.household_ref AND replace(upper(t.postcode), ' ', '') LIKE ${pc})
+       OR EXISTS (SELECT 1 FROM homelessness_cases c WHERE c.household_ref = m.household_ref
+                  AND (replace(upper(c.postcode), ' ', '') LIKE ${pc} OR replace(upper(c.moved_on_postcode), ' ', '') LIKE ${pc})))`);
+    }
+    return parts.length === 0 ? 'false' : `(${parts.join(' AND ')})`;
+  });
+  const used = conditions.filter((c): c is string => c !== null);
+  if (used.length === 0) return null;
+  return {
+    sql: `SELECT ${MEMBER_COLUMNS}, ARRAY[${conditions.map((c) => c ?? 'false').join(', ')}] AS matched
+FROM household_members m
+WHERE ${used.join('\n   OR ')}
+ORDER BY m.person_ref
+LIMIT ${param(limit, '::int')}`,
+    params,
+  };
+}

@@ -447,6 +447,29 @@ function feedKey(incident: unknown): { id: string; asOf: number } | undefined {
   return { id: incident.incidentId, asOf };
 }
 
+/**
+ * Queries to compare one call with single searches: the samples, the relaxed variants a
+ * gateway sends for a search (one name with the date, names the other way round, day and month
+ * swapped), a query matching no one and one that cannot be searched.
+ */
+function queryVariants(samples: ConformanceSamples): PersonQuery[] {
+  const queries: PersonQuery[] = (samples.identifiers ?? []).map((identifier) => ({ identifiers: [identifier] }));
+  const d = samples.demographics;
+  if (d) {
+    queries.push(d);
+    const { family, given, birthDate } = d;
+    if (family && birthDate) queries.push({ family, birthDate });
+    if (given && birthDate) queries.push({ given, birthDate });
+    if (family && given) queries.push({ family: given, given: family, ...(birthDate ? { birthDate } : {}) });
+    const m = birthDate ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(birthDate) : null;
+    if (m && family && m[2] !== m[3] && Number(m[3]) <= 12) queries.push({ family, ...(given ? { given } : {}), birthDate: `${m[1]}-${m[3]}-${m[2]}` });
+    if (family) queries.push({ family: family.slice(0, 1), ...(given ? { given } : {}), ...(birthDate ? { birthDate: birthDate.slice(0, 4) } : {}) });
+  }
+  queries.push({ family: NOBODY_FAMILY, given: 'Conformance', birthDate: NOBODY_BIRTH_DATE });
+  queries.push({});
+  return queries;
+}
+
 type Outcome<T> = { settled: 'value'; value: T; ms: number } | { settled: 'error'; error: unknown; ms: number } | { settled: 'hung'; ms: number };
 
 function isConnectorShaped(value: unknown): value is Connector {
@@ -645,6 +668,47 @@ export async function checkConnector(connector: Connector, options: ConformanceO
       (outcome.settled === 'value' && Array.isArray(outcome.value) && outcome.value.length === 0) ||
       (outcome.settled === 'error' && outcome.error instanceof ConnectorError && outcome.error.kind === 'BAD_QUERY');
     record('search.empty-query', title, ok ? [] : [outcomeProblem('search with an empty query', outcome) + (outcome.settled === 'value' ? ' with persons' : '')], outcome.settled === 'value' ? 'answered []' : 'rejected with BAD_QUERY');
+  }
+
+  // ---- several queries in one call (optional)
+  {
+    const id = 'search.any';
+    const title = 'Several queries in one call (optional searchPersonsAny) answer the union of the single searches';
+    const anyOf = typeof (connector as unknown as Record<string, unknown>).searchPersonsAny === 'function' ? connector.searchPersonsAny!.bind(connector) : undefined;
+    if (!anyOf) record(id, title, [], 'not declared (optional): the gateway asks once per query');
+    else {
+      const queries = queryVariants(samples);
+      const problems: string[] = [];
+      const union = new Set<string>();
+      for (const [n, query] of queries.entries()) {
+        const outcome = await invoke('searchPersons', (ctx) => connector.searchPersons(query, ctx));
+        if (outcome.settled === 'value' && Array.isArray(outcome.value)) {
+          for (const p of outcome.value) if (isObject(p) && isText(p.personId)) union.add(p.personId);
+        } else if (!(outcome.settled === 'error' && outcome.error instanceof ConnectorError && outcome.error.kind === 'BAD_QUERY' && !outcome.error.rejectedInput)) {
+          problems.push(outcomeProblem(`single search #${n + 1}`, outcome));
+        }
+      }
+      const outcome = await invoke('searchPersonsAny', (ctx) => anyOf(queries, ctx));
+      if (outcome.settled !== 'value') problems.push(outcomeProblem(`searchPersonsAny of ${queries.length} queries`, outcome));
+      else if (!Array.isArray(outcome.value)) problems.push('searchPersonsAny did not answer a list');
+      else {
+        const ids = outcome.value.map((p: unknown) => (isObject(p) && isText(p.personId) ? p.personId : '(no personId)'));
+        const once = new Set(ids);
+        if (once.size !== ids.length) problems.push('searchPersonsAny listed a person more than once');
+        const missing = [...union].filter((p) => !once.has(p));
+        const extra = [...once].filter((p) => !union.has(p));
+        if (missing.length > 0) problems.push(`searchPersonsAny missed ${missing.length} person(s) a single search found: ${missing.slice(0, 5).map(quote).join(', ')}`);
+        if (extra.length > 0) problems.push(`searchPersonsAny found ${extra.length} person(s) no single search found: ${extra.slice(0, 5).map(quote).join(', ')}`);
+        problems.push(...grouped(outcome.value.flatMap((person: unknown, i: number) => personProblems(person, manifest, `searchPersonsAny result ${i}`)), 'results'));
+      }
+      if (union.size === 0) problems.push('no single search found anyone, so the union could not be compared');
+      const refused = await invoke('searchPersonsAny', (ctx) => anyOf([{}, {}], ctx));
+      const refusedOk =
+        (refused.settled === 'value' && Array.isArray(refused.value) && refused.value.length === 0) ||
+        (refused.settled === 'error' && refused.error instanceof ConnectorError && refused.error.kind === 'BAD_QUERY');
+      if (!refusedOk) problems.push(outcomeProblem('searchPersonsAny of unusable queries only', refused) + (refused.settled === 'value' ? ' with persons' : ''));
+      record(id, title, problems, `${queries.length} queries: one call found the ${union.size} person(s) the single searches found, each once`);
+    }
   }
 
   // ---- record fetch

@@ -183,6 +183,17 @@ export interface Connector extends Partial<HouseholdCapability>, Partial<Inciden
   /** Persons matching the query. An empty array means no record; an error means unavailable. */
   searchPersons(query: PersonQuery, ctx: CallContext): Promise<SourcePerson[]>;
   /**
+   * Optional: the persons matching any of the queries, in one request to the agency's system (a
+   * FHIR batch, one SQL statement with OR'd predicates, one search with alternatives) instead of
+   * one per query. The answer must equal the union of `searchPersons` over the queries, each
+   * person once (first query first): a query `searchPersons` would refuse (BAD_QUERY, e.g. too
+   * many matches or too few fields) adds no one. Throws BAD_QUERY when every query would be
+   * refused, and like `searchPersons` when the system fails or refuses a value (`rejectedInput`).
+   * The gateway calls it for its search passes where present; the conformance kit checks it
+   * against the single searches.
+   */
+  searchPersonsAny?(queries: readonly PersonQuery[], ctx: CallContext): Promise<SourcePerson[]>;
+  /**
    * Records for many persons in one call, keyed by agency-local person id. A person with no
    * records maps to an empty array (or is absent). Throw ConnectorError when the system fails.
    */

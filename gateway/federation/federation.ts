@@ -94,7 +94,7 @@ export function createFederation(connectors: readonly Connector[], options: Fede
   }
 
   /** Every read is idempotent, so each may be retried on a transient failure. */
-  async function call<T>(connector: Connector, requestId: string, operation: 'searchPersons' | 'fetchRecords' | 'incidentsSince' | keyof HouseholdCapability, run: (ctx: CallContext) => Promise<T>): Promise<T> {
+  async function call<T>(connector: Connector, requestId: string, operation: 'searchPersons' | 'searchPersonsAny' | 'fetchRecords' | 'incidentsSince' | keyof HouseholdCapability, run: (ctx: CallContext) => Promise<T>): Promise<T> {
     const agency = connector.manifest.agency;
     const started = performance.now();
     let attempts = 0;
@@ -177,9 +177,10 @@ export function createFederation(connectors: readonly Connector[], options: Fede
         },
 
         /**
-         * Every agency's person search. Several queries (search passes) run side by side at each
-         * agency and their answers are merged, one entry per agency person id. An agency is
-         * unavailable if any pass failed: a partial answer must not pass for "no record".
+         * Every agency's person search. Several queries (search passes) go to each agency in one
+         * request where its connector offers `searchPersonsAny`, otherwise side by side; their
+         * answers are merged, one entry per agency person id. An agency is unavailable if any pass
+         * failed: a partial answer must not pass for "no record".
          */
         async searchPersons(query: PersonQuery | readonly PersonQuery[], options: { agencies?: readonly string[] } = {}): Promise<PersonAnswer[]> {
           const queries: readonly PersonQuery[] = Array.isArray(query) ? query : [query as PersonQuery];
@@ -188,8 +189,13 @@ export function createFederation(connectors: readonly Connector[], options: Fede
           return Promise.all(
             asked.map(async (connector): Promise<PersonAnswer> => {
               const agency = connector.manifest.agency;
+              // One request for all the passes where the connector can (searchPersonsAny answers
+              // their union); otherwise one request per pass.
+              const anyOf = connector.searchPersonsAny?.bind(connector);
               const outcomes = await Promise.allSettled(
-                queries.map((q) => call(connector, requestId, 'searchPersons', (ctx) => connector.searchPersons(q, ctx))),
+                anyOf !== undefined && queries.length > 1
+                  ? [call(connector, requestId, 'searchPersonsAny', (ctx) => anyOf(queries, ctx))]
+                  : queries.map((q) => call(connector, requestId, 'searchPersons', (ctx) => connector.searchPersons(q, ctx))),
               );
               const persons = new Map<string, SourcePerson>();
               for (const outcome of outcomes) {

@@ -43,6 +43,7 @@ CREATE TABLE household_members (
 );
 CREATE INDEX household_members_household ON household_members (household_ref);
 CREATE INDEX household_members_family ON household_members (lower(family_name) text_pattern_ops);
+CREATE INDEX household_members_birth_date ON household_members (birth_date);
 CREATE INDEX tenancies_uprn ON tenancies (uprn);
 -- The connector's address search compares postcodes upper case without spaces.
 CREATE INDEX tenancies_postcode_key ON tenancies (upper(regexp_replace(postcode, '\\s+', '', 'g')));

@@ -18,11 +18,18 @@ import {
   type SourcePerson,
   type SourceRecord,
 } from '../sdk/index.js';
+import { planEach, unionByPersonId } from '../sdk/index.js';
 import { FileCatalogue, type CatalogueState, type FileProblem } from './catalogue.js';
 import { AGENCY, CONTACT_ID, EDUCATION_CATEGORIES, SYSTEMS } from './codes.js';
 import { atAddress, householdOf, line1Key, postcodeKey } from './household.js';
 import { nodeDirectory, type DirectoryReader } from './directory.js';
 import { fold, foldPostcode, type PupilEntry } from './mapping.js';
+
+/** One education person search: UPNs, and demographics (folded) where the query has them. */
+interface PupilSearch {
+  upns: string[];
+  demographics?: { family: string | undefined; given: string | undefined; birthDate: string | undefined; postalCode: string | undefined };
+}
 import { isValidUpn, normaliseUpn } from './upn.js';
 
 export interface EducationConnectorOptions {
@@ -120,6 +127,75 @@ export function createEducationConnector(options: EducationConnectorOptions): Ed
     return true;
   }
 
+  /**
+   * What one query asks of the index, or BAD_QUERY where it cannot be searched. Names and
+   * postcodes are folded; the postcode narrows a search without a birth date only: with one, it
+   * would hide pupils whose school still holds the address before a move.
+   */
+  function planOf(query: PersonQuery): PupilSearch {
+    const upns = [
+      ...new Set(
+        (query.identifiers ?? [])
+          .filter((i) => i.system === SYSTEMS.upn)
+          .map((i) => normaliseUpn(i.value))
+          .filter(isValidUpn),
+      ),
+    ];
+    const family = trimmed(query.family);
+    const given = trimmed(query.given);
+    const birthDate = trimmed(query.birthDate);
+    const postalCode = trimmed(query.postalCode);
+    if (birthDate !== undefined && !PARTIAL_DATE.test(birthDate)) {
+      throw new ConnectorError('BAD_QUERY', 'education person search: birth date must be YYYY-MM-DD');
+    }
+    const demographics = (family !== undefined || given !== undefined) && (birthDate !== undefined || (family !== undefined && given !== undefined));
+    if (upns.length === 0 && !demographics) {
+      throw new ConnectorError('BAD_QUERY', 'education person search needs a valid UPN, or a name with a birth date, or a full name');
+    }
+    if (!demographics) return { upns };
+    return {
+      upns,
+      demographics: {
+        family: family !== undefined ? fold(family) : undefined,
+        given: given !== undefined ? fold(given) : undefined,
+        birthDate,
+        postalCode: postalCode !== undefined && birthDate === undefined ? foldPostcode(postalCode) : undefined,
+      },
+    };
+  }
+
+  /**
+   * Each search's pupils: by UPN (current or former), else by demographics, all the demographic
+   * searches in one pass over the index. Null for a search matching more than maxPersonMatches.
+   */
+  function searchIndex(index: CatalogueState['index'], plans: readonly (PupilSearch | null)[]): (PupilEntry[] | null)[] {
+    const results: (PupilEntry[] | null)[] = plans.map((plan) => {
+      if (plan === null) return [];
+      const found: PupilEntry[] = [];
+      for (const upn of plan.upns) {
+        const entry = index.persons.get(upn) ?? index.persons.get(index.formerUpns.get(upn) ?? '');
+        if (entry && !found.includes(entry)) found.push(entry);
+      }
+      return found;
+    });
+    const scanning = plans.flatMap((plan, i) => (plan?.demographics !== undefined && results[i]!.length === 0 ? [i] : []));
+    if (scanning.length === 0) return results.map((found) => found?.slice(0, maxPersonMatches) ?? null);
+    for (const entry of index.persons.values()) {
+      for (const i of scanning) {
+        const found = results[i];
+        if (found === null || found === undefined) continue;
+        const plan = plans[i]!;
+        const d = plan.demographics!;
+        if (!matches(entry, d.family, d.given, d.birthDate, d.postalCode)) continue;
+        // A pupil with a different UPN from the one asked for is someone else.
+        if (plan.upns.length > 0 && !entry.person.identifiers.some((id) => plan.upns.includes(id.value))) continue;
+        found.push(entry);
+        if (found.length > maxPersonMatches) results[i] = null;
+      }
+    }
+    return results.map((found) => found?.slice(0, maxPersonMatches) ?? null);
+  }
+
   /** A pupil (by current UPN) or a contact (by contact id) of the index. */
   function personOf(state: CatalogueState, personId: string): SourcePerson | undefined {
     if (typeof personId !== 'string') return undefined;
@@ -178,51 +254,21 @@ export function createEducationConnector(options: EducationConnectorOptions): Ed
     },
 
     async searchPersons(query: PersonQuery, ctx: CallContext): Promise<SourcePerson[]> {
-      const upns = [
-        ...new Set(
-          (query.identifiers ?? [])
-            .filter((i) => i.system === SYSTEMS.upn)
-            .map((i) => normaliseUpn(i.value))
-            .filter(isValidUpn),
-        ),
-      ];
-      const family = trimmed(query.family);
-      const given = trimmed(query.given);
-      const birthDate = trimmed(query.birthDate);
-      const postalCode = trimmed(query.postalCode);
-      if (birthDate !== undefined && !PARTIAL_DATE.test(birthDate)) {
-        throw new ConnectorError('BAD_QUERY', 'education person search: birth date must be YYYY-MM-DD');
-      }
-      const demographics = (family !== undefined || given !== undefined) && (birthDate !== undefined || (family !== undefined && given !== undefined));
-      if (upns.length === 0 && !demographics) {
-        throw new ConnectorError('BAD_QUERY', 'education person search needs a valid UPN, or a name with a birth date, or a full name');
-      }
+      const plan = planOf(query);
       if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'education person search was aborted before it started');
       const { index } = await usable(ctx.signal);
+      const [found] = searchIndex(index, [plan]);
+      if (found === null) throw new ConnectorError('BAD_QUERY', 'education person search matched too many pupils; add a birth date or more of the name');
+      return found!.map((e) => e.person);
+    },
 
-      let found: PupilEntry[] = [];
-      for (const upn of upns) {
-        const entry = index.persons.get(upn) ?? index.persons.get(index.formerUpns.get(upn) ?? '');
-        if (entry && !found.includes(entry)) found.push(entry);
-      }
-      if (found.length === 0 && demographics) {
-        const f = family !== undefined ? fold(family) : undefined;
-        const g = given !== undefined ? fold(given) : undefined;
-        // The postcode narrows a search without a birth date only: with one, it would hide
-        // pupils whose school still holds the address before a move.
-        const pc = postalCode !== undefined && birthDate === undefined ? foldPostcode(postalCode) : undefined;
-        for (const entry of index.persons.values()) {
-          if (!matches(entry, f, g, birthDate, pc)) continue;
-          // A pupil with a different UPN from the one asked for is someone else.
-          if (upns.length > 0 && !entry.person.identifiers.some((i) => upns.includes(i.value))) continue;
-          found.push(entry);
-          if (found.length > maxPersonMatches) {
-            throw new ConnectorError('BAD_QUERY', 'education person search matched too many pupils; add a birth date or more of the name');
-          }
-        }
-      }
-      found = found.slice(0, maxPersonMatches);
-      return found.map((e) => e.person);
+    /** The union of `searchPersons` over the queries, from one pass over the index. */
+    async searchPersonsAny(queries: readonly PersonQuery[], ctx: CallContext): Promise<SourcePerson[]> {
+      const plans = planEach('education', queries, planOf);
+      if (ctx.signal.aborted) throw new ConnectorError('TIMEOUT', 'education person search was aborted before it started');
+      const { index } = await usable(ctx.signal);
+      const found = searchIndex(index, plans);
+      return unionByPersonId(found.map((entries) => (entries ?? []).map((e) => e.person)));
     },
 
     async fetchRecords(personIds: readonly string[], ctx: CallContext): Promise<Map<string, SourceRecord[]>> {

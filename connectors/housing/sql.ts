@@ -6,6 +6,7 @@
  * size is one query per table.
  */
 import { z } from 'zod';
+import { birthDateRange } from '../sdk/index.js';
 
 const ts = (column: string, as: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS ${as}`;
 const officer = (t: string): string => `${t}.officer_name, ${t}.officer_role, ${t}.officer_phone, ${t}.officer_email`;
@@ -349,28 +350,6 @@ export type MemberRowMatched = z.infer<typeof MemberRowMatched>;
  * postcode upper case without spaces).
  */
 export type MemberPredicate = { refs: string[] } | { family?: string; given?: string; birthDate?: string; postalCode?: string };
-
-/** The days a partial ISO birth date (YYYY, YYYY-MM, YYYY-MM-DD) covers, [from, to); null for no real day. */
-export function birthDateRange(prefix: string): [string, string] | null {
-  const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(prefix);
-  if (!m) return null;
-  const year = Number(m[1]);
-  if (year < 1) return null;
-  const month = m[2] === undefined ? undefined : Number(m[2]);
-  const day = m[3] === undefined ? undefined : Number(m[3]);
-  const iso = (d: Date): string => `${String(d.getUTCFullYear()).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
-  const utc = (y: number, mo: number, d: number): Date => {
-    const date = new Date(Date.UTC(2000, mo, d));
-    date.setUTCFullYear(y);
-    return date;
-  };
-  if (month === undefined) return [iso(utc(year, 0, 1)), iso(utc(year + 1, 0, 1))];
-  if (month < 1 || month > 12) return null;
-  if (day === undefined) return [iso(utc(year, month - 1, 1)), iso(utc(year, month, 1))];
-  const start = utc(year, month - 1, day);
-  if (start.getUTCMonth() !== month - 1 || start.getUTCDate() !== day) return null;
-  return [iso(start), iso(utc(year, month - 1, day + 1))];
-}
 
 /**
  * One statement for several member searches: the predicates OR'd (so the database can use an

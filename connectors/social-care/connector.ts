@@ -16,6 +16,7 @@ import {
   type ConnectorHealth,
   type ConnectorManifest,
   type HouseholdMember,
+  planEach,
   type PersonQuery,
   type SourcePerson,
   type SourceRecord,
@@ -46,14 +47,17 @@ import {
   LookedAfterRow,
   PersonIdRow,
   PersonRow,
+  PersonRowMatched,
   ReferralRow,
   RelationshipRow,
   SQL,
   SameAddressRow,
   Section47Row,
+  personsMatchingAny,
   select,
   squashName,
   type AllocationRowT,
+  type PersonPredicate,
   type SqlQuery,
 } from './sql.js';
 import { setMaxListeners } from 'node:events';
@@ -128,11 +132,52 @@ export function createSocialCareConnector(options: SocialCareConnectorOptions): 
     contact,
   };
 
+  /**
+   * What one query asks of the database, or BAD_QUERY where it cannot be searched. Names are
+   * squashed; a birth date is asked in both readings of an ambiguous day and month (the gateway's
+   * matcher scores the disagreement); the postcode narrows a search without a birth date only.
+   */
+  function plan(q: PersonQuery): { ids: string[]; nhsNumbers: string[]; demographics?: { family?: string; given?: string; dates?: string[]; postalCode?: string } } {
+    const identifiers = q.identifiers ?? [];
+    const nhsNumbers = [...new Set(identifiers.filter((i) => i.system === SYSTEMS.nhsNumber).map((i) => i.value.replace(/\s+/g, '')).filter(isValidNhsNumber))];
+    const ids = [...new Set(identifiers.filter((i) => i.system === personIdSystem).map((i) => i.value.trim()).filter((v) => PERSON_ID.test(v)))];
+    const family = trimmed(q.family);
+    const given = trimmed(q.given)?.split(/\s+/)[0];
+    const birthDate = trimmed(q.birthDate);
+    const postalCode = trimmed(q.postalCode)?.replace(/\s+/g, '').toUpperCase();
+    if (birthDate !== undefined && !PARTIAL_DATE.test(birthDate)) throw new ConnectorError('BAD_QUERY', 'social care person search: birth date must be YYYY-MM-DD');
+    const demographics = (family !== undefined || given !== undefined) && (birthDate !== undefined || (family !== undefined && given !== undefined));
+    if (nhsNumbers.length === 0 && ids.length === 0 && !demographics) {
+      throw new ConnectorError('BAD_QUERY', 'social care person search needs a valid NHS number or social care person id, or a name with a birth date, or a full name');
+    }
+    if (!demographics) return { ids, nhsNumbers };
+    const dates = birthDate ? [birthDate, ...(swapped(birthDate) ? [swapped(birthDate) as string] : [])] : undefined;
+    return {
+      ids,
+      nhsNumbers,
+      demographics: {
+        ...(family ? { family: squashName(family) } : {}),
+        ...(given ? { given: squashName(given) } : {}),
+        ...(dates ? { dates } : {}),
+        ...(postalCode && !dates ? { postalCode } : {}),
+      },
+    };
+  }
+
+  /** A person recorded with a different NHS number from the one asked for is someone else. */
+  function sameNhsNumber<R extends { nhs_number?: string | null | undefined }>(rows: R[], nhsNumbers: readonly string[]): R[] {
+    return nhsNumbers.length === 0 ? rows : rows.filter((r) => !r.nhs_number || nhsNumbers.includes(r.nhs_number.replace(/\s+/g, '')));
+  }
+
   /** Persons, then their addresses and open allocations: three queries for any number of persons. */
   async function complete(rows: Array<z.infer<typeof PersonRow>>, signal: AbortSignal): Promise<SourcePerson[]> {
     if (rows.length > maxPersonMatches) {
       throw new ConnectorError('BAD_QUERY', 'social care person search matched too many persons; add a birth date or more of the name');
     }
+    return completeAll(rows, signal);
+  }
+
+  async function completeAll(rows: Array<z.infer<typeof PersonRow>>, signal: AbortSignal): Promise<SourcePerson[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.person_id);
     const [addresses, allocations] = await Promise.all([
@@ -244,37 +289,72 @@ export function createSocialCareConnector(options: SocialCareConnectorOptions): 
     },
 
     async searchPersons(q: PersonQuery, ctx: CallContext): Promise<SourcePerson[]> {
-      const identifiers = q.identifiers ?? [];
-      const nhsNumbers = [...new Set(identifiers.filter((i) => i.system === SYSTEMS.nhsNumber).map((i) => i.value.replace(/\s+/g, '')).filter(isValidNhsNumber))];
-      const ids = [...new Set(identifiers.filter((i) => i.system === personIdSystem).map((i) => i.value.trim()).filter((v) => PERSON_ID.test(v)))];
-      const family = trimmed(q.family);
-      const given = trimmed(q.given)?.split(/\s+/)[0];
-      const birthDate = trimmed(q.birthDate);
-      const postalCode = trimmed(q.postalCode)?.replace(/\s+/g, '').toUpperCase();
-      if (birthDate !== undefined && !PARTIAL_DATE.test(birthDate)) throw new ConnectorError('BAD_QUERY', 'social care person search: birth date must be YYYY-MM-DD');
-      const demographics = (family !== undefined || given !== undefined) && (birthDate !== undefined || (family !== undefined && given !== undefined));
-      if (nhsNumbers.length === 0 && ids.length === 0 && !demographics) {
-        throw new ConnectorError('BAD_QUERY', 'social care person search needs a valid NHS number or social care person id, or a name with a birth date, or a full name');
-      }
+      const { ids, nhsNumbers, demographics } = plan(q);
       const limit = maxPersonMatches + 1;
       let rows: Array<z.infer<typeof PersonRow>> = [];
       if (ids.length > 0) rows = await select(query, 'person', SQL.personsById, [ids, limit], PersonRow, ctx.signal);
       if (rows.length === 0 && nhsNumbers.length > 0) rows = await select(query, 'person', SQL.personsByNhsNumber, [nhsNumbers, limit], PersonRow, ctx.signal);
       if (rows.length === 0 && demographics) {
-        // Both readings of an ambiguous date of birth; the gateway's matcher scores the disagreement.
-        const dates = birthDate ? [birthDate, ...(swapped(birthDate) ? [swapped(birthDate) as string] : [])] : null;
         const found = await select(
           query,
           'person',
           SQL.personsByDemographics,
-          [family ? squashName(family) : null, given ? squashName(given) : null, dates, postalCode && !dates ? postalCode : null, limit],
+          [demographics.family ?? null, demographics.given ?? null, demographics.dates ?? null, demographics.postalCode ?? null, limit],
           PersonRow,
           ctx.signal,
         );
-        // A person recorded with a different NHS number is someone else.
-        rows = nhsNumbers.length === 0 ? found : found.filter((r) => !r.nhs_number || nhsNumbers.includes(r.nhs_number.replace(/\s+/g, '')));
+        rows = sameNhsNumber(found, nhsNumbers);
       }
       return complete(rows, ctx.signal);
+    },
+
+    /**
+     * The union of `searchPersons` over the queries from one statement: every query's id, NHS
+     * number and demographic predicates OR'd, each row saying which it meets. Rows come in
+     * person id order, so a predicate's first maxPersonMatches + 1 rows are what its single
+     * query would have read; a predicate the limit may have cut short is asked again.
+     */
+    async searchPersonsAny(queries: readonly PersonQuery[], ctx: CallContext): Promise<SourcePerson[]> {
+      const plans = planEach('social care', queries, plan);
+      const perPredicate = maxPersonMatches + 1;
+      const predicates: PersonPredicate[] = [];
+      const slots = plans.map((p) => {
+        if (p === null) return null;
+        const at = (predicate: PersonPredicate | undefined): number | undefined => (predicate === undefined ? undefined : predicates.push(predicate) - 1);
+        return {
+          plan: p,
+          ids: at(p.ids.length > 0 ? { ids: p.ids } : undefined),
+          nhs: at(p.nhsNumbers.length > 0 ? { nhsNumbers: p.nhsNumbers } : undefined),
+          demographics: at(p.demographics),
+        };
+      });
+      const answered = new Map<number, Array<z.infer<typeof PersonRow>>>();
+      while (answered.size < predicates.length) {
+        const asked = predicates.map((p, i) => (answered.has(i) ? null : p));
+        const limit = perPredicate * asked.filter((p) => p !== null).length;
+        const statement = personsMatchingAny(asked, limit);
+        if (statement === null) break;
+        const rows = await select(query, 'person', statement.sql, statement.params, PersonRowMatched, ctx.signal);
+        const complete = rows.length < limit;
+        asked.forEach((p, i) => {
+          if (p === null) return;
+          const met = rows.filter((r) => r.matched[i] === true).slice(0, perPredicate);
+          // Whole when the answer was not cut short, or when the predicate filled its own limit.
+          if (complete || met.length === perPredicate) answered.set(i, met);
+        });
+      }
+      const rowsOf = (i: number | undefined) => (i === undefined ? [] : (answered.get(i) ?? []));
+      const persons = new Map<string, z.infer<typeof PersonRow>>();
+      for (const slot of slots) {
+        if (slot === null) continue;
+        let rows = rowsOf(slot.ids);
+        if (rows.length === 0) rows = rowsOf(slot.nhs);
+        if (rows.length === 0) rows = sameNhsNumber(rowsOf(slot.demographics), slot.plan.nhsNumbers);
+        // Too many matches: searchPersons refuses the query, so it adds no one.
+        if (rows.length > maxPersonMatches) continue;
+        for (const row of rows) if (!persons.has(row.person_id)) persons.set(row.person_id, row);
+      }
+      return completeAll([...persons.values()], ctx.signal);
     },
 
     async fetchRecords(personIds: readonly string[], ctx: CallContext): Promise<Map<string, SourceRecord[]>> {

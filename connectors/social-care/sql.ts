@@ -11,7 +11,7 @@
  * errors carry the query and its parameters).
  */
 import { z } from 'zod';
-import { ConnectorError } from '../sdk/index.js';
+import { birthDateRange, ConnectorError } from '../sdk/index.js';
 
 export interface SqlQueryResult {
   rows: readonly unknown[];
@@ -118,6 +118,8 @@ export const PersonRow = z.looseObject({
   person_type: text,
   last_updated: stamp,
 });
+/** A person row with, per predicate of `personsMatchingAny`, whether the person meets it. */
+export const PersonRowMatched = PersonRow.extend({ matched: z.array(z.boolean().nullable()) });
 export const AddressRow = z.looseObject({
   person_id: text,
   address_line1: text,
@@ -340,3 +342,52 @@ export const SameAddressRow = z.looseObject({
   last_updated: stamp,
 });
 export const PersonIdRow = z.looseObject({ person_id: text });
+
+/**
+ * One predicate of a search for several queries at once: persons by social care id, by NHS
+ * number, or by the demographics of `personsByDemographics` (squashed name prefixes, dates of
+ * birth full or partial, postcode without spaces).
+ */
+export type PersonPredicate = { ids: string[] } | { nhsNumbers: string[] } | { family?: string; given?: string; dates?: string[]; postalCode?: string };
+
+/** A LIKE pattern for values starting with `prefix` (the queries use ESCAPE '\'). */
+const startsWith = (prefix: string): string => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * One statement for several person searches: the predicates OR'd, each row saying which it meets
+ * (`matched`, in order; a null predicate is left out and never met). Name prefixes are LIKE
+ * patterns on the squashed names and dates of birth ranges, so the indexes of the person table
+ * serve them (starts_with and to_char would be read row by row). Every value is a parameter.
+ * Null when no predicate is left.
+ */
+export function personsMatchingAny(predicates: readonly (PersonPredicate | null)[], limit: number): { sql: string; params: unknown[] } | null {
+  const params: unknown[] = [];
+  const param = (value: unknown, cast: string): string => `$${params.push(value)}${cast}`;
+  const conditions = predicates.map((p): string | null => {
+    if (p === null) return null;
+    if ('ids' in p) return `p.person_id = ANY(${param(p.ids, '::text[]')})`;
+    if ('nhsNumbers' in p) return `p.nhs_number = ANY(${param(p.nhsNumbers, '::text[]')})`;
+    const parts: string[] = [];
+    if (p.family !== undefined) parts.push(`${squash('p.surname')} LIKE ${param(startsWith(p.family), '::text')} ESCAPE '\\'`);
+    if (p.given !== undefined) {
+      const given = param(startsWith(p.given), '::text');
+      parts.push(`(${squash('p.forename')} LIKE ${given} ESCAPE '\\' OR ${squash("coalesce(p.known_as, '')")} LIKE ${given} ESCAPE '\\')`);
+    }
+    if (p.dates !== undefined) {
+      const ranges = p.dates.map(birthDateRange).filter((r): r is [string, string] => r !== null);
+      parts.push(ranges.length === 0 ? 'false' : `(${ranges.map(([from, to]) => `(p.date_of_birth >= ${param(from, '::date')} AND p.date_of_birth < ${param(to, '::date')})`).join(' OR ')})`);
+    }
+    if (p.postalCode !== undefined) {
+      parts.push(`EXISTS (SELECT 1 FROM person_address a WHERE a.person_id = p.person_id AND replace(upper(a.postcode), ' ', '') LIKE ${param(startsWith(p.postalCode), '::text')} ESCAPE '\\')`);
+    }
+    return parts.length === 0 ? 'false' : `(${parts.join(' AND ')})`;
+  });
+  const used = conditions.filter((c): c is string => c !== null);
+  if (used.length === 0) return null;
+  return {
+    sql: `SELECT ${PERSON_COLUMNS}, ARRAY[${conditions.map((c) => c ?? 'false').join(', ')}] AS matched FROM person p
+    WHERE ${used.join('\n       OR ')}
+    ORDER BY p.person_id LIMIT ${param(limit, '::int')}`,
+    params,
+  };
+}

@@ -72,6 +72,9 @@ CREATE TABLE person (
 );
 CREATE INDEX person_nhs_number ON person (nhs_number);
 CREATE INDEX person_surname_dob ON person (lower(surname), date_of_birth);
+-- Person search: surname prefixes as the connector compares them (squashed), and dates of birth.
+CREATE INDEX person_surname_squashed ON person (regexp_replace(lower(surname), '[[:space:]''’-]', '', 'g') text_pattern_ops);
+CREATE INDEX person_date_of_birth ON person (date_of_birth);
 CREATE TABLE person_address (
   person_id text NOT NULL REFERENCES person (person_id),
   address_line1 text NOT NULL,

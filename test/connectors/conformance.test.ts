@@ -218,6 +218,8 @@ describe.each(AGENCIES)('the $agency connector against its simulator', ({ start 
     const report = await checkConnector(system.connector, { samples, faults: system.faults ?? [], timeoutMs: 1000 });
     expect(failures(report), formatConformanceReport(report)).toEqual([]);
     expect(report.checks.map((c) => c.id)).toEqual(expect.arrayContaining(['fetch.batch', 'records.shape', 'timeout.aborted', 'errors.mapped']));
+    // Every built-in connector answers the search passes in one request, equal to the single searches.
+    expect(statusOf(report, 'search.any')?.reason).toMatch(/one call found the [1-9]\d* person/);
     if (samples.household !== undefined) {
       // The household checks ran, and the featured household was checked against the truth.
       expect(Object.keys(samples.household).length).toBeGreaterThan(0);

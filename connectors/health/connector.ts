@@ -8,6 +8,8 @@ import {
   ConnectorError,
   httpBaseUrl,
   wholeNumberIn,
+  planEach,
+  unionByPersonId,
   type AgencyContact,
   type CallContext,
   type Connector,
@@ -88,9 +90,56 @@ export function createHealthConnector(options: HealthConnectorOptions): Connecto
 
   const mappingContext = (): MappingContext => ({ system, fetchedAt: new Date().toISOString() });
 
+  /**
+   * What one query asks of the FHIR endpoint, or BAD_QUERY where it cannot be searched.
+   * Demographics are usable with a name and a birth date, or a full name (MASH referrals often
+   * lack a date of birth); the postcode narrows a search without a birth date only: with one, it
+   * would hide patients whose health record still has the address before a move.
+   */
+  function plan(query: PersonQuery): { nhsNumbers: string[]; byNhsNumber?: Array<[string, string]>; byDemographics?: Array<[string, string]> } {
+    const nhsNumbers = (query.identifiers ?? [])
+      .filter((i) => i.system === SYSTEMS.nhsNumber)
+      .map((i) => i.value.replace(/\s+/g, ''))
+      .filter(isValidNhsNumber);
+    const family = trimmed(query.family);
+    const given = trimmed(query.given);
+    const birthDate = trimmed(query.birthDate);
+    const postalCode = trimmed(query.postalCode)?.replace(/\s+/g, '');
+    if (birthDate !== undefined && !PARTIAL_DATE.test(birthDate)) {
+      throw new ConnectorError('BAD_QUERY', 'health person search: birth date must be YYYY-MM-DD');
+    }
+    const demographics = (family !== undefined || given !== undefined) && (birthDate !== undefined || (family !== undefined && given !== undefined));
+    if (nhsNumbers.length === 0 && !demographics) {
+      throw new ConnectorError('BAD_QUERY', 'health person search needs a valid NHS number, or a name with a birth date, or a full name');
+    }
+    const byNhsNumber: Array<[string, string]> | undefined =
+      nhsNumbers.length > 0 ? [['identifier', [...new Set(nhsNumbers)].map((n) => `${SYSTEMS.nhsNumber}|${n}`).join(',')]] : undefined;
+    let byDemographics: Array<[string, string]> | undefined;
+    if (demographics) {
+      byDemographics = [];
+      if (family) byDemographics.push(['family', family]);
+      if (given) byDemographics.push(['given', given]);
+      if (birthDate) byDemographics.push(['birthdate', `eq${birthDate}`]);
+      if (postalCode && !birthDate) byDemographics.push(['address-postalcode', postalCode]);
+    }
+    return { nhsNumbers, ...(byNhsNumber ? { byNhsNumber } : {}), ...(byDemographics ? { byDemographics } : {}) };
+  }
+
+  /** A patient with a different NHS number from the one asked for is someone else. */
+  function sameNhsNumber(found: Patient[], nhsNumbers: readonly string[]): Patient[] {
+    if (nhsNumbers.length === 0) return found;
+    return found.filter((p) => {
+      const theirs = (p.identifier ?? []).filter((i) => i.system === SYSTEMS.nhsNumber).map((i) => i.value);
+      return theirs.length === 0 || theirs.some((v) => v !== undefined && nhsNumbers.includes(v));
+    });
+  }
+
+  const tooMany = (page: { total?: number; resources: readonly unknown[] }): boolean =>
+    (page.total ?? page.resources.length) > maxPersonMatches || page.resources.length > maxPersonMatches;
+
   async function findPatients(params: Array<[string, string]>, opts: SearchOptions): Promise<Patient[]> {
     const page = await client.search('Patient', params, opts, maxPersonMatches + 1);
-    if ((page.total ?? page.resources.length) > maxPersonMatches || page.resources.length > maxPersonMatches) {
+    if (tooMany(page)) {
       // As PDS does: too many matches is a query to narrow, not a list to return.
       throw new ConnectorError('BAD_QUERY', 'health person search matched too many patients; add a birth date or more of the name');
     }
@@ -102,49 +151,47 @@ export function createHealthConnector(options: HealthConnectorOptions): Connecto
     ...healthHousehold({ client, mappingContext, maxAddressMatches: wholeNumberIn('createHealthConnector', 'maxAddressMatches', options.maxAddressMatches ?? 50, 1, 1000) }),
 
     async searchPersons(query: PersonQuery, ctx: CallContext): Promise<SourcePerson[]> {
-      const nhsNumbers = (query.identifiers ?? [])
-        .filter((i) => i.system === SYSTEMS.nhsNumber)
-        .map((i) => i.value.replace(/\s+/g, ''))
-        .filter(isValidNhsNumber);
-      const family = trimmed(query.family);
-      const given = trimmed(query.given);
-      const birthDate = trimmed(query.birthDate);
-      const postalCode = trimmed(query.postalCode)?.replace(/\s+/g, '');
-      if (birthDate !== undefined && !PARTIAL_DATE.test(birthDate)) {
-        throw new ConnectorError('BAD_QUERY', 'health person search: birth date must be YYYY-MM-DD');
-      }
-      // Demographics are usable with a name and a birth date, or a full name (MASH referrals
-      // often lack a date of birth).
-      const demographics = (family !== undefined || given !== undefined) && (birthDate !== undefined || (family !== undefined && given !== undefined));
-      if (nhsNumbers.length === 0 && !demographics) {
-        throw new ConnectorError('BAD_QUERY', 'health person search needs a valid NHS number, or a name with a birth date, or a full name');
-      }
+      const { byNhsNumber, byDemographics, nhsNumbers } = plan(query);
       const opts: SearchOptions = { signal: ctx.signal, requestId: ctx.requestId };
-      const ctxMap = mappingContext();
-
       let patients: Patient[] = [];
-      if (nhsNumbers.length > 0) {
-        const tokens = [...new Set(nhsNumbers)].map((n) => `${SYSTEMS.nhsNumber}|${n}`).join(',');
-        patients = await findPatients([['identifier', tokens]], opts);
-      }
-      if (patients.length === 0 && demographics) {
-        const params: Array<[string, string]> = [];
-        if (family) params.push(['family', family]);
-        if (given) params.push(['given', given]);
-        if (birthDate) params.push(['birthdate', `eq${birthDate}`]);
-        // The postcode narrows a search without a birth date only: with one, it would hide
-        // patients whose health record still has the address before a move.
-        if (postalCode && !birthDate) params.push(['address-postalcode', postalCode]);
-        const found = await findPatients(params, opts);
-        // A patient with a different NHS number is someone else.
-        patients = nhsNumbers.length === 0
-          ? found
-          : found.filter((p) => {
-              const theirs = (p.identifier ?? []).filter((i) => i.system === SYSTEMS.nhsNumber).map((i) => i.value);
-              return theirs.length === 0 || theirs.some((v) => v !== undefined && nhsNumbers.includes(v));
-            });
-      }
+      if (byNhsNumber) patients = await findPatients(byNhsNumber, opts);
+      if (patients.length === 0 && byDemographics) patients = sameNhsNumber(await findPatients(byDemographics, opts), nhsNumbers);
+      const ctxMap = mappingContext();
       return patients.map((p) => toSourcePerson(p, ctxMap));
+    },
+
+    /**
+     * The union of `searchPersons` over the queries from one FHIR batch Bundle of Patient
+     * searches, each entry answered as the search on its own would be: a query's NHS number
+     * search first, its demographics if that finds no one; too many matches (or an entry the
+     * server refuses) adds no one.
+     */
+    async searchPersonsAny(queries: readonly PersonQuery[], ctx: CallContext): Promise<SourcePerson[]> {
+      const plans = planEach('health', queries, plan);
+      const searches: Array<Array<[string, string]>> = [];
+      const slots = plans.map((p) => {
+        if (p === null) return null;
+        const at = (params: Array<[string, string]> | undefined): number | undefined => (params === undefined ? undefined : searches.push(params) - 1);
+        return { plan: p, byNhsNumber: at(p.byNhsNumber), byDemographics: at(p.byDemographics) };
+      });
+      const opts: SearchOptions = { signal: ctx.signal, requestId: ctx.requestId };
+      const pages = await client.batchSearch('Patient', searches, opts, maxPersonMatches + 1);
+      const found = (i: number | undefined): Patient[] | null => {
+        if (i === undefined) return [];
+        const page = pages[i]!;
+        if (page === 'refused' || tooMany(page)) return null;
+        return page.resources;
+      };
+      const ctxMap = mappingContext();
+      return unionByPersonId(
+        slots.map((slot) => {
+          if (slot === null) return [];
+          const byNhs = found(slot.byNhsNumber);
+          if (byNhs === null) return [];
+          const patients = byNhs.length > 0 ? byNhs : sameNhsNumber(found(slot.byDemographics) ?? [], slot.plan.nhsNumbers);
+          return patients.map((p) => toSourcePerson(p, ctxMap));
+        }),
+      );
     },
 
     async fetchRecords(personIds: readonly string[], ctx: CallContext): Promise<Map<string, SourceRecord[]>> {

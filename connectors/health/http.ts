@@ -7,7 +7,7 @@
  */
 import { ConnectorError } from '../sdk/index.js';
 import type { z } from 'zod';
-import { BundleSchema, RESOURCE_SCHEMAS, type ResourceOf, type SearchableType } from './schema.js';
+import { BatchResponseSchema, BundleSchema, RESOURCE_SCHEMAS, type ResourceOf, type SearchableType } from './schema.js';
 
 /** Beyond this URL length a search is POSTed to `[type]/_search` as a form (FHIR R4 3.1.1.3). */
 const MAX_GET_URL = 4000;
@@ -44,7 +44,7 @@ export class FhirClient {
     what: string,
     url: string,
     opts: SearchOptions,
-    init?: { method: 'POST'; body: string },
+    init?: { method: 'POST'; body: string; contentType?: string },
   ): Promise<unknown> {
     let response: Response;
     try {
@@ -54,7 +54,7 @@ export class FhirClient {
         headers: {
           accept: 'application/fhir+json',
           'x-request-id': opts.requestId,
-          ...(init ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+          ...(init ? { 'content-type': init.contentType ?? 'application/x-www-form-urlencoded' } : {}),
         },
         ...(init ? { body: init.body } : {}),
       });
@@ -113,11 +113,52 @@ export class FhirClient {
     const what = `${type} search`;
     const query = new URLSearchParams([...params, ['_count', String(this.pageSize)]] as Array<[string, string]>).toString();
     const getUrl = `${this.baseUrl}/${type}?${query}`;
-    let body =
+    const body =
       getUrl.length <= MAX_GET_URL
         ? await this.request(what, getUrl, opts)
         : await this.request(what, `${this.baseUrl}/${type}/_search`, opts, { method: 'POST', body: query });
+    return this.pages(type, body, opts, maxResults);
+  }
 
+  /**
+   * Several searches in one request: a FHIR batch Bundle POSTed to the base (R4 http.html#transaction),
+   * each entry a GET search answered with its own status. Per search, its results (following
+   * any next links as `search` does), or 'refused' where the server refused that entry (4xx).
+   * A failed entry (5xx) or a batch-response of the wrong shape fails the whole request.
+   */
+  async batchSearch<T extends SearchableType>(
+    type: T,
+    searches: ReadonlyArray<ReadonlyArray<readonly [string, string]>>,
+    opts: SearchOptions,
+    maxResults = Infinity,
+  ): Promise<Array<SearchPage<ResourceOf<T>> | 'refused'>> {
+    const what = `${type} batch search`;
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: searches.map((params) => ({
+        request: { method: 'GET', url: `${type}?${new URLSearchParams([...params, ['_count', String(this.pageSize)]] as Array<[string, string]>).toString()}` },
+      })),
+    };
+    const body = await this.request(what, this.baseUrl, opts, { method: 'POST', body: JSON.stringify(bundle), contentType: 'application/fhir+json' });
+    const answer = BatchResponseSchema.safeParse(body);
+    if (!answer.success || (answer.data.entry ?? []).length !== searches.length) {
+      throw new ConnectorError('MALFORMED_RESPONSE', `health FHIR endpoint answered the ${what} with the wrong shape`);
+    }
+    return Promise.all(
+      (answer.data.entry ?? []).map(async (entry) => {
+        const status = Number(/^\s*(\d{3})/.exec(entry.response.status)?.[1]);
+        if (status >= 400 && status < 500) return 'refused' as const;
+        if (!(status >= 200 && status < 300)) throw new ConnectorError('UPSTREAM_ERROR', `health FHIR endpoint failed an entry of the ${what} (${Number.isFinite(status) ? `HTTP ${status}` : 'no status'})`);
+        return this.pages(type, entry.resource, opts, maxResults);
+      }),
+    );
+  }
+
+  /** A searchset's resources of `type`, following its next links until `maxResults`. */
+  private async pages<T extends SearchableType>(type: T, first: unknown, opts: SearchOptions, maxResults: number): Promise<SearchPage<ResourceOf<T>>> {
+    const what = `${type} search`;
+    let body = first;
     const schema = RESOURCE_SCHEMAS[type];
     const resources: Array<ResourceOf<T>> = [];
     let total: number | undefined;

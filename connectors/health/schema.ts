@@ -197,3 +197,10 @@ export type FhirReference = z.infer<typeof Reference>;
 export type FhirAddress = z.infer<typeof Address>;
 export type FhirCodeableConcept = z.infer<typeof CodeableConcept>;
 export type ResourceOf<T extends SearchableType> = z.infer<(typeof RESOURCE_SCHEMAS)[T]>;
+
+/** The answer to a batch Bundle: per entry its status and, where it succeeded, its resource (a searchset). */
+export const BatchResponseSchema = z.looseObject({
+  resourceType: z.literal('Bundle'),
+  type: z.literal('batch-response'),
+  entry: z.array(z.looseObject({ response: z.looseObject({ status: z.string() }), resource: z.unknown().optional() })).optional(),
+});

@@ -8,6 +8,9 @@
 import {
   ConnectorError,
   httpBaseUrl,
+  isQueryRefusal,
+  planEach,
+  unionByPersonId,
   wholeNumberIn,
   type AgencyContact,
   type CallContext,
@@ -92,48 +95,102 @@ export function createPoliceConnector(options: PoliceConnectorOptions): Connecto
     return found.items.map((p) => toSourcePerson(p, found.locations, ctx));
   }
 
+  /**
+   * What one query asks of the force, or BAD_QUERY where it cannot be searched: its ids, and its
+   * demographics. One forename is matched (by prefix, against every recorded name and alias).
+   * Police record dates of birth as given at the scene, day and month swapped now and then: both
+   * readings are asked and the gateway's matcher scores the disagreement. As for health, a
+   * postcode narrows a search without a date of birth only (it would hide people police last met
+   * at an older address).
+   */
+  function plan(query: PersonQuery): { byId?: Record<string, unknown>; byDemographics?: Record<string, unknown> } {
+    const identifiers = query.identifiers ?? [];
+    const ids = [...new Set(identifiers.filter((i) => i.system === personIdSystem).map((i) => i.value.trim()).filter((v) => POLICE_ID.test(v)))];
+    const pncIds = [...new Set(identifiers.filter((i) => i.system === SYSTEMS.pncId).map((i) => i.value.trim().toUpperCase()).filter((v) => PNC_ID.test(v)))];
+    const family = trimmed(query.family);
+    const given = trimmed(query.given)?.split(/\s+/)[0];
+    const birthDate = trimmed(query.birthDate);
+    const postalCode = trimmed(query.postalCode);
+    if (birthDate !== undefined && !PARTIAL_DATE.test(birthDate)) {
+      throw new ConnectorError('BAD_QUERY', 'police person search: birth date must be YYYY-MM-DD');
+    }
+    const demographics = (family !== undefined || given !== undefined) && (birthDate !== undefined || (family !== undefined && given !== undefined));
+    if (ids.length === 0 && pncIds.length === 0 && !demographics) {
+      throw new ConnectorError('BAD_QUERY', 'police person search needs a police person id or PNC id, or a name with a birth date, or a full name');
+    }
+    const dates = birthDate ? [birthDate, ...(swapped(birthDate) ? [swapped(birthDate) as string] : [])] : undefined;
+    return {
+      ...(ids.length > 0 || pncIds.length > 0 ? { byId: { ...(ids.length > 0 ? { ids } : {}), ...(pncIds.length > 0 ? { pncIds } : {}) } } : {}),
+      ...(demographics
+        ? {
+            byDemographics: {
+              ...(family ? { surname: family } : {}),
+              ...(given ? { forename: given } : {}),
+              ...(dates ? { dateOfBirth: dates } : {}),
+              ...(postalCode && !dates ? { postcode: postalCode } : {}),
+            },
+          }
+        : {}),
+    };
+  }
+
+  async function searchOne(query: PersonQuery, ctx: CallContext): Promise<SourcePerson[]> {
+    const { byId, byDemographics } = plan(query);
+    const opts: RequestOptions = { signal: ctx.signal, requestId: ctx.requestId };
+    let persons: SourcePerson[] = [];
+    if (byId) persons = await findPersons(byId, opts);
+    if (persons.length === 0 && byDemographics) persons = await findPersons(byDemographics, opts);
+    return persons;
+  }
+
   return {
     manifest,
     ...policeHousehold({ client, mappingContext, maxAddressMatches: wholeNumberIn('createPoliceConnector', 'maxAddressMatches', options.maxAddressMatches ?? 50, 1, 1000) }),
     ...policeIncidents({ client, mappingContext }),
 
-    async searchPersons(query: PersonQuery, ctx: CallContext): Promise<SourcePerson[]> {
-      const identifiers = query.identifiers ?? [];
-      const ids = [...new Set(identifiers.filter((i) => i.system === personIdSystem).map((i) => i.value.trim()).filter((v) => POLICE_ID.test(v)))];
-      const pncIds = [...new Set(identifiers.filter((i) => i.system === SYSTEMS.pncId).map((i) => i.value.trim().toUpperCase()).filter((v) => PNC_ID.test(v)))];
-      const family = trimmed(query.family);
-      // One forename is matched (by prefix, against every recorded name and alias).
-      const given = trimmed(query.given)?.split(/\s+/)[0];
-      const birthDate = trimmed(query.birthDate);
-      const postalCode = trimmed(query.postalCode);
-      if (birthDate !== undefined && !PARTIAL_DATE.test(birthDate)) {
-        throw new ConnectorError('BAD_QUERY', 'police person search: birth date must be YYYY-MM-DD');
-      }
-      const demographics = (family !== undefined || given !== undefined) && (birthDate !== undefined || (family !== undefined && given !== undefined));
-      if (ids.length === 0 && pncIds.length === 0 && !demographics) {
-        throw new ConnectorError('BAD_QUERY', 'police person search needs a police person id or PNC id, or a name with a birth date, or a full name');
-      }
+    searchPersons: searchOne,
+
+    /**
+     * The union of `searchPersons` over the queries from one POSTed search with alternatives
+     * (`anyOf`), each answered as on its own: a query's id search first, its demographics if
+     * that finds no one, and a search matching too many refused. Should the force refuse the
+     * combined request, each query is asked on its own, so one bad query cannot hide the rest.
+     */
+    async searchPersonsAny(queries: readonly PersonQuery[], ctx: CallContext): Promise<SourcePerson[]> {
+      const plans = planEach('police', queries, plan);
       const opts: RequestOptions = { signal: ctx.signal, requestId: ctx.requestId };
-      let persons: SourcePerson[] = [];
-      if (ids.length > 0 || pncIds.length > 0) {
-        persons = await findPersons({ ...(ids.length > 0 ? { ids } : {}), ...(pncIds.length > 0 ? { pncIds } : {}) }, opts);
-      }
-      if (persons.length === 0 && demographics) {
-        // Police record dates of birth as given at the scene, day and month swapped now and then:
-        // ask for both readings and let the gateway's matcher score the disagreement.
-        const dates = birthDate ? [birthDate, ...(swapped(birthDate) ? [swapped(birthDate) as string] : [])] : undefined;
-        persons = await findPersons(
-          {
-            ...(family ? { surname: family } : {}),
-            ...(given ? { forename: given } : {}),
-            ...(dates ? { dateOfBirth: dates } : {}),
-            // As for health: a postcode would hide people police last met at an older address.
-            ...(postalCode && !dates ? { postcode: postalCode } : {}),
-          },
-          opts,
+      const criteria: Record<string, unknown>[] = [];
+      const slots = plans.map((p) => {
+        if (p === null) return null;
+        const at = (c: Record<string, unknown> | undefined): number | undefined => (c === undefined ? undefined : criteria.push(c) - 1);
+        return { byId: at(p.byId), byDemographics: at(p.byDemographics) };
+      });
+      let answer: Awaited<ReturnType<typeof client.searchAnyOf<typeof PersonSchema>>>;
+      try {
+        answer = await client.searchAnyOf(criteria, PersonSchema, maxPersonMatches + 1, opts);
+      } catch (error) {
+        if (!isQueryRefusal(error)) throw error;
+        const each = await Promise.all(
+          queries.map((q, i) => (plans[i] === null ? [] : searchOne(q, ctx).catch((e: unknown) => (isQueryRefusal(e) ? [] : Promise.reject(e))))),
         );
+        return unionByPersonId(each);
       }
-      return persons;
+      const mapping = mappingContext();
+      const personsOf = (i: number | undefined): SourcePerson[] | null => {
+        if (i === undefined) return [];
+        const alternative = answer.alternatives[i]!;
+        if (alternative.total > maxPersonMatches || alternative.personIds.length > maxPersonMatches) return null;
+        return alternative.personIds.map((id) => toSourcePerson(answer.items.get(id)!, answer.locations, mapping));
+      };
+      return unionByPersonId(
+        slots.map((slot) => {
+          if (slot === null) return [];
+          const byId = personsOf(slot.byId);
+          // Too many matches: searchPersons refuses the query, so it adds no one.
+          if (byId === null) return [];
+          return byId.length > 0 ? byId : (personsOf(slot.byDemographics) ?? []);
+        }),
+      );
     },
 
     async fetchRecords(personIds: readonly string[], ctx: CallContext): Promise<Map<string, SourceRecord[]>> {

@@ -8,7 +8,7 @@
  */
 import type { z } from 'zod';
 import { ConnectorError } from '../sdk/index.js';
-import { ListEnvelopeSchema, LocationSchema, type PoliceApiLocation } from './schema.js';
+import { AnyOfEnvelopeSchema, ListEnvelopeSchema, LocationSchema, type PoliceApiLocation } from './schema.js';
 
 /** Guard against a server whose pages never end. */
 const MAX_PAGES = 500;
@@ -91,6 +91,41 @@ export class PoliceApiClient {
     const parsed = schema.safeParse(body);
     if (!parsed.success) throw new ConnectorError('MALFORMED_RESPONSE', `police records API answered ${path} with the wrong shape`);
     return parsed.data;
+  }
+
+  /**
+   * Several person searches in one request (`persons/search` with `anyOf`): per alternative, its
+   * total and the ids of its first `limit` persons; each of those persons once.
+   */
+  async searchAnyOf<S extends z.ZodType>(
+    criteria: readonly Record<string, unknown>[],
+    itemSchema: S,
+    limit: number,
+    opts: RequestOptions,
+  ): Promise<{ items: Map<string, z.infer<S>>; alternatives: Array<{ total: number; personIds: string[] }>; locations: Map<string, PoliceApiLocation> }> {
+    const what = 'persons search';
+    const body = await this.request(what, 'persons/search', opts, { anyOf: criteria, limit });
+    const envelope = AnyOfEnvelopeSchema.safeParse(body);
+    if (!envelope.success || envelope.data.alternatives.length !== criteria.length) {
+      throw new ConnectorError('MALFORMED_RESPONSE', `police records API answered the ${what} with the wrong shape`);
+    }
+    const items = new Map<string, z.infer<S>>();
+    for (const raw of envelope.data.data) {
+      const item = itemSchema.safeParse(raw);
+      const id = (raw as { id?: unknown } | null)?.id;
+      if (!item.success || typeof id !== 'string') throw new ConnectorError('MALFORMED_RESPONSE', `police records API answered the ${what} with an item of the wrong shape`);
+      items.set(id, item.data);
+    }
+    const locations = new Map<string, PoliceApiLocation>();
+    for (const raw of envelope.data.included?.locations ?? []) {
+      const location = LocationSchema.safeParse(raw);
+      if (!location.success) throw new ConnectorError('MALFORMED_RESPONSE', `police records API answered the ${what} with a location of the wrong shape`);
+      locations.set(location.data.id, location.data);
+    }
+    for (const alternative of envelope.data.alternatives) {
+      if (alternative.personIds.some((id) => !items.has(id))) throw new ConnectorError('MALFORMED_RESPONSE', `police records API answered the ${what} naming a person it did not include`);
+    }
+    return { items, alternatives: envelope.data.alternatives, locations };
   }
 
   /**

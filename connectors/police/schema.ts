@@ -102,6 +102,11 @@ export const ListEnvelopeSchema = z.looseObject({
   page: PageSchema,
 });
 
+/** The answer to several person searches in one request (`anyOf`). */
+export const AnyOfEnvelopeSchema = ListEnvelopeSchema.extend({
+  alternatives: z.array(z.looseObject({ total: z.number().int().nonnegative(), personIds: z.array(z.string()) })),
+});
+
 /** A person link, from `personId`'s side (`parent-of`: they are a parent of `linkedPersonId`). */
 export const LinkSchema = z.looseObject({
   id,

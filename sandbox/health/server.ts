@@ -5,6 +5,8 @@
  *   GET  /fhir/Patient/{id}                     read (also RelatedPerson/{id})
  *   GET  /fhir/{type}?params                    search (Bundle searchset, paged by _count/_offset)
  *   POST /fhir/{type}/_search                   search with a form-encoded body (long id lists)
+ *   POST /fhir                                  a batch Bundle of GET searches and reads, answered
+ *                                               as a batch-response (each entry its own status)
  *   GET  /fhir?_getpages={token}&_offset=..     further pages of a POSTed search
  * Unknown resource types and parameters are refused with 400 and an OperationOutcome (strict
  * handling), so a connector's mistake shows up in tests rather than as silently wrong results.
@@ -38,6 +40,8 @@ export interface RecordedRequest {
   resourceType?: string;
   /** Query and form parameters in order. */
   params: Array<[string, string]>;
+  /** For a batch Bundle POSTed to the base: each entry's request, in order. */
+  entries?: RecordedRequest[];
 }
 
 export interface HealthServerOptions {
@@ -62,6 +66,8 @@ export interface HealthServer {
 
 const MAX_PAGE_SIZE = 1000;
 const MAX_BODY_BYTES = 1_000_000;
+/** Entries one batch Bundle may carry. */
+const MAX_BATCH_ENTRIES = 100;
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 /** Long searches are paged through a stored query rather than a very long next URL. */
 const MAX_NEXT_URL_QUERY = 2000;
@@ -125,6 +131,61 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       chunks.push(chunk as Buffer);
     }
     return [...new URLSearchParams(Buffer.concat(chunks).toString('utf8'))];
+  };
+
+  const readBundle = async (req: IncomingMessage): Promise<unknown> => {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/fhir+json' && type !== 'application/json') throw new SearchError('POST to the base needs a Bundle as application/fhir+json');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY_BYTES) throw new SearchError('Bundle is too large');
+      chunks.push(chunk as Buffer);
+    }
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    } catch {
+      throw new SearchError('The body is not JSON');
+    }
+  };
+
+  /** The entries of a batch Bundle (FHIR R4 http.html#transaction): GET requests relative to the base. */
+  const batchEntries = (bundle: unknown): RecordedRequest[] => {
+    const b = bundle as { resourceType?: unknown; type?: unknown; entry?: unknown } | null;
+    if (b === null || typeof b !== 'object' || b.resourceType !== 'Bundle') throw new SearchError('POST to the base needs a Bundle');
+    if (b.type !== 'batch') throw new SearchError(`Bundle type '${String(b.type)}' is not supported: only batch`, 'not-supported');
+    const entries = b.entry ?? [];
+    if (!Array.isArray(entries) || entries.length > MAX_BATCH_ENTRIES) throw new SearchError(`A batch carries a list of at most ${MAX_BATCH_ENTRIES} entries`);
+    return entries.map((entry: unknown) => {
+      const request = (entry as { request?: { method?: unknown; url?: unknown } } | null)?.request;
+      const method = typeof request?.method === 'string' ? request.method : '';
+      const url = typeof request?.url === 'string' ? request.url : '';
+      const parsed = new URL(url.replace(/^\/+/, ''), 'http://sandbox.invalid/fhir/');
+      const path = parsed.pathname.replace(/\/+$/, '');
+      const segments = path.split('/').filter(Boolean);
+      return { method, path, params: [...parsed.searchParams], ...(segments[1] ? { resourceType: segments[1] } : {}) };
+    });
+  };
+
+  /** One batch entry's answer: the entry of a batch-response, with its own status (an entry's failure is its own). */
+  const batchAnswer = (entry: RecordedRequest): { response: { status: string; outcome?: FhirResource }; resource?: FhirResource } => {
+    try {
+      if (entry.method !== 'GET') throw new SearchError(`${entry.method || 'A missing method'} is not supported in a batch here: GET only`, 'not-supported');
+      const segments = entry.path.split('/').filter(Boolean);
+      const type = segments[1];
+      if (segments[0] !== 'fhir' || type === undefined || type === 'metadata') throw new SearchError('A batch entry names a resource type (e.g. Patient?family=...)');
+      if (!(RESOURCE_TYPES as readonly string[]).includes(type)) throw new SearchError(`Resource type '${type}' is not supported by this server`, 'not-supported');
+      if (segments.length === 3) return { response: { status: '200 OK' }, resource: store.read(type, decodeURIComponent(segments[2] as string)) };
+      if (segments.length > 3) throw new SearchError(`No operation at ${entry.path}`, 'not-supported');
+      const { offset, count, rest } = paging(entry.params);
+      const self = `${baseUrl}/${type}?${new URLSearchParams(entry.params).toString()}`;
+      return { response: { status: '200 OK' }, resource: searchBundle(type as ResourceType, rest, offset, count, self) };
+    } catch (error) {
+      const known = error instanceof SearchError;
+      const status = !known ? '500 Internal Server Error' : error.code === 'not-found' ? '404 Not Found' : '400 Bad Request';
+      return { response: { status, outcome: operationOutcome(known ? error.code : 'exception', known ? error.message : 'Internal server error') } };
+    }
   };
 
   const capabilityStatement = (): FhirResource => ({
@@ -232,6 +293,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
 
     try {
       if (req.method === 'POST' && segments[2] === '_search') record.params.push(...(await readForm(req)));
+      if (req.method === 'POST' && segments[0] === 'fhir' && segments.length === 1) record.entries = batchEntries(await readBundle(req));
     } catch (error) {
       recorded.push(record);
       send(res, 400, operationOutcome('invalid', error instanceof SearchError ? error.message : 'Bad request body'));
@@ -254,6 +316,16 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
 
     try {
       if (segments[0] !== 'fhir') throw new SearchError(`No FHIR endpoint at ${path || '/'}; the base is /fhir`, 'not-found');
+      if (record.entries !== undefined) {
+        send(res, 200, {
+          resourceType: 'Bundle',
+          id: randomUUID(),
+          meta: { lastUpdated: new Date().toISOString() },
+          type: 'batch-response',
+          entry: record.entries.map(batchAnswer),
+        });
+        return;
+      }
       if (req.method !== 'GET' && !(req.method === 'POST' && segments[2] === '_search')) {
         send(res, 405, operationOutcome('not-supported', `${req.method ?? ''} is not supported here`));
         return;

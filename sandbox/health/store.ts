@@ -131,6 +131,9 @@ export class HealthStore {
   private readonly patientsByNhs = new Map<string, PatientIndexEntry[]>();
   private readonly patientsByLocalNumber = new Map<string, PatientIndexEntry>();
   private readonly patientsByUprn = new Map<string, PatientIndexEntry[]>();
+  /** Patients by birth date, and by the first two letters of the family name (normalised), in patient order. */
+  private readonly patientsByBirthDate = new Map<string, PatientIndexEntry[]>();
+  private readonly patientsByFamilyStart = new Map<string, PatientIndexEntry[]>();
   private readonly relatedById = new Map<string, HealthRelatedPerson>();
   private readonly relatedByPatient = new Map<string, HealthRelatedPerson[]>();
   private readonly relatedByNhs = new Map<string, HealthRelatedPerson[]>();
@@ -164,6 +167,8 @@ export class HealthStore {
         this.patientsByUprn.set(uprn, list);
       }
       this.patientsById.set(patient.id, entry);
+      pushTo(this.patientsByBirthDate, patient.birthDate, entry);
+      for (const start of new Set(entry.families.map((f) => f.slice(0, 2)))) pushTo(this.patientsByFamilyStart, start, entry);
       this.patientsByLocalNumber.set(patient.localNumber, entry);
       if (patient.nhsNumber) {
         const list = this.patientsByNhs.get(patient.nhsNumber) ?? [];
@@ -232,6 +237,9 @@ export class HealthStore {
     const narrow = (list: PatientIndexEntry[]): void => {
       candidates = candidates === undefined ? list : candidates.filter((e) => list.includes(e));
     };
+    // Patients who can meet a predicate, from an index (in patient order): the search reads them
+    // rather than every patient. The predicates still decide, so the answer is the same.
+    const within: PatientIndexEntry[][] = [];
     for (const [name, value] of params) {
       const [base, modifier = ''] = name.split(':') as [string, string?];
       const alternatives = value.split(',');
@@ -260,6 +268,7 @@ export class HealthStore {
         case 'family': {
           const tests = alternatives.map((v) => stringMatch(modifier, v));
           predicates.push((e) => (modifier === 'exact' ? [e.patient.family] : e.families).some((f) => tests.some((t) => t(f))));
+          if (modifier === '' && alternatives.length === 1 && normalise(value).length >= 2) within.push(this.patientsByFamilyStart.get(normalise(value).slice(0, 2)) ?? []);
           break;
         }
         case 'given': {
@@ -270,6 +279,9 @@ export class HealthStore {
         case 'birthdate': {
           const tests = alternatives.map(dateMatch);
           predicates.push((e) => tests.some((t) => t(e.patient.birthDate)));
+          // `eq` a whole day is that day only.
+          const day = alternatives.length === 1 ? /^(?:eq)?(\d{4}-\d{2}-\d{2})$/.exec(value)?.[1] : undefined;
+          if (day !== undefined) within.push(this.patientsByBirthDate.get(day) ?? []);
           break;
         }
         case 'gender': {
@@ -309,7 +321,8 @@ export class HealthStore {
       // An unbounded patient search is refused, as PDS refuses it.
       throw new SearchError('Patient searches need an identifier, _id or demographics');
     }
-    return (candidates ?? this.patients).filter((e) => predicates.every((p) => p(e)));
+    const smallest = within.reduce<PatientIndexEntry[] | undefined>((a, b) => (a === undefined || b.length < a.length ? b : a), undefined);
+    return (candidates ?? smallest ?? this.patients).filter((e) => predicates.every((p) => p(e)));
   }
 
   /** RelatedPersons by id, by the patient whose record lists them, or by their NHS number. */

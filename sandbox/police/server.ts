@@ -7,7 +7,8 @@
  *   GET  /api/v1/persons/{id}                a person, with their locations
  *   GET  /api/v1/locations/{id}              a location
  *   POST /api/v1/persons/search              by ids / PNC ids, or name + date(s) of birth (+ postcode),
- *                                            or address (uprn, or line1 + postcode)
+ *                                            or address (uprn, or line1 + postcode); or several of
+ *                                            these at once as `anyOf` (each answered as on its own)
  *   POST /api/v1/person-links/search         links (parent-of, sibling-of, ...) from any of `personIds`
  *   POST /api/v1/events/search               events involving any of `personIds` (+ locations)
  *   POST /api/v1/events/changes              the change feed: events recorded or changed after a
@@ -22,7 +23,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import type { County } from '../county/index.js';
 import { hashKey, Rng } from '../county/prng.js';
-import { LINK_TYPES, PoliceApiError, PoliceStore, type IncidentChanges, type IncidentSpec, type Json, type Page, type RecordedIncident } from './store.js';
+import { LINK_TYPES, PoliceApiError, PoliceStore, type IncidentChanges, type IncidentSpec, type Json, type Page, type PersonSearch, type RecordedIncident } from './store.js';
+import type { PolicePerson } from '../county/views/police.js';
 
 export interface PoliceFaults {
   /** Delay before every answer. */
@@ -76,6 +78,8 @@ export interface PoliceServer {
 const JSON_TYPE = 'application/json; charset=utf-8';
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 const MAX_PAGE_SIZE = 1000;
+/** Person searches one `anyOf` request may carry. */
+const MAX_ALTERNATIVES = 20;
 const MAX_IDS = 5000;
 const MAX_BODY_BYTES = 1_000_000;
 const API_BASE = '/api/v1';
@@ -192,37 +196,69 @@ export async function startPoliceServer(options: PoliceServerOptions): Promise<P
       ? JSON.stringify({ data: [{ id: 42, names: 'not a list', dateOfBirth: 20100101, persons: {} }], page: { total: 'many' } })
       : '{"data":[{"id":"NOM0000001","names":[{"type":"prim';
 
+  /** The criteria of one person search (the body of a search, or one of its `anyOf`). */
+  const personSearchOf = (body: Body): PersonSearch => {
+    const dob = body.dateOfBirth;
+    const dates = typeof dob === 'string' ? [dob] : stringList(body, 'dateOfBirth');
+    const ids = stringList(body, 'ids');
+    const pncIds = stringList(body, 'pncIds');
+    const surname = optionalString(body, 'surname');
+    const forename = optionalString(body, 'forename');
+    const postcode = optionalString(body, 'postcode');
+    const uprn = optionalString(body, 'uprn');
+    const line1 = optionalString(body, 'line1');
+    return {
+      ...(ids ? { ids } : {}),
+      ...(pncIds ? { pncIds } : {}),
+      ...(surname !== undefined ? { surname } : {}),
+      ...(forename !== undefined ? { forename } : {}),
+      ...(dates ? { dateOfBirth: dates } : {}),
+      ...(postcode !== undefined ? { postcode } : {}),
+      ...(uprn !== undefined ? { uprn } : {}),
+      ...(line1 !== undefined ? { line1 } : {}),
+    };
+  };
+
+  /**
+   * Several person searches in one request: `{ anyOf: [criteria, ...], limit }`. Each
+   * alternative is searched as on its own (the same criteria, refused the same way) and answered
+   * with its total and the ids of its first `limit` persons (`alternatives`, in order); `data`
+   * holds each of those persons once. Not paged: `limit` bounds every alternative.
+   */
+  const searchAnyOf = (body: Body): Json => {
+    onlyKeys(body, ['anyOf', 'limit']);
+    const anyOf = body.anyOf;
+    if (!Array.isArray(anyOf) || anyOf.length === 0 || anyOf.length > MAX_ALTERNATIVES) {
+      throw new PoliceApiError(`'anyOf' must be a list of 1 to ${MAX_ALTERNATIVES} person searches`);
+    }
+    const page: Page = { ...pageOf({ limit: body.limit }, defaultPageSize), offset: 0 };
+    const persons = new Map<string, PolicePerson>();
+    const alternatives = anyOf.map((criteria: unknown, i: number) => {
+      if (criteria === null || typeof criteria !== 'object' || Array.isArray(criteria)) throw new PoliceApiError(`'anyOf[${i}]' must be an object`);
+      onlyKeys(criteria as Body, ['ids', 'pncIds', 'surname', 'forename', 'dateOfBirth', 'postcode', 'uprn', 'line1']);
+      const result = store.searchPersons(personSearchOf(criteria as Body), page);
+      for (const p of result.items) persons.set(p.id, p);
+      return { total: result.total, personIds: result.items.map((p) => p.id) };
+    });
+    const found = [...persons.values()];
+    return {
+      data: found.map((p) => store.personJson(p)),
+      included: { locations: store.includedLocations(found.flatMap((p) => p.addresses.map((a) => a.locationId))) },
+      page: pageJson({ offset: 0, limit: found.length || 1 }, found.length),
+      alternatives,
+    };
+  };
+
   const search = (resource: string, body: Body): Json => {
     switch (resource) {
       case 'persons': {
+        if (body.anyOf !== undefined) return searchAnyOf(body);
         onlyKeys(body, ['ids', 'pncIds', 'surname', 'forename', 'dateOfBirth', 'postcode', 'uprn', 'line1', 'offset', 'limit']);
-        const dob = body.dateOfBirth;
-        const dates = typeof dob === 'string' ? [dob] : stringList(body, 'dateOfBirth');
-        const ids = stringList(body, 'ids');
-        const pncIds = stringList(body, 'pncIds');
-        const surname = optionalString(body, 'surname');
-        const forename = optionalString(body, 'forename');
-        const postcode = optionalString(body, 'postcode');
-        const uprn = optionalString(body, 'uprn');
-        const line1 = optionalString(body, 'line1');
-        const page = pageOf(body, defaultPageSize);
-        const result = store.searchPersons(
-          {
-            ...(ids ? { ids } : {}),
-            ...(pncIds ? { pncIds } : {}),
-            ...(surname !== undefined ? { surname } : {}),
-            ...(forename !== undefined ? { forename } : {}),
-            ...(dates ? { dateOfBirth: dates } : {}),
-            ...(postcode !== undefined ? { postcode } : {}),
-            ...(uprn !== undefined ? { uprn } : {}),
-            ...(line1 !== undefined ? { line1 } : {}),
-          },
-          page,
-        );
+        const result = store.searchPersons(personSearchOf(body), pageOf(body, defaultPageSize));
         return {
           data: result.items.map((p) => store.personJson(p)),
           included: { locations: store.includedLocations(result.items.flatMap((p) => p.addresses.map((a) => a.locationId))) },
-          page: pageJson(page, result.total),
+          page: pageJson(pageOf(body, defaultPageSize), result.total),
         };
       }
       case 'events': {

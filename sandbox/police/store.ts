@@ -156,6 +156,14 @@ const normalisePostcode = (text: string): string => text.toUpperCase().replace(/
 /** A first line for comparison: case, accents, punctuation and spacing ignored. */
 const normaliseLine = (text: string): string => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]/g, '');
 
+interface PersonSearchIndex {
+  /** By position in the person list: each recorded name, normalised. */
+  names: Array<Array<{ surname: string; forenames: string[] }>>;
+  byBirthDate: Map<string, number[]>;
+  /** The first one and the first two letters of any recorded surname -> positions. */
+  bySurnameStart: Map<string, number[]>;
+}
+
 function slice<T>(items: T[], page: Page): PageOf<T> {
   return { items: items.slice(page.offset, page.offset + page.limit), total: items.length };
 }
@@ -182,6 +190,7 @@ export class PoliceStore {
   private readonly changeSeq = new Map<string, number>();
   private changes: Array<{ seq: number; id: string }> = [];
   private lastSeq = 0;
+  private searchIndex: PersonSearchIndex | undefined;
 
   constructor(county: County) {
     this.view = county.views.police;
@@ -371,9 +380,11 @@ export class PoliceStore {
       }
       return slice([...found], page);
     }
-    const matches = this.personList.filter((p) => {
+    const index = this.nameIndex();
+    const matches = this.candidates(index, surname, dates).filter((at) => {
+      const p = this.personList[at]!;
       if (dates.length > 0 && !dates.some((d) => p.birthDate.startsWith(d))) return false;
-      if (!p.names.some((n) => (surname === undefined || normaliseName(n.surname).startsWith(surname)) && (forename === undefined || n.forenames.some((f) => normaliseName(f).startsWith(forename))))) return false;
+      if (!index.names[at]!.some((n) => (surname === undefined || n.surname.startsWith(surname)) && (forename === undefined || n.forenames.some((f) => f.startsWith(forename))))) return false;
       if (postcode !== undefined) {
         return p.addresses.some((a) => {
           const pc = this.locations.get(a.locationId)?.postcode;
@@ -381,8 +392,39 @@ export class PoliceStore {
         });
       }
       return true;
-    });
+    }).map((at) => this.personList[at]!);
     return slice(matches, page);
+  }
+
+  /**
+   * The person search index: every person's names normalised once, and positions in the person
+   * list by full date of birth and by the first one and two letters of each recorded surname, so
+   * a search reads the few persons who can match rather than everyone. Built on first use and
+   * again after a person changes.
+   */
+  private nameIndex(): PersonSearchIndex {
+    if (this.searchIndex) return this.searchIndex;
+    const index: PersonSearchIndex = { names: [], byBirthDate: new Map(), bySurnameStart: new Map() };
+    this.personList.forEach((p, at) => {
+      const names = p.names.map((n) => ({ surname: normaliseName(n.surname), forenames: n.forenames.map(normaliseName) }));
+      index.names.push(names);
+      push(index.byBirthDate, p.birthDate, at);
+      const starts = new Set(names.flatMap((n) => [n.surname.slice(0, 1), n.surname.slice(0, 2)]));
+      for (const start of starts) push(index.bySurnameStart, start, at);
+    });
+    this.searchIndex = index;
+    return index;
+  }
+
+  /** Positions of the persons who may match, in person list order: by full dates of birth, else by surname start, else everyone. */
+  private candidates(index: PersonSearchIndex, surname: string | undefined, dates: readonly string[]): number[] {
+    if (dates.length > 0 && dates.every((d) => d.length === 10)) {
+      const found = new Set<number>();
+      for (const d of new Set(dates)) for (const at of index.byBirthDate.get(d) ?? []) found.add(at);
+      return [...found].sort((a, b) => a - b);
+    }
+    if (surname !== undefined && surname.length > 0) return index.bySurnameStart.get(surname.slice(0, 2)) ?? [];
+    return this.personList.map((_, at) => at);
   }
 
   /** Events involving any of the persons, each once, in recorded order. */
@@ -491,6 +533,7 @@ export class PoliceStore {
 
   /** Replaces a person (a copy: the county's objects are never changed). */
   private putPerson(person: PolicePerson): void {
+    this.searchIndex = undefined;
     const index = this.personList.findIndex((p) => p.id === person.id);
     if (index >= 0) this.personList[index] = person;
     else this.personList.push(person);

@@ -7,6 +7,8 @@ import {
   ConnectorError,
   ORGANISATION_SYSTEMS,
   formatConformanceReport,
+  isQueryRefusal,
+  unionByPersonId,
   type ConformanceFault,
   type ConformanceReport,
   type ConformanceSamples,
@@ -252,6 +254,38 @@ const mapRecords = (connector: Connector, f: (r: SourceRecord) => unknown): Part
 });
 
 describe('the conformance kit', () => {
+  it('checks an optional searchPersonsAny against the single searches: a true union passes, a short or repeating answer fails', async () => {
+    /** Several queries answered through the single search: the union by construction. */
+    const union = (c: Connector): Partial<Connector> => ({
+      async searchPersonsAny(queries, ctx) {
+        const lists: SourcePerson[][] = [];
+        for (const q of queries) {
+          try {
+            lists.push(await c.searchPersons(q, ctx));
+          } catch (error) {
+            if (!isQueryRefusal(error)) throw error;
+          }
+        }
+        if (lists.length === 0) throw new ConnectorError('BAD_QUERY', 'no query can be searched');
+        return unionByPersonId(lists);
+      },
+    });
+    const passing = await check(exampleWith(union));
+    expect(statusOf(passing, 'search.any')).toMatchObject({ status: 'pass', reason: expect.stringMatching(/one call found the [1-9]\d* person/) });
+    const missing = await check(exampleWith(() => ({ searchPersonsAny: async () => [] })));
+    expect(statusOf(missing, 'search.any')).toMatchObject({ status: 'fail', reason: expect.stringContaining('missed') });
+    const repeating = await check(
+      exampleWith((c) => ({
+        async searchPersonsAny(queries, ctx) {
+          const found = await union(c).searchPersonsAny!(queries, ctx);
+          return [...found, ...found];
+        },
+      })),
+    );
+    expect(statusOf(repeating, 'search.any')).toMatchObject({ status: 'fail', reason: expect.stringContaining('more than once') });
+    expect(statusOf(await check(exampleWith(() => ({}))), 'search.any')).toMatchObject({ status: 'pass', reason: expect.stringContaining('not declared') });
+  });
+
   it('passes the worked example, every check with a reason', async () => {
     const report = await check(createSchoolNursingConnector({ system: new InMemorySchoolNursingSystem() }));
     expect(failures(report)).toEqual([]);

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHealthConnector } from '../../../connectors/health/index.js';
-import { ConnectorError, PERSON_FIELDS, RECORD_FIELDS, type CallContext, type Connector, type SourceRecord } from '../../../connectors/sdk/index.js';
+import { ConnectorError, PERSON_FIELDS, RECORD_FIELDS, type CallContext, type Connector, type PersonQuery, type SourceRecord } from '../../../connectors/sdk/index.js';
 import { generateCounty } from '../../../sandbox/county/index.js';
 import { startHealthServer, type HealthServer } from '../../../sandbox/health/index.js';
+import { searchPasses } from '../../../gateway/identity/search-passes.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 const county = generateCounty({ seed: 1, households: 200 });
@@ -258,5 +259,75 @@ describe('health connector failures', () => {
 
   it('reports health from the CapabilityStatement', async () => {
     expect(await connector.health!(ctx())).toEqual({ ok: true });
+  });
+});
+
+describe('health person search with several queries in one request (searchPersonsAny)', () => {
+  const ids = (persons: readonly { personId: string }[]) => persons.map((p) => p.personId).sort();
+
+  it("sends a researcher's search passes as one FHIR batch Bundle, answering what the single searches answer", async () => {
+    const queries = searchPasses({ family: child.family, given: child.given[0]!, birthDate: child.birthDate });
+    expect(queries.length).toBeGreaterThan(2);
+    const singles = new Set<string>();
+    for (const q of queries) for (const p of await connector.searchPersons(q, ctx()).catch(() => [])) singles.add(p.personId);
+    server.clearRequests();
+    const found = await connector.searchPersonsAny!(queries, ctx());
+    expect(server.requests()).toHaveLength(1);
+    expect(server.requests()[0]).toMatchObject({ method: 'POST', path: '/fhir' });
+    expect(server.requests()[0]!.entries!.map((e) => e.resourceType)).toEqual(queries.map(() => 'Patient'));
+    expect(ids(found)).toEqual([...singles].sort());
+    expect(found.map((p) => p.personId)).toContain(patientIdOf(child.id));
+  });
+
+  it('leaves out a query matching too many patients and keeps the others', async () => {
+    const narrow = { family: child.family, given: child.given[0]!, birthDate: child.birthDate };
+    const few = createHealthConnector({ baseUrl: server.baseUrl, maxPersonMatches: 1 });
+    // A query the single search refuses as matching too many.
+    const candidates: PersonQuery[] = [
+      { given: child.given[0]!.slice(0, 1), birthDate: child.birthDate.slice(0, 4) },
+      ...[...'abcdefghijklmnopqrstuvwxyz'].flatMap((f) => [...'abcdefghijklmnopqrstuvwxyz'].map((g) => ({ family: f, given: g }))),
+    ];
+    let broad: PersonQuery | undefined;
+    for (const q of candidates) {
+      const refused = await few.searchPersons(q, ctx()).then(() => false, (error: unknown) => error instanceof ConnectorError && error.kind === 'BAD_QUERY');
+      if (refused) {
+        broad = q;
+        break;
+      }
+    }
+    expect(broad).toBeDefined();
+    expect(ids(await few.searchPersonsAny!([broad!, narrow], ctx()))).toEqual(ids(await few.searchPersons(narrow, ctx())));
+  });
+});
+
+describe('the health FHIR server answers a batch Bundle (FHIR R4 batch)', () => {
+  const batch = async (bundle: unknown) => {
+    const response = await fetch(server.baseUrl, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(bundle) });
+    return { status: response.status, body: (await response.json()) as { resourceType: string; type?: string; entry?: Array<{ response: { status: string }; resource?: { resourceType: string; total?: number } }> } };
+  };
+
+  it('answers a batch-response, each entry with its own status: one bad entry fails alone', async () => {
+    const url = `Patient?${new URLSearchParams({ family: child.family, birthdate: `eq${child.birthDate}` }).toString()}`;
+    const { status, body } = await batch({
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [
+        { request: { method: 'GET', url } },
+        { request: { method: 'GET', url: 'Patient?colour=blue' } },
+        { request: { method: 'GET', url: `Patient/${patientIdOf(child.id)}` } },
+        { request: { method: 'DELETE', url: `Patient/${patientIdOf(child.id)}` } },
+      ],
+    });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ resourceType: 'Bundle', type: 'batch-response' });
+    expect(body.entry!.map((e) => e.response.status.slice(0, 3))).toEqual(['200', '400', '200', '400']);
+    const single = await fetch(`${server.baseUrl}/${url}`).then((r) => r.json() as Promise<{ total: number }>);
+    expect(body.entry![0]!.resource).toMatchObject({ resourceType: 'Bundle', type: 'searchset', total: single.total });
+    expect(body.entry![2]!.resource).toMatchObject({ resourceType: 'Patient' });
+  });
+
+  it('refuses a Bundle that is not a batch, and a body that is not a Bundle', async () => {
+    expect((await batch({ resourceType: 'Bundle', type: 'transaction', entry: [] })).status).toBe(400);
+    expect((await batch({ resourceType: 'Patient' })).status).toBe(400);
   });
 });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPoliceConnector, POLICE_SYSTEMS } from '../../../connectors/police/index.js';
-import { ConnectorError, PERSON_FIELDS, RECORD_FIELDS, type CallContext, type Connector } from '../../../connectors/sdk/index.js';
+import { ConnectorError, PERSON_FIELDS, RECORD_FIELDS, type CallContext, type Connector, type PersonQuery } from '../../../connectors/sdk/index.js';
 import { generateCounty } from '../../../sandbox/county/index.js';
 import { startPoliceServer, type PoliceServer } from '../../../sandbox/police/index.js';
+import { searchPasses } from '../../../gateway/identity/search-passes.js';
 
 const ID = POLICE_SYSTEMS.policePersonId;
 const PNC = POLICE_SYSTEMS.pncId;
@@ -317,3 +318,72 @@ describe('police connector failures', () => {
   });
 });
 
+
+describe('police person search with several queries in one request (searchPersonsAny)', () => {
+  const ids = (persons: readonly { personId: string }[]) => persons.map((p) => p.personId).sort();
+
+  it("sends a researcher's search passes as one POSTed search with alternatives, answering what the single searches answer", async () => {
+    const queries = searchPasses({ family: child.family, given: child.given[0]!, birthDate: child.birthDate });
+    expect(queries.length).toBeGreaterThan(2);
+    const singles = new Set<string>();
+    for (const q of queries) for (const p of await connector.searchPersons(q, ctx()).catch(() => [])) singles.add(p.personId);
+    server.clearRequests();
+    const found = await connector.searchPersonsAny!(queries, ctx());
+    expect(server.requests()).toHaveLength(1);
+    expect(server.requests()[0]).toMatchObject({ method: 'POST', resource: 'persons', body: { anyOf: expect.any(Array) } });
+    expect(ids(found)).toEqual([...singles].sort());
+    expect(found.map((p) => p.personId)).toContain(nominalOf(child.id));
+  });
+
+  it('leaves out a query that matches too many (as the single search refuses it) and keeps the others', async () => {
+    const narrow = { family: child.family, given: child.given[0]!, birthDate: child.birthDate };
+    const few = createPoliceConnector({ baseUrl: server.baseUrl, maxPersonMatches: 1 });
+    // A query the single search refuses as matching too many.
+    const candidates: PersonQuery[] = [
+      { given: child.given[0]!.slice(0, 1), birthDate: child.birthDate.slice(0, 4) },
+      ...[...'abcdefghijklmnopqrstuvwxyz'].flatMap((f) => [...'abcdefghijklmnopqrstuvwxyz'].map((g) => ({ family: f, given: g }))),
+    ];
+    let broad: PersonQuery | undefined;
+    for (const q of candidates) {
+      const refused = await few.searchPersons(q, ctx()).then(() => false, (error: unknown) => error instanceof ConnectorError && error.kind === 'BAD_QUERY');
+      if (refused) {
+        broad = q;
+        break;
+      }
+    }
+    expect(broad).toBeDefined();
+    expect(ids(await few.searchPersonsAny!([broad!, narrow], ctx()))).toEqual(ids(await few.searchPersons(narrow, ctx())));
+  });
+
+  it('answers BAD_QUERY when no query can be searched', async () => {
+    await expect(connector.searchPersonsAny!([{}, { family: 'Knight' }], ctx())).rejects.toMatchObject({ kind: 'BAD_QUERY' });
+    expect(server.requests()).toHaveLength(0);
+  });
+});
+
+describe('the police API answers several person searches in one request (anyOf)', () => {
+  const post = async (body: unknown) => {
+    const response = await fetch(`${server.baseUrl}/persons/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as { data?: Array<{ id: string }>; alternatives?: Array<{ total: number; personIds: string[] }> } };
+  };
+
+  it('answers each alternative as on its own: its total and person ids, each person once in data', async () => {
+    const a = { surname: child.family, forename: child.given[0]!, dateOfBirth: child.birthDate };
+    const b = { surname: parent.family, forename: parent.given[0]!, dateOfBirth: parent.birthDate };
+    const one = async (criteria: object) => (await post({ ...criteria, limit: 50 })).body.data!.map((p) => p.id);
+    const { status, body } = await post({ anyOf: [a, b, a], limit: 50 });
+    expect(status).toBe(200);
+    expect(body.alternatives!.map((x) => x.personIds)).toEqual([await one(a), await one(b), await one(a)]);
+    expect(body.alternatives![0]!.total).toBe((await one(a)).length);
+    const inData = body.data!.map((p) => p.id);
+    expect(new Set(inData).size).toBe(inData.length);
+    expect([...inData].sort()).toEqual([...new Set([...(await one(a)), ...(await one(b))])].sort());
+  });
+
+  it('refuses the request when an alternative is refused, an unknown field, or too many alternatives', async () => {
+    expect((await post({ anyOf: [{ surname: child.family, forename: 'A' }, { surname: 'Knight' }] })).status).toBe(400);
+    expect((await post({ anyOf: [{ surname: child.family, forename: 'A', offset: 3 }] })).status).toBe(400);
+    expect((await post({ anyOf: Array.from({ length: 21 }, () => ({ ids: ['NOM0000001'] })) })).status).toBe(400);
+    expect((await post({ anyOf: [] })).status).toBe(400);
+  });
+});

@@ -64,3 +64,47 @@ describe('person search with several passes at one agency', () => {
     expect(answer!.status === 'answered' && answer!.persons.map((p) => p.personId)).toEqual(['a']);
   });
 });
+
+describe('person search with several passes at an agency offering searchPersonsAny', () => {
+  /** The scripted agency, also answering several queries at once; counts the calls of each kind. */
+  function agencyWithAny(answer: (query: PersonQuery) => SourcePerson[] | ConnectorError, any: (queries: readonly PersonQuery[]) => SourcePerson[] | ConnectorError) {
+    const calls = { single: 0, any: [] as number[] };
+    const base = agencyOf((q) => {
+      calls.single++;
+      return answer(q);
+    });
+    const connector: Connector = {
+      ...base,
+      async searchPersonsAny(queries) {
+        calls.any.push(queries.length);
+        const result = any(queries);
+        if (result instanceof ConnectorError) throw result;
+        return result;
+      },
+    };
+    return { connector, calls };
+  }
+
+  it('asks the agency once for all the passes, and takes its answer', async () => {
+    const { connector, calls } = agencyWithAny(() => [person('x')], () => [person('a'), person('b')]);
+    const [answer] = await search(connector, [{ given: 'Lily', family: 'Knight' }, { family: 'Knight' }, { given: 'Knight', family: 'Lily' }]);
+    expect(calls).toEqual({ single: 0, any: [3] });
+    expect(answer!.status === 'answered' && answer!.persons.map((p) => p.personId)).toEqual(['a', 'b']);
+  });
+
+  it('asks one query on its own (nothing to combine)', async () => {
+    const { connector, calls } = agencyWithAny(() => [person('x')], () => [person('a')]);
+    await search(connector, [{ given: 'Lily', family: 'Knight' }]);
+    expect(calls).toEqual({ single: 1, any: [] });
+  });
+
+  it('is unavailable when the one call fails, answers nothing found when every pass is refused, and answers BAD_INPUT for a refused value', async () => {
+    const passes = [{ given: 'Lily', family: 'Knight' }, { family: 'Knight' }];
+    const failed = agencyWithAny(() => [], () => new ConnectorError('UPSTREAM_ERROR', 'HTTP 503'));
+    expect((await search(failed.connector, passes))[0]).toMatchObject({ status: 'unavailable' });
+    const refused = agencyWithAny(() => [], () => new ConnectorError('BAD_QUERY', 'none can be searched'));
+    expect((await search(refused.connector, passes))[0]).toMatchObject({ status: 'answered', persons: [] });
+    const rejected = agencyWithAny(() => [], () => new ConnectorError('BAD_QUERY', 'SQLSTATE 22021', { rejectedInput: true }));
+    await expect(search(rejected.connector, passes)).rejects.toMatchObject({ code: 'BAD_INPUT' });
+  });
+});

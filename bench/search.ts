@@ -142,7 +142,8 @@ for (const mode of MODES) {
   print({ mode: 'search', connectors: mode, rounds: ROUNDS, p95Ms: { min: rounded(s.min), median: rounded(s.median), max: rounded(s.max) }, unavailableAnswers: unavailable[mode] ?? 0 });
 }
 
-const personsPerAgency = Math.min(held.health, held.police);
+// Every person of the county is a patient; the other agencies hold a share of them (police the fewest).
+const personsPerAgency = held.health;
 const anyMedian = p95s.any ? spread(p95s.any).median : Number.NaN;
 print({
   mode: 'summary',

@@ -112,6 +112,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
               host: '127.0.0.1',
               healthPort: config.sandbox.healthPort,
               policePort: config.sandbox.policePort,
+              agencies: config.connectors.map((entry) => entry.kind),
               ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
               ...(config.sandbox.overnightIncidents ? { overnightIncidentsBefore: now().toISOString() } : {}),
             },
@@ -138,8 +139,8 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
             health: { baseUrl: sandboxProcess.addresses.health },
             police: { baseUrl: sandboxProcess.addresses.police },
             education: { dir: sandboxProcess.addresses.educationDir },
-            housing: { databaseUrl: sandboxProcess.addresses.housing },
-            socialCare: { databaseUrl: sandboxProcess.addresses.socialCare },
+            ...(sandboxProcess.addresses.housing ? { housing: { databaseUrl: sandboxProcess.addresses.housing } } : {}),
+            ...(sandboxProcess.addresses.socialCare ? { socialCare: { databaseUrl: sandboxProcess.addresses.socialCare } } : {}),
             ...(sandboxProcess.facts.childrensServices ? { childrensServices: sandboxProcess.facts.childrensServices } : {}),
           }
         : undefined;

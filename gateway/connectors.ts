@@ -53,8 +53,8 @@ export interface SandboxAgencies {
   health: { baseUrl: string };
   police: { baseUrl: string };
   education: { dir: string } | { directory: EducationFiles };
-  housing: { databaseUrl: string } | { query: HousingQuery };
-  socialCare: { databaseUrl: string } | { query: SocialCareQuery };
+  housing?: { databaseUrl: string } | { query: HousingQuery };
+  socialCare?: { databaseUrl: string } | { query: SocialCareQuery };
   /** The local authority's children's services front door, the social care connector's contact. */
   childrensServices?: { name: string; organisation?: string; phone?: string };
 }

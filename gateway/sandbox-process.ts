@@ -29,7 +29,7 @@ export interface SandboxProcess {
 
 export interface ForkSandboxOptions {
   logger: Logger;
-  /** How long generating the county and starting the agencies may take. Default 120 s. */
+  /** How long generating the county and starting the agencies may take. Default 300 s. */
   startTimeoutMs?: number;
   /** How long the child has to stop before it is killed. Default 10 s. */
   stopTimeoutMs?: number;
@@ -44,7 +44,7 @@ function tsxLoader(): string {
 
 export async function forkSandbox(serve: ServeSandboxOptions, options: ForkSandboxOptions): Promise<SandboxProcess> {
   const { logger } = options;
-  const startTimeoutMs = options.startTimeoutMs ?? 120_000;
+  const startTimeoutMs = options.startTimeoutMs ?? 300_000;
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
   const child: ChildProcess = fork(MAIN, [], {
     execArgv: ['--import', tsxLoader()],

@@ -9,16 +9,16 @@
  * PostgreSQL wire protocol on loopback (pglite-socket, which queues the connections' queries onto
  * the one PGlite session: fine for the connectors, which never hold a transaction open).
  */
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
 import { generateCounty, type County, type CountyOptions } from './county/index.js';
 import { startEducationSystem } from './education/index.js';
 import { startHealthServer } from './health/index.js';
-import { loadHousingView } from './housing/system.js';
+import { loadHousingView, startHousingSystem } from './housing/system.js';
 import { startPoliceServer } from './police/index.js';
 import { recordOvernightIncidents } from './police/overnight.js';
-import { loadSocialCareDatabase } from './social-care/index.js';
+import { loadSocialCareDatabase, startSocialCareDatabase } from './social-care/index.js';
 
 export interface ServeSandboxOptions {
   seed: number;
@@ -32,6 +32,8 @@ export interface ServeSandboxOptions {
   databaseUrl?: string;
   /** Schema names in `databaseUrl` (defaults sandbox_housing and sandbox_social_care). */
   schemas?: { housing: string; socialCare: string };
+  /** Connector kinds the gateway connects to; the SQL agencies' databases are loaded only for these. Default all. */
+  agencies?: readonly string[];
   /** Record the demo's overnight domestic-abuse incidents before this time (ISO 8601). */
   overnightIncidentsBefore?: string;
   county?: Omit<CountyOptions, 'seed' | 'households'>;
@@ -45,9 +47,9 @@ export interface SandboxAddresses {
   police: string;
   /** The directory of CTF and CSV files. */
   educationDir: string;
-  /** PostgreSQL connection strings. */
-  housing: string;
-  socialCare: string;
+  /** PostgreSQL connection strings (absent for an agency the gateway does not connect to). */
+  housing?: string;
+  socialCare?: string;
 }
 
 /**
@@ -91,38 +93,21 @@ interface SqlAgency {
 
 type Loader = (target: { exec(sql: string): Promise<unknown>; query(sql: string, params?: unknown[]): Promise<unknown> }) => Promise<void>;
 
-/**
- * Empty PGlite databases. The first runs initdb (seconds of CPU); the others start from its
- * files, which skips initdb.
- */
-function blankDatabases(): () => Promise<PGlite> {
-  let files: Promise<File | Blob> | undefined;
-  return async () => {
-    if (files) return PGlite.create({ loadDataDir: await files });
-    const db = await PGlite.create();
-    files = db.dumpDataDir('none');
-    await files;
-    return db;
-  };
-}
-
-/** One PGlite database, loaded and then served over the PostgreSQL wire protocol on loopback. */
-async function servePglite(create: () => Promise<PGlite>, load: Loader, host: string): Promise<SqlAgency> {
-  const db = await create();
+/** An agency's PGlite database served over the PostgreSQL wire protocol on loopback. */
+async function servePglite(system: { db: PGlite; close(): Promise<void> }, host: string): Promise<SqlAgency> {
   try {
-    await load({ exec: (sql) => db.exec(sql), query: (sql, params) => db.query(sql, params) });
     // Connections beyond the connector's pool (4) leave room for a psql session during a demo.
-    const server = new PGLiteSocketServer({ db, host, port: 0, maxConnections: 16 });
+    const server = new PGLiteSocketServer({ db: system.db, host, port: 0, maxConnections: 16 });
     await server.start();
     return {
       url: `postgres://postgres@${server.getServerConn()}/postgres`,
       async close() {
         await server.stop();
-        await db.close();
+        await system.close();
       },
     };
   } catch (error) {
-    await db.close().catch(() => undefined);
+    await system.close().catch(() => undefined);
     throw error;
   }
 }
@@ -168,13 +153,28 @@ export async function serveSandbox(options: ServeSandboxOptions): Promise<Served
     const loadHousing: Loader = (target) => loadHousingView(target, county.views.housing);
     const loadSocialCare: Loader = (target) => loadSocialCareDatabase((sql, params) => (params ? target.query(sql, params) : target.exec(sql)), county.views.socialCare);
     const schemas = options.schemas ?? DEFAULT_SANDBOX_SCHEMAS;
-    const blank = blankDatabases();
-    const housing = options.databaseUrl ? await loadIntoPostgres(loadHousing, options.databaseUrl, schemas.housing) : await servePglite(blank, loadHousing, host);
-    opened.push(housing);
-    const socialCare = options.databaseUrl ? await loadIntoPostgres(loadSocialCare, options.databaseUrl, schemas.socialCare) : await servePglite(blank, loadSocialCare, host);
-    opened.push(socialCare);
+    // Only the SQL agencies the gateway connects to are loaded: each costs seconds.
+    const wanted = (agency: string): boolean => options.agencies === undefined || options.agencies.includes(agency);
+    const housing = !wanted('housing')
+      ? undefined
+      : options.databaseUrl
+        ? await loadIntoPostgres(loadHousing, options.databaseUrl, schemas.housing)
+        : await servePglite(await startHousingSystem({ county }), host);
+    if (housing) opened.push(housing);
+    const socialCare = !wanted('social-care')
+      ? undefined
+      : options.databaseUrl
+        ? await loadIntoPostgres(loadSocialCare, options.databaseUrl, schemas.socialCare)
+        : await servePglite(await startSocialCareDatabase({ county }), host);
+    if (socialCare) opened.push(socialCare);
     return {
-      addresses: { health: health.baseUrl, police: police.baseUrl, educationDir: education.dir, housing: housing.url, socialCare: socialCare.url },
+      addresses: {
+        health: health.baseUrl,
+        police: police.baseUrl,
+        educationDir: education.dir,
+        ...(housing ? { housing: housing.url } : {}),
+        ...(socialCare ? { socialCare: socialCare.url } : {}),
+      },
       facts: countyFacts(county),
       async close() {
         await Promise.all(opened.map((resource) => resource.close().catch(() => undefined)));

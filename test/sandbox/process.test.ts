@@ -90,26 +90,29 @@ describe('the sandbox in its own process', () => {
     expect((await patient.json()).resourceType).toBe('CapabilityStatement');
     expect(new URL(addresses.police).hostname).toBe('127.0.0.1');
     expect((await readdir(addresses.educationDir)).some((name) => /\.xml$/i.test(name))).toBe(true);
-    const [tenancies] = await sql(addresses.housing, 'SELECT count(*)::int AS n FROM tenancies');
+    const [tenancies] = await sql(addresses.housing!, 'SELECT count(*)::int AS n FROM tenancies');
     expect(tenancies!.n).toBeGreaterThan(0);
-    const [persons] = await sql(addresses.socialCare, 'SELECT count(*)::int AS n FROM person');
+    const [persons] = await sql(addresses.socialCare!, 'SELECT count(*)::int AS n FROM person');
     expect(persons!.n).toBeGreaterThan(0);
     if (databaseUrl) {
       // PostgreSQL mode: each SQL agency in its own schema of that server.
-      expect(new URL(addresses.housing).searchParams.get('options')).toBe('-c search_path=sandbox_housing');
+      expect(new URL(addresses.housing!).searchParams.get('options')).toBe('-c search_path=sandbox_housing');
       const schemas = await sql(databaseUrl, `SELECT schema_name FROM information_schema.schemata WHERE schema_name IN ('sandbox_housing', 'sandbox_social_care') ORDER BY 1`);
       expect(schemas.map((row) => row.schema_name)).toEqual(['sandbox_housing', 'sandbox_social_care']);
     } else {
       // Embedded: PGlite served over the PostgreSQL wire protocol on loopback.
-      expect(new URL(addresses.housing).hostname).toBe('127.0.0.1');
+      expect(new URL(addresses.housing!).hostname).toBe('127.0.0.1');
     }
     const health = await gateway.federation.health('test-request');
     expect(health.map((h) => [h.agency, h.ok])).toEqual(AGENCIES.map((agency) => [agency, true]));
   });
 
   it('stops a sandbox process on close, leaving no process behind', async () => {
-    const sandbox = await forkSandbox({ seed: SEED, households: 5 }, { logger: silentLogger });
+    // Only the agencies a gateway connects to: no SQL database is loaded for this one.
+    const sandbox = await forkSandbox({ seed: SEED, households: 5, agencies: ['health', 'education'] }, { logger: silentLogger });
     expect(alive(sandbox.pid)).toBe(true);
+    expect(sandbox.addresses.housing).toBeUndefined();
+    expect(sandbox.addresses.socialCare).toBeUndefined();
     await sandbox.close();
     expect(alive(sandbox.pid)).toBe(false);
     await expect(readdir(sandbox.addresses.educationDir)).rejects.toMatchObject({ code: 'ENOENT' });

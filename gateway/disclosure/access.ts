@@ -13,7 +13,7 @@ import { sharesFamilyName } from '../identity/surname.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 import type { QueueService } from '../workspace/queue/index.js';
-import { auditDecisions, auditSearchDecisions, candidateKey, discloseRecords, discloseSearch, shownPersons, type AgencyAnswer, type AgencyDisclosure, type DisclosedRecord, type Disclosure, type PersonAnswer, type ReviewLookup, type SearchDisclosure, type SearchRanking } from './gate.js';
+import { auditDecisions, auditSearchDecisions, candidateKey, discloseRecords, discloseSearch, shownPersons, type AgencyAnswer, type AgencyDisclosure, type DisclosedRecord, type Disclosure, type PersonAnswer, type ReviewLookup, type ReviewState, type SearchDisclosure, type SearchRanking } from './gate.js';
 import { narrowSearchToRoll, requireOnRoll, schoolOf } from './school-roll.js';
 
 /**
@@ -265,14 +265,17 @@ export function createAccess(services: AccessServices) {
           const others = options.household === true && school === undefined ? enquiry.subjects.filter((s) => s.id !== subject.id && s.links.length > 0) : [];
           const subjects = [subject, ...others];
           const abilities = subjects.map((s) => abilityFor(scope.actor, enquiry, s));
-          const [answers, ...reviewStates] = await Promise.all([
-            scope.federation.fetchRecords(subjects.flatMap((s) => s.links)),
-            ...subjects.map((s) => services.reviews.statesFor(enquiry.id, s.id)),
-          ]);
+          const answers = await scope.federation.fetchRecords(subjects.flatMap((s) => s.links));
           const disclosed: SubjectDisclosure[] = [];
           for (const [index, s] of subjects.entries()) {
-            const states = reviewStates[index]!;
-            const disclosure = discloseRecords(abilities[index]!, answersOf(answers, s), (agency, category) => states.get(`${agency}|${category}`), services.now());
+            const subjectAnswers = answersOf(answers, s);
+            // ORIG review states are read only when a category of the answer needs the owning
+            // agency's review: without any, the gate decides nothing from them (and the contact
+            // log's sources read their own), so most disclosures skip the read.
+            let disclosure = discloseRecords(abilities[index]!, subjectAnswers, undefined, services.now());
+            const needsReview = disclosure.decisions.some((d) => d.decision === 'review') || (options.sources?.length ?? 0) > 0;
+            const states = needsReview ? await services.reviews.statesFor(enquiry.id, s.id) : new Map<string, ReviewState>();
+            if (needsReview) disclosure = discloseRecords(abilities[index]!, subjectAnswers, (agency, category) => states.get(`${agency}|${category}`), services.now());
             // ORIG: a `review` decision with no request yet asks the owning agency's reviewer.
             for (const decision of disclosure.decisions) {
               if (decision.decision === 'review' && !states.has(`${decision.agency}|${decision.category}`)) {

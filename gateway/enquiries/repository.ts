@@ -42,6 +42,11 @@ export interface EnquiryRepositoryHooks {
 export function createEnquiryRepository(store: Store, hooks: EnquiryRepositoryHooks = {}) {
   /** One round trip: the enquiry with its members, subjects and links (every read of agency data starts here). */
   async function load(db: Queryable, id: string): Promise<Enquiry | null> {
+    return (await loadVersioned(db, id))?.enquiry ?? null;
+  }
+
+  /** `load`, with the enquiry's version (migration 020) read in the same statement as the rest. */
+  async function loadVersioned(db: Queryable, id: string): Promise<{ enquiry: Enquiry; version: string } | null> {
     const { rows } = await db.query<Row>(
       `SELECT e.*,
          (SELECT coalesce(json_agg(m ORDER BY m.added_at, m.actor_issuer, m.actor_id), '[]'::json)
@@ -65,6 +70,10 @@ export function createEnquiryRepository(store: Store, hooks: EnquiryRepositoryHo
     const row = rows[0];
     if (!row) return null;
     const json = (value: unknown): Row[] => (typeof value === 'string' ? (JSON.parse(value) as Row[]) : (value as Row[]));
+    return { version: String(row.version), enquiry: enquiryFromRow(row, json) };
+  }
+
+  function enquiryFromRow(row: Row, json: (value: unknown) => Row[]): Enquiry {
     return {
       id: String(row.id),
       referralReference: String(row.referral_reference),
@@ -144,8 +153,39 @@ export function createEnquiryRepository(store: Store, hooks: EnquiryRepositoryHo
     };
   }
 
+  /**
+   * The enquiries this process last loaded, with the version each was loaded at. Every request
+   * reads an enquiry (authorisation: members, status, purpose, consent, subjects and links); a
+   * burst of requests in one enquiry then costs one primary-key read of its version each instead
+   * of the whole load. The version is raised in the database by any change to the enquiry or its
+   * parts, from any process (migration 020), so a held enquiry is used only while it is current.
+   * Callers get a copy, never the held object.
+   */
+  const held = new Map<string, { enquiry: Enquiry; version: string }>();
+  const HELD_MAX = 1000;
+
+  async function current(id: string): Promise<Enquiry | null> {
+    const kept = held.get(id);
+    if (kept) {
+      const { rows } = await store.query<Row>('SELECT version FROM enquiry WHERE id = $1', [id]);
+      if (rows[0] !== undefined && String(rows[0].version) === kept.version) {
+        // Most recently used last, so the oldest is the one dropped when full.
+        held.delete(id);
+        held.set(id, kept);
+        return structuredClone(kept.enquiry);
+      }
+      held.delete(id);
+      if (rows[0] === undefined) return null;
+    }
+    const loaded = await loadVersioned(store, id);
+    if (!loaded) return null;
+    held.set(id, loaded);
+    if (held.size > HELD_MAX) held.delete(held.keys().next().value!);
+    return structuredClone(loaded.enquiry);
+  }
+
   return {
-    get: (id: string) => load(store, id),
+    get: (id: string) => current(id),
 
     async listForActor(actor: ActorRef): Promise<Enquiry[]> {
       const { rows } = await store.query<Row>(

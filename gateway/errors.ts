@@ -14,6 +14,11 @@ export const ERROR_CODES = {
   COST_LIMIT: { http: 400, exit: 2 },
   /** Too many requests from one actor or address; retry after extensions.retryAfter seconds. */
   RATE_LIMITED: { http: 429, exit: 10 },
+  /**
+   * The gateway itself is saturated: a new request was shed before it started, or a running one's
+   * agency calls ran out of time on the gateway's own busy event loop. Retry after extensions.retryAfter seconds.
+   */
+  OVERLOADED: { http: 503, exit: 10 },
   UNAUTHENTICATED: { http: 401, exit: 3 },
   FORBIDDEN: { http: 403, exit: 4 },
   FORBIDDEN_NO_ENQUIRY: { http: 403, exit: 4 },

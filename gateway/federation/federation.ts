@@ -16,10 +16,12 @@ import {
 } from '../../connectors/sdk/index.js';
 import type { AddressAnswer, AgencyAnswer, HouseholdAnswer, LinkedPersonAnswer, PersonAnswer } from '../disclosure/gate.js';
 import { GatewayError } from '../errors.js';
+import { loopUtilisation, type LoopLoad } from '../limits/overload.js';
 import type { Logger } from '../log.js';
 import {
   AgencyTimeoutError,
   CircuitOpenError,
+  OwnOverloadError,
   createAgencyResilience,
   resolveResilienceOptions,
   type AgencyResilience,
@@ -41,6 +43,11 @@ export interface FederationOptions {
   healthCacheMs?: number;
   /** The clock, in epoch milliseconds (tests pass their own). */
   now?: () => number;
+  /**
+   * The gateway's own event loop: a call that runs out of time while it is saturated is answered
+   * OVERLOADED, not blamed on the agency. Event-loop utilisation of 0.9 when not given.
+   */
+  load?: LoopLoad;
 }
 
 export interface AgencyHealth {
@@ -70,10 +77,11 @@ export function createFederation(connectors: readonly Connector[], options: Fede
   for (const agency of Object.keys(options.resilience ?? {})) {
     if (!byAgency.has(agency)) throw new RangeError(`resilience.${agency}: no connector is registered for agency "${agency}"`);
   }
+  const load = options.load ?? loopUtilisation(0.9, 1);
   const resilience = new Map<string, AgencyResilience>(
     [...byAgency.keys()].map((agency) => [
       agency,
-      createAgencyResilience(agency, resolveResilienceOptions(agency, options.timeoutMs, options.resilience?.[agency]), options.logger),
+      createAgencyResilience(agency, resolveResilienceOptions(agency, options.timeoutMs, options.resilience?.[agency]), options.logger, load),
     ]),
   );
   const resilienceOf = (agency: string): AgencyResilience => resilience.get(agency)!;
@@ -88,7 +96,11 @@ export function createFederation(connectors: readonly Connector[], options: Fede
     if (cached !== undefined && now() - cached.at < healthCacheMs) return cached.answer;
     const answer = resilienceOf(agency)
       .probe((signal) => connector.health!({ signal, requestId }))
-      .catch((error: unknown) => ({ ok: false, detail: reasonFor(agency, requestId, error) }));
+      .catch((error: unknown) => {
+        // Out of time on the gateway's own busy loop: OVERLOADED for the asker, and not kept.
+        if (error instanceof OwnOverloadError && probes.get(agency)?.answer === answer) probes.delete(agency);
+        return { ok: false, detail: reasonFor(agency, requestId, error) };
+      });
     probes.set(agency, { at: now(), answer });
     return answer;
   }
@@ -118,7 +130,18 @@ export function createFederation(connectors: readonly Connector[], options: Fede
     });
   }
 
+  /**
+   * Why an agency is unavailable. A call that ran out of time on the gateway's own saturated event
+   * loop does not make the agency unavailable: the whole request is answered OVERLOADED instead
+   * (thrown from here, where every read turns a failure into an agency's status).
+   */
   function reasonFor(agency: string, requestId: string, error: unknown): string {
+    if (error instanceof OwnOverloadError) {
+      const after = load.retryAfterSeconds;
+      throw new GatewayError('OVERLOADED', `The gateway was too busy to read ${agency}'s answer in time; ${agency} is not at fault and is not marked unavailable. Retry after ${after} second${after === 1 ? '' : 's'}.`, {
+        details: { retryAfter: after },
+      });
+    }
     if (error instanceof AgencyTimeoutError) return error.message;
     if (error instanceof CircuitOpenError) return `${error.message}.`;
     if (error instanceof ConnectorError && error.kind === 'TIMEOUT') {

@@ -10,6 +10,7 @@ export {
 export {
   AgencyTimeoutError,
   CircuitOpenError,
+  OwnOverloadError,
   RESILIENCE_DEFAULTS,
   resolveResilienceOptions,
   type AgencyResilienceOptions,

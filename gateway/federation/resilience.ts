@@ -17,6 +17,13 @@
  *   TIMEOUT while budget remains). BAD_QUERY and MALFORMED_RESPONSE are answers, not accidents:
  *   asking again gives the same answer. A BAD_QUERY does not count against the breaker either
  *   (the system answered; the question was wrong).
+ * - A timeout while the gateway's own event loop was saturated (`LoopLoad.saturatedSince`) is
+ *   the gateway's, not the agency's: an answer may have been waiting unread. It is an
+ *   OwnOverloadError, never counted against the breaker and never reported as the agency being
+ *   unavailable.
+ * - The budget's signal is aborted when the budget runs out, not when a call returns: aborting
+ *   every finished call allocated an AbortError (a DOMException with its stack) per call for
+ *   nothing, since a finished call has nothing left to stop.
  */
 import {
   BrokenCircuitError,
@@ -38,6 +45,7 @@ import {
   type TimeoutPolicy,
 } from 'cockatiel';
 import { ConnectorError, type ConnectorErrorKind } from '../../connectors/sdk/index.js';
+import type { LoopLoad } from '../limits/overload.js';
 import type { Logger } from '../log.js';
 
 /** Per-agency resilience settings; every key is optional and falls back to RESILIENCE_DEFAULTS. */
@@ -96,6 +104,20 @@ export class AgencyTimeoutError extends Error {
   }
 }
 
+/**
+ * The call's budget ran out while the gateway's own event loop was saturated: the delay may be the
+ * gateway's, so the agency is neither blamed (no breaker count) nor reported unavailable.
+ */
+export class OwnOverloadError extends Error {
+  constructor(
+    readonly agency: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`the gateway was too busy to read ${agency}'s answer within ${timeoutMs} ms`);
+    this.name = 'OwnOverloadError';
+  }
+}
+
 /** The agency's circuit is open: the call was not made. */
 export class CircuitOpenError extends Error {
   constructor(
@@ -118,9 +140,9 @@ function isRetryable(error: unknown): boolean {
   return error instanceof ConnectorError && RETRYABLE.has(error.kind);
 }
 
-/** Everything but a refused query says the agency is failing. */
+/** Everything but a refused query, or a timeout of the gateway's own making, says the agency is failing. */
 function countsAgainstBreaker(error: unknown): boolean {
-  return !(error instanceof ConnectorError && error.kind === 'BAD_QUERY');
+  return !(error instanceof ConnectorError && error.kind === 'BAD_QUERY') && !(error instanceof OwnOverloadError);
 }
 
 function failureLabel(error: unknown): string | undefined {
@@ -196,13 +218,14 @@ export interface AgencyResilience {
   circuit(): CircuitReport;
 }
 
-export function createAgencyResilience(agency: string, options: ResolvedResilienceOptions, logger: Logger): AgencyResilience {
+export function createAgencyResilience(agency: string, options: ResolvedResilienceOptions, logger: Logger, load: LoopLoad): AgencyResilience {
   const consecutive = new ConsecutiveBreaker(options.breaker.threshold);
   const breaker: CircuitBreakerPolicy = circuitBreaker(handleWhen(countsAgainstBreaker), {
     halfOpenAfter: options.breaker.halfOpenAfterMs,
     breaker: consecutive,
   });
-  const budget: TimeoutPolicy = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
+  // abortOnReturn false: the signal is aborted when the budget runs out, not after every call.
+  const budget: TimeoutPolicy = timeout(options.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   const delays = { initialDelay: options.backoff.initialDelayMs, maxDelay: options.backoff.maxDelayMs };
   const backoff: IBackoffFactory<RetryBackoffContext> = options.backoff.jitter
     ? new ExponentialBackoff({ ...delays, generator: decorrelatedJitterGenerator })
@@ -223,6 +246,7 @@ export function createAgencyResilience(agency: string, options: ResolvedResilien
 
   async function withinBudget<T>(attempt: (signal: AbortSignal) => Promise<T>, retries: number): Promise<T> {
     const deadline = Date.now() + options.timeoutMs;
+    const started = load.mark();
     // cockatiel's retry loop does not look at the signal after a wait: check before each attempt.
     const once = (signal: AbortSignal): Promise<T> => (signal.aborted ? Promise.reject(timedOut()) : attempt(signal));
     try {
@@ -235,6 +259,12 @@ export function createAgencyResilience(agency: string, options: ResolvedResilien
             ),
       );
     } catch (error) {
+      const outOfTime = error instanceof TaskCancelledError || (error instanceof ConnectorError && error.kind === 'TIMEOUT');
+      if (outOfTime && load.saturatedSince(started)) {
+        load.ownTimeout();
+        logger.warn({ agency, timeoutMs: options.timeoutMs }, 'agency call out of time on the gateway\'s saturated event loop: not counted against the agency');
+        throw new OwnOverloadError(agency, options.timeoutMs);
+      }
       if (error instanceof TaskCancelledError) throw timedOut();
       throw error;
     }

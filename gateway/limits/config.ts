@@ -13,6 +13,12 @@ import { z } from 'zod';
  *       unauthenticated: { points: 20, perSeconds: 60, burst: 10 } # refused tokens per client address
  *       inFlightPerActor: 4                       # requests of one actor running at once
  *     input: { maxLength: 200 }                   # default longest string argument
+ *     overload:                                   # the gateway's own saturation (overload.ts)
+ *       maxEventLoopDelayMs: 100                  # shed new requests while timers run this late on average
+ *       maxInFlight: 64                           # shed new requests while this many are running
+ *       windowMs: 500                             # how often the event-loop delay is sampled
+ *       retryAfterSeconds: 1                      # the Retry-After of a shed request
+ *       ownTimeoutUtilisation: 0.9                # a timeout with the loop this busy is the gateway's own
  *
  * Each rate is a token bucket: `points` per `perSeconds` refill it continuously, and it holds at most
  * `burst` (default `points`), so a caller may spend a burst, then runs at the refill rate.
@@ -40,6 +46,7 @@ export const LIMIT_DEFAULTS = {
     inFlightPerActor: 4,
   },
   input: { maxLength: 200 },
+  overload: { maxEventLoopDelayMs: 100, maxInFlight: 64, windowMs: 500, retryAfterSeconds: 1, ownTimeoutUtilisation: 0.9 },
 } as const;
 
 const D = LIMIT_DEFAULTS;
@@ -72,6 +79,16 @@ export const limitsConfigSchema = z
       .object({ maxLength: z.number().int().min(10).max(100_000).default(D.input.maxLength) })
       .strict()
       .default({ ...D.input }),
+    overload: z
+      .object({
+        maxEventLoopDelayMs: z.number().int().min(1).max(60_000).default(D.overload.maxEventLoopDelayMs),
+        maxInFlight: z.number().int().min(1).max(100_000).default(D.overload.maxInFlight),
+        windowMs: z.number().int().min(50).max(60_000).default(D.overload.windowMs),
+        retryAfterSeconds: z.number().int().min(1).max(3600).default(D.overload.retryAfterSeconds),
+        ownTimeoutUtilisation: z.number().gt(0).max(1).default(D.overload.ownTimeoutUtilisation),
+      })
+      .strict()
+      .default({ ...D.overload }),
   })
   .strict()
   .superRefine((limits, ctx) => {

@@ -98,3 +98,24 @@ export function demandControlPlugin(options: { limits: LimitsConfig; rate: RateL
     },
   };
 }
+
+/**
+ * A request answered OVERLOADED while running (an agency call ran out of time on the gateway's own
+ * saturated event loop) is sent as a shed one is: HTTP 503 with Retry-After, so clients and
+ * balancers treat it as "try again shortly" rather than as an answer.
+ */
+export function overloadedResponsePlugin(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          const overloaded = response.body.singleResult.errors?.find((e) => e.extensions?.code === 'OVERLOADED');
+          if (!overloaded) return;
+          response.http.status = 503;
+          response.http.headers.set('retry-after', String(overloaded.extensions?.retryAfter ?? 1));
+        },
+      };
+    },
+  };
+}

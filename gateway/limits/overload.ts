@@ -16,7 +16,7 @@ import type { LimitsConfig } from './config.js';
  * - The delay is measured with `perf_hooks.monitorEventLoopDelay` (a timer every 10 ms records how
  *   late it fires). The histogram is never reset (a reset drops the stall that follows it): each
  *   window of `windowMs` takes the difference of its running count and mean, so the signal is the
- *   average lateness of the window's timers beyond their interval. One long pause (a GC, a big
+ *   average lateness of the window's timers beyond their interval (the worse of the last two windows). One long pause (a GC, a big
  *   synchronous step) raises it a little; a loop that is late on every turn raises it to the
  *   lateness of every turn.
  * - Own timeouts: `saturatedSince(mark)` says whether the loop was busy for at least
@@ -101,6 +101,7 @@ export function createLoadMonitor(config: OverloadConfig): LoadMonitor {
   // The first window (after creation or rebase) only sets the baseline: the gateway's start
   // (loading the policy, indexing files) stalls the loop and says nothing about load.
   let baseline = true;
+  let previousWindowDelay = 0;
   let lastAt = performance.now();
   const sample = (): void => {
     const at = performance.now();
@@ -111,7 +112,11 @@ export function createLoadMonitor(config: OverloadConfig): LoadMonitor {
       baseline = false;
     } else {
       // No delay sample since the last window: the loop was blocked all along, as late as that.
-      delayMs = samples > 0 ? Math.max(0, (sum - lastSum) / samples / 1e6 - RESOLUTION_MS) : at - lastAt;
+      const windowDelay = samples > 0 ? Math.max(0, (sum - lastSum) / samples / 1e6 - RESOLUTION_MS) : at - lastAt;
+      // The worse of the last two windows: a saturated loop has the odd quick turn, and one quick
+      // window must not let a burst of new work in.
+      delayMs = Math.max(windowDelay, previousWindowDelay);
+      previousWindowDelay = windowDelay;
     }
     lastCount = count;
     lastSum = sum;
@@ -140,6 +145,7 @@ export function createLoadMonitor(config: OverloadConfig): LoadMonitor {
     rebase() {
       baseline = true;
       delayMs = 0;
+      previousWindowDelay = 0;
     },
     report: () => ({
       shedding: delayMs > config.maxEventLoopDelayMs || inFlight >= config.maxInFlight,

@@ -67,11 +67,11 @@ describe("timeouts on the gateway's own event loop", () => {
     const load = createLoadMonitor(defaultLimits().overload);
     try {
       const police = promptAgency('police');
-      const federation = createFederation([police.connector], { timeoutMs: 50, logger: silentLogger, load, resilience: { police: ONE_STRIKE } });
+      const federation = createFederation([police.connector], { timeoutMs: 300, logger: silentLogger, load, resilience: { police: ONE_STRIKE } });
       const pending = federation.forRequest('req-1').fetchRecords([{ agency: 'police', personId: 'p' }]);
       await police.started;
-      // The answer will be ready 5 ms from now; the loop cannot read it before the 50 ms budget ends.
-      busyWait(250);
+      // The answer will be ready 5 ms from now; the loop cannot read it before the 300 ms budget ends.
+      busyWait(1200);
       const refused = await pending.then(
         () => undefined,
         (error: unknown) => error,
@@ -93,19 +93,19 @@ describe("timeouts on the gateway's own event loop", () => {
 
   it('answers a person search OVERLOADED the same way, leaving the breaker closed', async () => {
     const health = promptAgency('health');
-    const federation = createFederation([health.connector], { timeoutMs: 50, logger: silentLogger, resilience: { health: ONE_STRIKE } });
+    const federation = createFederation([health.connector], { timeoutMs: 300, logger: silentLogger, resilience: { health: ONE_STRIKE } });
     const pending = federation.forRequest('req-1').searchPersons({ family: 'Smith', given: 'Ann' });
     await health.started;
-    busyWait(250);
+    busyWait(1200);
     await expect(pending).rejects.toMatchObject({ code: 'OVERLOADED' });
     expect(federation.circuits()[0]).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
   });
 
   it('still opens the breaker of an agency that is truly slow while the gateway is idle', async () => {
     const police = promptAgency('police', 'hung');
-    const federation = createFederation([police.connector], { timeoutMs: 50, logger: silentLogger, resilience: { police: ONE_STRIKE } });
+    const federation = createFederation([police.connector], { timeoutMs: 300, logger: silentLogger, resilience: { police: ONE_STRIKE } });
     const [first] = await federation.forRequest('req-1').fetchRecords([{ agency: 'police', personId: 'p' }]);
-    expect(first).toMatchObject({ status: 'unavailable', reason: 'police did not answer within 50 ms (timeout).' });
+    expect(first).toMatchObject({ status: 'unavailable', reason: 'police did not answer within 300 ms (timeout).' });
     expect(federation.circuits()[0]).toMatchObject({ state: 'open', consecutiveFailures: 1 });
     const [second] = await federation.forRequest('req-2').fetchRecords([{ agency: 'police', personId: 'p' }]);
     expect(second).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/^circuit open: police failed 1 time in a row \(last: timeout\)/) });
@@ -115,7 +115,7 @@ describe("timeouts on the gateway's own event loop", () => {
   it('aborts the signal of a call that ran out of time, and leaves a finished call’s signal alone', async () => {
     const prompt = promptAgency('police');
     const hung = promptAgency('health', 'hung');
-    const federation = createFederation([prompt.connector, hung.connector], { timeoutMs: 50, logger: silentLogger, resilience: { police: ONE_STRIKE, health: ONE_STRIKE } });
+    const federation = createFederation([prompt.connector, hung.connector], { timeoutMs: 300, logger: silentLogger, resilience: { police: ONE_STRIKE, health: ONE_STRIKE } });
     const answers = await federation.forRequest('req').fetchRecords([
       { agency: 'police', personId: 'p' },
       { agency: 'health', personId: 'p' },

@@ -13,6 +13,7 @@ import { createEnquiryRepository, createEnquiryService, createReviewRepository, 
 import { GatewayError } from './errors.js';
 import { createFederation, type Federation } from './federation/index.js';
 import { createIncidents, type Incidents } from './incidents/index.js';
+import { createLoadMonitor, type LoadMonitor } from './limits/index.js';
 import { createConsoleHandler } from './http/console.js';
 import { startHttpServer, type HttpHandle } from './http/server.js';
 import { loadModelFile } from './identity/default-model.js';
@@ -49,6 +50,8 @@ export interface Gateway {
   incidents: Incidents;
   /** Operation Encompass: `runOnce(now?)` works the notifications once; its `afterSave` is among `incidents.hooks`. */
   encompass: Encompass;
+  /** The gateway's own load: shedding and own timeouts (also in /readyz). */
+  load: LoadMonitor;
   /** Finishes in-flight requests, flushes the audit log, then closes agencies, store and sandbox. */
   close(): Promise<void>;
 }
@@ -165,7 +168,11 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
           }),
         );
     const timeoutMs = Math.max(...config.connectors.map((c) => c.timeoutMs));
-    const federation = createFederation(connectors, { timeoutMs, logger, ...(resilience ? { resilience } : {}) });
+    // The gateway's own load: sheds new requests when saturated, and tells federation when an
+    // agency call ran out of time on the gateway's busy loop rather than at the agency.
+    const load = createLoadMonitor(config.limits.overload);
+    opened.push({ close: async () => load.close() });
+    const federation = createFederation(connectors, { timeoutMs, logger, load, ...(resilience ? { resilience } : {}) });
     // Incident feeds: each page saved with its cursor in one transaction, running `incidents.hooks` (docs/incidents.md).
     const incidents = createIncidents({ store, source: federation, config: config.incidents, now, logger });
     const auditSettings = await loadAuditSettings(config.audit, { dataDir: config.dataDir, baseDir: config.baseDir });
@@ -234,6 +241,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       mode: config.mode,
       transport: config.http,
       limits: config.limits,
+      load,
       ...(config.console.enabled ? { console: createConsoleHandler(consoleOptions(config, demoIssuer, sandboxFacts)) } : {}),
     });
 
@@ -255,6 +263,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       notifications,
       incidents,
       encompass,
+      load,
       async close() {
         logger.debug('closing http');
         await http.close();

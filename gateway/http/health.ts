@@ -1,5 +1,6 @@
 import { auditReadiness, type AuditLog } from '../audit/index.js';
 import type { AgencyCircuit, Federation } from '../federation/index.js';
+import type { OverloadReport } from '../limits/overload.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
 
@@ -13,7 +14,10 @@ import type { Store } from '../store/index.js';
  *   record an event (a rolled-back probe insert): with either missing, every disclosure would fail
  *   closed, so the instance is taken out of rotation (503). Each agency's circuit breaker is listed,
  *   but an agency that is down does not make the gateway unready: the others still answer, and the
- *   answer says which agency is unavailable and why.
+ *   answer says which agency is unavailable and why. The gateway's own load is listed too
+ *   (whether it is shedding, its event-loop delay, requests running, shed and own timeouts so far);
+ *   shedding does not make it unready either: a balancer taking every busy replica out of rotation
+ *   at once would turn an overload into an outage.
  */
 
 /** Longest a readiness check may take before it counts as failed. */
@@ -33,6 +37,8 @@ export interface Readiness {
   checks: { store: ReadinessCheck; audit: ReadinessCheck };
   /** Every agency's circuit breaker: closed, open (with when it will be tried again) or half-open. */
   agencies: AgencyCircuit[];
+  /** The gateway's own load; counts and figures only. */
+  overload?: OverloadReport;
 }
 
 export const liveness = (): Liveness => ({ status: 'ok' });
@@ -68,12 +74,12 @@ async function storeWritable(store: Store): Promise<ReadinessCheck> {
   }
 }
 
-export async function readiness(parts: { store: Store; audit: AuditLog; federation: Federation; logger: Logger }): Promise<Readiness> {
+export async function readiness(parts: { store: Store; audit: AuditLog; federation: Federation; logger: Logger }, load?: { report(): OverloadReport }): Promise<Readiness> {
   const [store, audit] = await Promise.all([
     within(() => storeWritable(parts.store), 'the store'),
     within(() => auditReadiness(parts.store, parts.audit), 'the audit log'),
   ]);
   const ready = store.ok && audit.ok;
   if (!ready) parts.logger.warn({ store: store.ok, audit: audit.ok }, 'not ready');
-  return { status: ready ? 'ready' : 'not-ready', checks: { store, audit }, agencies: parts.federation.circuits() };
+  return { status: ready ? 'ready' : 'not-ready', checks: { store, audit }, agencies: parts.federation.circuits(), ...(load ? { overload: load.report() } : {}) };
 }

@@ -13,6 +13,7 @@ import { GatewayError, isGatewayError } from '../errors.js';
 import {
   actorKey,
   clientAddress,
+  createLoadMonitor,
   createRateLimits,
   defaultLimits,
   demandControlPlugin,
@@ -21,8 +22,11 @@ import {
   rateLimitedError,
   recordRefusal,
   tokenLimitError,
+  overloadedError,
+  overloadedResponsePlugin,
   withArgumentChecks,
   type LimitsConfig,
+  type LoadMonitor,
   type RateRefusal,
 } from '../limits/index.js';
 import type { Logger } from '../log.js';
@@ -51,6 +55,8 @@ export interface HttpOptions {
   limits?: LimitsConfig;
   /** The web console at `/` (its build, settings and, in development, demo sign-in). */
   console?: ConsoleHandler;
+  /** The gateway's own load (shedding, /readyz); one from `limits.overload` is made when not given, and closed with the server. */
+  load?: LoadMonitor;
 }
 
 export interface HttpHandle {
@@ -120,6 +126,7 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
   const discovery = schemaDiscovery(options.mode ?? 'development');
   const limits = options.limits ?? defaultLimits();
   const rate = createRateLimits(limits.rate, Date.now, limits.cost.max);
+  const load = options.load ?? createLoadMonitor(limits.overload);
   const apollo = new ApolloServer<GatewayContext>({
     schema: withArgumentChecks(createSchema(), limits.input),
     formatError: (formatted, error) => discovery.formatError(formatError(formatted, error)),
@@ -130,7 +137,7 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours: finish in-flight requests, flush the audit log, then stop.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ...discovery.plugins, demandControlPlugin({ limits, rate, agencyCount: () => services.federation.agencies().length })],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ...discovery.plugins, demandControlPlugin({ limits, rate, agencyCount: () => services.federation.agencies().length }), overloadedResponsePlugin()],
     logger: {
       debug: () => undefined,
       info: () => undefined,
@@ -160,7 +167,27 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
     sendJson(res, 429, errorBody(refusal), { 'retry-after': String(refused.retryAfterSeconds) });
   }
 
+  /**
+   * Load shedding comes first, before the address limit and authentication: a shed request costs
+   * the saturated gateway almost nothing. It is logged and counted, not audited: no actor is known
+   * yet, nothing was read, asked of an agency or changed, and an audit write per refusal is the
+   * store work an overloaded gateway cannot afford (as for unauthenticated floods).
+   */
   async function handleGraphql(req: IncomingMessage, res: ServerResponse, requestId: string, search: string): Promise<void> {
+    const shed = load.admit();
+    if (shed) {
+      logger.warn({ requestId, reason: shed.reason, ...load.report() }, 'request shed: gateway overloaded');
+      sendJson(res, 503, errorBody(overloadedError(shed)), { 'retry-after': String(shed.retryAfterSeconds) });
+      return;
+    }
+    try {
+      await admittedGraphql(req, res, requestId, search);
+    } finally {
+      load.release();
+    }
+  }
+
+  async function admittedGraphql(req: IncomingMessage, res: ServerResponse, requestId: string, search: string): Promise<void> {
     const address = clientAddress(req, transport.trustProxy);
     // The per-address limit comes before authentication: a flood costs neither token checks nor audit writes.
     const overAddress = await rate.address(address);
@@ -258,7 +285,7 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
         if (overAddress) {
           sendJson(res, 429, errorBody(rateLimitedError(overAddress)), { 'retry-after': String(overAddress.retryAfterSeconds) });
         } else {
-          const ready = await readiness(services);
+          const ready = await readiness(services, load);
           sendJson(res, ready.status === 'ready' ? 200 : 503, ready);
         }
       } else if (url.pathname === '/graphql' && (req.method === 'POST' || req.method === 'GET')) {
@@ -304,6 +331,8 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolveListen());
   });
+  // Shedding judges load from here on, not the start-up that came before.
+  load.rebase();
   const { port } = server.address() as AddressInfo;
   const url = `${tls ? 'https' : 'http'}://${options.host}:${port}`;
 
@@ -319,6 +348,7 @@ export async function startHttpServer(options: HttpOptions, extraRoutes: Record<
       server.closeAllConnections();
       await closed;
       await apollo.stop();
+      if (!options.load) load.close();
     },
   };
 }

@@ -22,10 +22,13 @@ export const RESEARCHER = { sub: 'researcher-1', name: 'Riley Researcher', agenc
 /** A gateway on loopback with the sandbox county (health on a free port) and a temporary data dir. */
 /**
  * Rate limits for tests that are not about them: one test file sends more requests in seconds
- * than a user would in an hour. Query-shape and cost limits stay at their defaults.
+ * than a user would in an hour. Nor is load shed: a test process on a busy machine stalls its
+ * event loop in ways a production gateway's does not (test/security/overload.test.ts is about
+ * shedding). Query-shape and cost limits stay at their defaults.
  */
 export const RELAXED_RATE_LIMITS = {
   rate: { actor: { points: 1_000_000, perSeconds: 60 }, address: { points: 1_000_000, perSeconds: 60 }, unauthenticated: { points: 1_000_000, perSeconds: 60 }, inFlightPerActor: 1000 },
+  overload: { maxEventLoopDelayMs: 60_000, maxInFlight: 100_000 },
 };
 
 /**

@@ -41,7 +41,7 @@ async function phase(name: 'shedding' | 'no-shedding', overload: Record<string, 
   const config = configFromDocument(
     {
       auth: { demoIssuer: true },
-      sandbox: { enabled: true, seed: 1, households, healthPort: 0, policePort: 0 },
+      sandbox: { enabled: true, seed: 1, households, healthPort: 0, policePort: 0, process: 'inline' },
       connectors: ['health', 'police', 'education', 'housing', 'social-care'].map((kind) => ({ kind, timeoutMs: 3000 })),
       // Each client is its own user with a relaxed budget: this measures the gateway's saturation, not per-user limits.
       limits: { rate: RELAXED_RATE_LIMITS.rate, ...(overload ? { overload } : {}) },

@@ -5,8 +5,8 @@
  * search at a time. Prints JSON lines:
  *
  *   setup    county size, persons each agency holds, seconds to start the agencies
- *   search   per mode, per round: p50/p95/max ms of one search and agency calls per search;
- *            then the spread (min/median/max) of each round's p95 across rounds
+ *   search   per mode, per round: p50/p95/max ms of one search, agency calls per search and
+ *            each agency's call p95; then the spread (min/median/max) of each round's p95
  *              any     connectors as built: one request per agency per search (searchPersonsAny)
  *              passes  the same connectors without searchPersonsAny: one request per pass
  *   summary  the target (p95 <= 150 ms at 100,000 persons per agency) and whether it was met
@@ -83,23 +83,37 @@ const built: Connector[] = [
 ];
 print({ mode: 'setup', households: HOUSEHOLDS, persons: county.persons.length, held, startSeconds: rounded(startSeconds, 1), rounds: ROUNDS, queries: QUERIES });
 
-/** The connectors of a mode, each counting its agency calls. */
+/** Per agency, how long each of its calls took (ms), for the round being measured. */
+const agencyMs = new Map<string, number[]>();
+async function timed<T>(agency: string, run: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await run();
+  } finally {
+    const list = agencyMs.get(agency) ?? [];
+    list.push(performance.now() - t0);
+    agencyMs.set(agency, list);
+  }
+}
+
+/** The connectors of a mode, each counting and timing its agency calls. */
 function connectorsFor(mode: 'any' | 'passes', calls: { n: number }): Connector[] {
   return built.map((c): Connector => {
     const { searchPersonsAny: _any, ...rest } = c;
+    const agency = c.manifest.agency;
     return {
       ...rest,
       manifest: c.manifest,
       searchPersons: (q, ctx) => {
         calls.n++;
-        return c.searchPersons(q, ctx);
+        return timed(agency, () => c.searchPersons(q, ctx));
       },
       fetchRecords: (ids, ctx) => c.fetchRecords(ids, ctx),
       ...(mode === 'any' && c.searchPersonsAny
         ? {
             searchPersonsAny: (qs, ctx) => {
               calls.n++;
-              return c.searchPersonsAny!(qs, ctx);
+              return timed(agency, () => c.searchPersonsAny!(qs, ctx));
             },
           }
         : {}),
@@ -110,6 +124,7 @@ function connectorsFor(mode: 'any' | 'passes', calls: { n: number }): Connector[
 const matcher = createMatcher();
 const p95s: Record<string, number[]> = {};
 const unavailable: Record<string, number> = {};
+const reasons = new Map<string, number>();
 for (const mode of MODES) {
   const calls = { n: 0 };
   // Long timeouts: a slow agency must show in the latency, not as a missing answer.
@@ -117,7 +132,13 @@ for (const mode of MODES) {
   const search = async (query: PersonQuery): Promise<number> => {
     const answers = await federation.forRequest('bench-search').searchPersons(searchPasses(query));
     const ranked = matcher.rank(personRecordFromQuery(query), searchCandidates(answers));
-    unavailable[mode] = (unavailable[mode] ?? 0) + answers.filter((a) => a.status !== 'answered').length;
+    for (const a of answers) {
+      if (a.status === 'answered') continue;
+      unavailable[mode] = (unavailable[mode] ?? 0) + 1;
+      // Agency reasons name the agency, the query and an error kind or SQLSTATE, never the values asked.
+      const reason = 'reason' in a ? String(a.reason) : 'unavailable';
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    }
     return ranked.groups.length;
   };
   // Warm up (JIT, the education index, PGlite caches) on searches that are not counted.
@@ -128,6 +149,7 @@ for (const mode of MODES) {
     const rng = new Rng(1000 + round);
     const latencies: number[] = [];
     calls.n = 0;
+    agencyMs.clear();
     for (let i = 0; i < QUERIES; i++) {
       const query = queryFor(rng.pick(county.persons), rng);
       const t0 = performance.now();
@@ -136,10 +158,14 @@ for (const mode of MODES) {
     }
     const p95 = percentile(latencies, 0.95);
     p95s[mode]!.push(p95);
-    print({ mode: 'search', connectors: mode, round, p50Ms: rounded(percentile(latencies, 0.5)), p95Ms: rounded(p95), maxMs: rounded(Math.max(...latencies)), agencyCallsPerSearch: rounded(calls.n / QUERIES, 1) });
+    print({ mode: 'search', connectors: mode, round, p50Ms: rounded(percentile(latencies, 0.5)), p95Ms: rounded(p95), maxMs: rounded(Math.max(...latencies)), agencyCallsPerSearch: rounded(calls.n / QUERIES, 1),
+      // Where the time goes: each agency's calls (p95 ms), the agencies answering side by side.
+      agencyCallP95Ms: Object.fromEntries([...agencyMs].map(([agency, ms]) => [agency, rounded(percentile(ms, 0.95))])),
+    });
   }
   const s = spread(p95s[mode]!);
-  print({ mode: 'search', connectors: mode, rounds: ROUNDS, p95Ms: { min: rounded(s.min), median: rounded(s.median), max: rounded(s.max) }, unavailableAnswers: unavailable[mode] ?? 0 });
+  print({ mode: 'search', connectors: mode, rounds: ROUNDS, p95Ms: { min: rounded(s.min), median: rounded(s.median), max: rounded(s.max) }, unavailableAnswers: unavailable[mode] ?? 0, unavailableReasons: Object.fromEntries(reasons) });
+  reasons.clear();
 }
 
 // Every person of the county is a patient; the other agencies hold a share of them (police the fewest).

@@ -102,7 +102,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     checkIssuerRoles(config.issuers, knownRoles);
 
     const sandbox = config.sandbox.enabled && config.sandbox.process === 'inline'
-      ? await startSandbox({ seed: config.sandbox.seed, households: config.sandbox.households, host: '127.0.0.1', healthPort: config.sandbox.healthPort, policePort: config.sandbox.policePort, ...(config.sandbox.overnightIncidents ? { overnightIncidents: { now: now() } } : {}) })
+      ? await startSandbox({ seed: config.sandbox.seed, households: config.sandbox.households, host: '127.0.0.1', healthPort: config.sandbox.healthPort, policePort: config.sandbox.policePort, agencies: config.connectors.map((entry) => entry.kind), ...(config.sandbox.overnightIncidents ? { overnightIncidents: { now: now() } } : {}) })
       : undefined;
     if (sandbox) opened.push(sandbox);
     // The sandbox process generates the county and loads the agencies while the gateway opens its store.

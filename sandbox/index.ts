@@ -6,9 +6,9 @@ import { generateCounty, type County, type CountyOptions } from './county/index.
 import { startHealthServer, type Faults } from './health/index.js';
 import { startPoliceServer, type PoliceFaults, type PoliceIncidentChanges, type PoliceIncidentSpec, type PoliceRecordedIncident } from './police/index.js';
 import { recordOvernightIncidents } from './police/overnight.js';
-import { startSocialCareDatabase, type SocialCareFaults, type SocialCareQuery } from './social-care/index.js';
+import { SocialCareDatabaseError, startSocialCareDatabase, type SocialCareFaults, type SocialCareQuery } from './social-care/index.js';
 import { startEducationSystem, type EducationFaults, type EducationFiles } from './education/index.js';
-import { startHousingSystem, type HousingFaults, type HousingQuery } from './housing/index.js';
+import { HousingSqlError, startHousingSystem, type HousingFaults, type HousingQuery } from './housing/index.js';
 
 export * from './county/index.js';
 export * from './health/index.js';
@@ -37,6 +37,13 @@ export interface SandboxOptions {
    * Operation Encompass.
    */
   overnightIncidents?: { now: Date };
+  /**
+   * The agencies to start the databases of (connector kinds: 'social-care', 'housing'); default
+   * all. Loading an agency's database costs seconds, so a gateway configured without the agency
+   * does not start it; the query function of one not started refuses, as a database that is down.
+   * The county is generated whole either way, and the HTTP and file agencies always start.
+   */
+  agencies?: readonly string[];
 }
 
 export interface Sandbox {
@@ -93,7 +100,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     throw error;
   });
   const overnight = options.overnightIncidents ? recordOvernightIncidents(county, options.overnightIncidents.now, (spec) => police.recordIncident(spec)) : [];
-  const socialCare = await startSocialCareDatabase({ county }).catch(async (error: unknown) => {
+  const started = (agency: string): boolean => options.agencies === undefined || options.agencies.includes(agency);
+  const socialCare = await (started('social-care') ? startSocialCareDatabase({ county }) : Promise.resolve(notStarted('social-care'))).catch(async (error: unknown) => {
     await Promise.all([health.close(), police.close()]);
     throw error;
   });
@@ -101,7 +109,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await Promise.all([health.close(), police.close(), socialCare.close()]);
     throw error;
   });
-  const housing = await startHousingSystem({ county }).catch(async (error: unknown) => {
+  const housing = await (started('housing') ? startHousingSystem({ county }) : Promise.resolve(notStarted('housing'))).catch(async (error: unknown) => {
     await Promise.all([health.close(), police.close(), socialCare.close(), education.close()]);
     throw error;
   });
@@ -121,5 +129,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     close: async () => {
       await Promise.all([health.close(), police.close(), socialCare.close(), education.close(), housing.close()]);
     },
+  };
+}
+
+/** An agency database the sandbox did not start: refuses every query, as one that is down does. */
+function notStarted(agency: 'social-care' | 'housing') {
+  const message = `connect ECONNREFUSED (the sandbox did not start the ${agency} database: the agency is not configured)`;
+  return {
+    query: (): Promise<never> => Promise.reject(agency === 'housing' ? new HousingSqlError('08006', message) : new SocialCareDatabaseError(message, 'ECONNREFUSED')),
+    setFaults: (): void => undefined,
+    close: async (): Promise<void> => undefined,
   };
 }

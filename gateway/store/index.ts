@@ -33,7 +33,12 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const driver: Driver =
     options.databaseUrl !== undefined && options.databaseUrl !== ''
       ? openPostgres({ databaseUrl: options.databaseUrl, logger, ...(schema === undefined ? {} : { schema }) })
-      : await openPglite(options.dataDir === undefined ? {} : { dataDir: options.dataDir, command: options.command ?? 'mash-gateway', logger });
+      : await openPglite(
+          options.dataDir === undefined
+            ? // In memory and in the default schema: start from a migrated image (applyMigrations below then finds nothing to do).
+              { migrated: schema === undefined }
+            : { dataDir: options.dataDir, command: options.command ?? 'mash-gateway', logger },
+        );
 
   try {
     if (schema !== undefined) await ensureSchema(driver, schema);

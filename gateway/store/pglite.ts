@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { GatewayError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { silentLogger, type Logger } from '../log.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { storeClosed, storeUnavailable, toStoreError } from './errors.js';
+import { applyMigrations, loadMigrations, MIGRATIONS_DIR } from './migrate.js';
+import { createPglite, imageKey, pgliteFromImage } from './pglite-image.js';
 import type { Driver, Queryable, ScriptQueryable, Store } from './types.js';
 
 /**
@@ -29,33 +31,27 @@ function makeDirectories(path: string): void {
   }
 }
 
-/** The files of a newly created, empty in-memory cluster, made once per process (see freshInMemory). */
-let emptyCluster: Promise<Blob> | undefined;
-
 /**
- * A new in-memory database. Creating one runs initdb (about 2 s); loading the files of one
- * created earlier takes about a quarter of that, so the first in-memory database of a process is
- * created and its files kept, and every one after it starts from a copy. Each copy is its own
- * database: nothing written to one is seen by another.
+ * A new in-memory database: with the gateway's migrations applied when `migrated`, otherwise
+ * empty. Either is loaded from an image (pglite-image.ts) rather than made by initdb and the
+ * migrations each time; the migrated image's key hashes every migration file, so adding or
+ * editing one makes a new image. Each database is its own: nothing written to one is seen by another.
  */
-async function freshInMemory(): Promise<PGlite> {
-  emptyCluster ??= (async () => {
-    const first = await PGlite.create();
-    try {
-      return await first.dumpDataDir('none');
-    } finally {
-      await first.close();
-    }
-  })();
-  try {
-    return await PGlite.create({ loadDataDir: await emptyCluster });
-  } catch (error) {
-    emptyCluster = undefined;
-    throw error;
-  }
+async function freshInMemory(migrated: boolean): Promise<PGlite> {
+  if (!migrated) return pgliteFromImage(imageKey('empty'), async () => undefined);
+  const migrations = await loadMigrations(MIGRATIONS_DIR);
+  // applyMigrations' own text too: it creates the schema_migrations table the image holds.
+  const key = imageKey('gateway-store', applyMigrations.toString(), ...migrations.map((migration) => `${migration.name} ${migration.checksum}`));
+  return pgliteFromImage(key, async (db) => {
+    await applyMigrations(driverFor(db, undefined), silentLogger, MIGRATIONS_DIR);
+  });
 }
 
-export async function openPglite(options: { dataDir?: string; command?: string; logger?: Logger }): Promise<Driver> {
+/**
+ * `migrated` (in memory only): start from a database with the gateway's migrations already applied
+ * (openStore applies any still pending as usual). Without it an in-memory database is empty.
+ */
+export async function openPglite(options: { dataDir?: string; command?: string; logger?: Logger; migrated?: boolean }): Promise<Driver> {
   let db: PGlite;
   let lock: DataDirLock | undefined;
   try {
@@ -68,7 +64,7 @@ export async function openPglite(options: { dataDir?: string; command?: string; 
         onCompromised: () => options.logger?.error({ code: 'STORE_LOCK_COMPROMISED' }, 'the embedded store lock could not be kept; another process may open the data directory'),
       });
     }
-    db = options.dataDir === undefined ? await freshInMemory() : await PGlite.create(options.dataDir);
+    db = options.dataDir === undefined ? await freshInMemory(options.migrated === true) : await createPglite({ dataDir: options.dataDir });
   } catch (error) {
     await lock?.release();
     if (error instanceof GatewayError && error.code === 'STORE_LOCKED') throw error;
@@ -76,7 +72,10 @@ export async function openPglite(options: { dataDir?: string; command?: string; 
     // availability problem of the store, whatever the underlying error looks like.
     throw storeUnavailable(error, 'pglite');
   }
+  return driverFor(db, lock);
+}
 
+function driverFor(db: PGlite, lock: DataDirLock | undefined): Driver {
   let closed = false;
 
   async function withTransaction<T>(fn: (tx: ScriptQueryable) => Promise<T>): Promise<T> {

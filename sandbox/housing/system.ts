@@ -10,7 +10,8 @@
  * - `unreachable`: the query fails with SQLSTATE 08006 (connection failure);
  * - `malformed`: the query answers rows of the wrong shape.
  */
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
+import { imageKey, pgliteFromImage, StatementHash } from '../../gateway/store/pglite-image.js';
 import type { County } from '../county/index.js';
 import { hashKey, Rng } from '../county/prng.js';
 import type { HousingView } from '../county/views/housing.js';
@@ -200,8 +201,10 @@ export async function loadHousingView(db: HousingLoadTarget, view: HousingView):
 
 export async function startHousingSystem(options: HousingSystemOptions): Promise<HousingSystem> {
   const { county } = options;
-  const db = new PGlite();
-  await loadHousingView(db, county.views.housing);
+  // Loaded once per county and kept as an image: the key hashes every statement the loader sends.
+  const statements = new StatementHash();
+  await loadHousingView({ exec: (sql) => statements.run(sql), query: statements.run }, county.views.housing);
+  const db = await pgliteFromImage(imageKey('housing', statements.digest()), (fresh) => loadHousingView(fresh, county.views.housing));
   let faults = validateFaults(options.faults ?? {});
   const faultRng = new Rng(hashKey(county.seed, 'housing-faults'));
   let recorded: HousingRecordedQuery[] = [];

@@ -5,7 +5,8 @@
  * test the connector's failure handling; errors look like the ones `pg` raises (a SQLSTATE `code`),
  * so the connector's mapping is tested against the real thing's vocabulary.
  */
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
+import { imageKey, pgliteFromImage, StatementHash } from '../../gateway/store/pglite-image.js';
 import type { County } from '../county/index.js';
 import { hashKey, Rng } from '../county/prng.js';
 import { loadSocialCareDatabase } from './schema.js';
@@ -113,8 +114,12 @@ function wait(ms: number | undefined, signal: AbortSignal | undefined, closing: 
 
 export async function startSocialCareDatabase(options: SocialCareDatabaseOptions): Promise<SocialCareDatabase> {
   const { county } = options;
-  const db = await PGlite.create();
-  await loadSocialCareDatabase((sql, params) => (params ? db.query(sql, params) : db.exec(sql)), county.views.socialCare);
+  // Loaded once per county and kept as an image: the key hashes every statement the loader sends.
+  const statements = new StatementHash();
+  await loadSocialCareDatabase(statements.run, county.views.socialCare);
+  const db = await pgliteFromImage(imageKey('social-care', statements.digest()), async (fresh) => {
+    await loadSocialCareDatabase((sql, params) => (params ? fresh.query(sql, params) : fresh.exec(sql)), county.views.socialCare);
+  });
   let faults = validateFaults(options.faults ?? {});
   const faultRng = new Rng(hashKey(county.seed, 'social-care-faults'));
   const waiting = new Set<() => void>();

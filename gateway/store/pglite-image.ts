@@ -103,12 +103,17 @@ function cacheDirectory(): string | undefined {
 }
 
 let directory: string | undefined | null = null;
-function imageDirectory(): string | undefined {
+function defaultDirectory(): string | undefined {
   if (directory === null) directory = cacheDirectory();
   return directory;
 }
 
 const images = new Map<string, Promise<Blob>>();
+
+/** Forget the images held in memory, as a new process starts without them (for tests). */
+export function forgetImagesInMemory(): void {
+  images.clear();
+}
 
 async function readImage(path: string): Promise<Blob | undefined> {
   try {
@@ -162,7 +167,8 @@ function pruneImages(dir: string): void {
  *
  * `key` must change whenever what `build` does changes (see imageKey and StatementHash).
  */
-export async function pgliteFromImage(key: string, build: (db: PGlite) => Promise<void>): Promise<PGlite> {
+export async function pgliteFromImage(key: string, build: (db: PGlite) => Promise<void>, options: { directory?: string } = {}): Promise<PGlite> {
+  const imageDirectory = (): string | undefined => options.directory ?? defaultDirectory();
   let image = images.get(key);
   if (image === undefined) {
     const dir = imageDirectory();

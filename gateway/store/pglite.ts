@@ -5,7 +5,7 @@ import { GatewayError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { storeClosed, storeUnavailable, toStoreError } from './errors.js';
-import { applyMigrations, loadMigrations, MIGRATIONS_DIR } from './migrate.js';
+import { applyMigrations, loadMigrations, MIGRATIONS_DIR, type Migration } from './migrate.js';
 import { createPglite, imageKey, pgliteFromImage } from './pglite-image.js';
 import type { Driver, Queryable, ScriptQueryable, Store } from './types.js';
 
@@ -39,12 +39,15 @@ function makeDirectories(path: string): void {
  */
 async function freshInMemory(migrated: boolean): Promise<PGlite> {
   if (!migrated) return pgliteFromImage(imageKey('empty'), async () => undefined);
-  const migrations = await loadMigrations(MIGRATIONS_DIR);
-  // applyMigrations' own text too: it creates the schema_migrations table the image holds.
-  const key = imageKey('gateway-store', applyMigrations.toString(), ...migrations.map((migration) => `${migration.name} ${migration.checksum}`));
-  return pgliteFromImage(key, async (db) => {
+  return pgliteFromImage(migratedImageKey(await loadMigrations(MIGRATIONS_DIR)), async (db) => {
     await applyMigrations(driverFor(db, undefined), silentLogger, MIGRATIONS_DIR);
   });
+}
+
+/** The key of the migrated store's image: every migration's name and checksum, and how they are applied. */
+export function migratedImageKey(migrations: readonly Migration[]): string {
+  // applyMigrations' own text too: it creates the schema_migrations table the image holds.
+  return imageKey('gateway-store', applyMigrations.toString(), ...migrations.map((migration) => `${migration.name} ${migration.checksum}`));
 }
 
 /**

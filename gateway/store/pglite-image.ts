@@ -19,12 +19,22 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback, gzip as gzipCallback } from 'node:zlib';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 
+const gzip = promisify(gzipCallback);
+const gunzip = promisify(gunzipCallback);
 const require = createRequire(import.meta.url);
 const PGLITE_DIST = dirname(require.resolve('@electric-sql/pglite'));
 // dist/ sits next to the package's package.json (not in its exports map, so read by path).
 const PGLITE_VERSION = (JSON.parse(readFileSync(join(PGLITE_DIST, '..', 'package.json'), 'utf8')) as { version: string }).version;
+
+/**
+ * Images up to this size are also kept in memory for the process (a test county's are tens of MB);
+ * a large county's is read from disk when next needed rather than held for the process's life.
+ */
+const IN_MEMORY_BYTES = 96 * 1024 * 1024;
 
 /** Images not used for this long are removed when the cache is next written to. */
 const UNUSED_IMAGE_MS = 7 * 24 * 60 * 60 * 1000;
@@ -117,7 +127,7 @@ export function forgetImagesInMemory(): void {
 
 async function readImage(path: string): Promise<Blob | undefined> {
   try {
-    const bytes = await readFile(path);
+    const bytes = await gunzip(await readFile(path));
     // Mark it used, so pruning keeps it.
     const now = new Date();
     await utimes(path, now, now).catch(() => undefined);
@@ -133,10 +143,11 @@ async function readImage(path: string): Promise<Blob | undefined> {
  * build, so failures are ignored.
  */
 async function writeImage(dir: string, key: string, image: Blob): Promise<void> {
-  const path = join(dir, `${key}.tar`);
+  const path = join(dir, `${key}.tar.gz`);
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(temporary, new Uint8Array(await image.arrayBuffer()));
+    // Compressed on disk: a database's files are mostly empty pages (40 MB to about 5).
+    await writeFile(temporary, await gzip(new Uint8Array(await image.arrayBuffer()), { level: 1 }));
     await rename(temporary, path);
   } catch {
     await rm(temporary, { force: true }).catch(() => undefined);
@@ -172,10 +183,10 @@ export async function pgliteFromImage(key: string, build: (db: PGlite) => Promis
   let image = images.get(key);
   if (image === undefined) {
     const dir = imageDirectory();
-    const onDisk = dir === undefined ? undefined : await readImage(join(dir, `${key}.tar`));
+    const onDisk = dir === undefined ? undefined : await readImage(join(dir, `${key}.tar.gz`));
     // Another caller in this process may have started building it meanwhile.
     image = images.get(key) ?? (onDisk === undefined ? undefined : Promise.resolve(onDisk));
-    if (image !== undefined) images.set(key, image);
+    if (image !== undefined && onDisk !== undefined && onDisk.size <= IN_MEMORY_BYTES) images.set(key, image);
   }
   if (image !== undefined) {
     let loaded: Blob | undefined;
@@ -192,7 +203,7 @@ export async function pgliteFromImage(key: string, build: (db: PGlite) => Promis
         // error that is not the image's will come back from the build, to the caller.
         if (images.get(key) === image) images.delete(key);
         const dir = imageDirectory();
-        if (dir !== undefined) await rm(join(dir, `${key}.tar`), { force: true }).catch(() => undefined);
+        if (dir !== undefined) await rm(join(dir, `${key}.tar.gz`), { force: true }).catch(() => undefined);
       }
     }
   }
@@ -214,6 +225,7 @@ export async function pgliteFromImage(key: string, build: (db: PGlite) => Promis
     settle.resolve(blob);
     const dir = imageDirectory();
     if (dir !== undefined) await writeImage(dir, key, blob);
+    if (blob.size > IN_MEMORY_BYTES && images.get(key) === building) images.delete(key);
     return db;
   } catch (error) {
     if (images.get(key) === building) images.delete(key);

@@ -42,7 +42,7 @@ describe('PGlite databases from images', { timeout: 120_000 }, () => {
       await first.query(`INSERT INTO marker VALUES ('first only')`);
       expect(await notes(first)).toEqual(['built', 'first only']);
       expect(await notes(second)).toEqual(['built']);
-      expect(await readdir(directory)).toContain(`${key}.tar`);
+      expect(await readdir(directory)).toContain(`${key}.tar.gz`);
     } finally {
       await Promise.all([first.close(), second.close()]);
     }
@@ -63,7 +63,7 @@ describe('PGlite databases from images', { timeout: 120_000 }, () => {
 
   it('builds again over a damaged image and replaces it', async () => {
     const key = freshKey();
-    await writeFile(join(directory, `${key}.tar`), 'not a tarball');
+    await writeFile(join(directory, `${key}.tar.gz`), 'not a tarball');
     let builds = 0;
     const db = await pgliteFromImage(key, async (fresh) => {
       builds += 1;
@@ -83,7 +83,7 @@ describe('PGlite databases from images', { timeout: 120_000 }, () => {
   it('lets a failed build fail its caller and keeps no image of it', async () => {
     const key = freshKey();
     await expect(pgliteFromImage(key, async (db) => void (await db.exec('CREATE TABLE broken (')), { directory })).rejects.toThrow();
-    expect(await readdir(directory)).not.toContain(`${key}.tar`);
+    expect(await readdir(directory)).not.toContain(`${key}.tar.gz`);
     const db = await pgliteFromImage(key, async (fresh) => void (await fresh.exec(`CREATE TABLE marker (note text)`)), { directory });
     try {
       expect(await notes(db)).toEqual([]);

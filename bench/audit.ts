@@ -244,7 +244,7 @@ async function chainedBurst(store: Store, options: AuditLogOptions, total: numbe
   await log.close();
   const events = results.filter((r) => r.status === 'fulfilled').length;
   const stats = log.stats();
-  return { events, failures: total - events, seconds: round(seconds), eventsPerSecond: Math.round(events / seconds), transactions: stats.transactions, meanBatch: round(stats.events / Math.max(1, stats.transactions), 1) };
+  return { events, failures: total - events, seconds: round(seconds), eventsPerSecond: Math.round(events / seconds), transactions: stats.transactions, retries: stats.retries, meanBatch: round(stats.events / Math.max(1, stats.transactions), 1) };
 }
 
 function summarise(measured: Measured) {

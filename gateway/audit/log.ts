@@ -11,19 +11,21 @@ export const AUDIT_UNAVAILABLE_MESSAGE =
   'The audit log could not record this access, so no agency data was returned. Try again; if it persists, contact the system administrator.';
 
 /**
- * Advisory lock serialising writers to the chain in every process (for the current schema). It keeps
- * writers in turn, so none is starved, and orders a batch after the one it was chained onto; what
- * keeps the chain whole is audit_append's check of the event it chains onto and the seq primary key.
+ * Advisory lock (for the current schema) taken by a writer that reads the head itself, so writers
+ * that have met each other take turns and none is starved. What keeps the chain whole is
+ * audit_append's check of the event it chains onto and the seq primary key.
  */
 const CHAIN_LOCK = `pg_advisory_xact_lock(${0x4d410002}, hashtext(coalesce(current_schema(), '')))`;
 
 /**
- * One statement per batch, whatever its size (migration 006_audit_append.sql): under the chain lock,
- * audit_append checks that the event the batch chains onto is committed with the hash it was chained
- * onto, then inserts the events. They travel as the text of one JSON array (each event already
- * canonical JSON, made at append time), parsed once the lock is held, and the indexed columns are
- * read out of each body by the database, so they cannot disagree with what was hashed. Only the
- * hashes are computed when the batch is sent.
+ * One statement per batch, whatever its size (migrations 006_audit_append.sql and
+ * 021_audit_append_parallel.sql): audit_append inserts the events, then waits for the batch it is
+ * chained onto to end and checks that the event it chains onto is committed with the hash it was
+ * chained onto (or raises, and its rows roll back). So two batches in flight insert side by side and
+ * commit in chain order. The events travel as the text of one JSON array (each event already
+ * canonical JSON, made at append time) and the indexed columns are read out of each body by the
+ * database, so they cannot disagree with what was hashed. Only the hashes are computed when the
+ * batch is sent.
  */
 const APPEND_BATCH = 'SELECT audit_append($1::bigint, $2::text, $3::text[], $4::text)';
 
@@ -44,6 +46,11 @@ const CONTENTION_BACKOFF_MS = 1000;
 const UNIQUE_VIOLATION = '23505';
 /** Raised by audit_append when the event a batch chains onto is not (or no longer) there. */
 const SERIALIZATION_FAILURE = '40001';
+/**
+ * Two processes chained onto the same stale head can wait on each other's rows and in-flight locks;
+ * PostgreSQL then ends one of them with this. Nothing of that batch was written: it is chained again.
+ */
+const DEADLOCK_DETECTED = '40P01';
 const STORE_UNAVAILABLE = 'STORE_UNAVAILABLE';
 /** A batch whose connection failed is tried once more on another (a pool may hold dead connections). */
 const MAX_CONNECTION_RETRIES = 1;
@@ -178,12 +185,11 @@ interface Flight {
  *
  * On PostgreSQL, under load, two batches are in flight at once: when a backlog has built up, the
  * next batch is chained onto the last event of the one before and sent without waiting for it to
- * commit, so building and sending one overlaps the database writing the other (the process and the
- * database each keep a core busy instead of taking turns). The database keeps them in order
- * (audit_append waits for the chain lock, then checks that the event it chains onto is committed;
- * if the batch before failed, this one writes nothing and is chained again once that one is
- * settled), and requests are answered in the same order, each only after its own batch has
- * committed.
+ * commit, so building and sending one, and the database inserting both, overlap instead of taking
+ * turns. The database keeps them in order (audit_append inserts, then waits for the batch before to
+ * end and checks that the event it chains onto is committed; if that batch failed, this one rolls
+ * back whole and is chained again once that one is settled), and requests are answered in the same
+ * order, each only after its own batch has committed.
  *
  * Several processes may share one PostgreSQL. The seq primary key and that check keep one chain:
  * a batch chained onto a head that is no longer the head collides with the other writer's rows,
@@ -293,6 +299,7 @@ export function createAuditLog(store: Store, options: AuditLogOptions = {}): Aud
           attempt < MAX_ATTEMPTS &&
           (code === UNIQUE_VIOLATION ||
             code === SERIALIZATION_FAILURE ||
+            code === DEADLOCK_DETECTED ||
             (code === STORE_UNAVAILABLE && attempt <= MAX_CONNECTION_RETRIES));
         if (retry) {
           // A collision may also mean an earlier attempt did commit (its answer was lost).

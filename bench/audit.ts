@@ -12,6 +12,8 @@
  *   chained       the same number of events appended at once through the audit log (durable: each
  *                 resolved only after its batch committed), and its ratio to plain
  *   open1000      appends arriving at 1,000/s (open loop): the p50 `append` adds to a request
+ *   commitFloor   one-row plain INSERTs committed one at a time: the store's own commit latency, below
+ *                 which no durable acknowledgement can come
  *   ratio         plain, chained and open1000 are run BENCH_RUNS times (default 3), interleaved so
  *                 that load on the machine falls on both alike; min/median/max of each
  *   baseline      one transaction per event (maxBatch 1): what group commit saves, in the same run
@@ -235,6 +237,24 @@ async function plainBatched(store: Store, total: number, batchSize: number, inFl
   return { events: total, seconds: round(seconds), eventsPerSecond: Math.round(total / seconds), transactions: batches };
 }
 
+/**
+ * The store's own commit latency: one-row plain INSERTs, each committed before the next is sent.
+ * No durable append can be acknowledged sooner than this; it bounds the p50 at 1,000/s from below.
+ */
+async function commitFloor(store: Store, count: number) {
+  const latencies: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const input = profileEvent(i);
+    const row = { ...input, id: randomUUID(), at: new Date().toISOString(), subjects: input.subjects ?? [], decisions: input.decisions ?? [] };
+    plainSeq += 1;
+    const s = performance.now();
+    await store.query(PLAIN_INSERT, [plainSeq, PLACEHOLDER_HASH, JSON.stringify([row])]);
+    latencies.push(performance.now() - s);
+  }
+  latencies.sort((a, b) => a - b);
+  return { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)) };
+}
+
 /** `total` events appended at once through the audit log; resolves when every one has committed. */
 async function chainedBurst(store: Store, options: AuditLogOptions, total: number) {
   const log = createAuditLog(store, options);
@@ -273,6 +293,7 @@ async function benchStore(name: 'pglite' | 'postgres', store: Store, signer: Aud
   const plainRates: number[] = [];
   const chainedRates: number[] = [];
   const p50At1000: number[] = [];
+  const floorP50: number[] = [];
   for (let run = 1; run <= RUNS; run += 1) {
     const plain = await plainBatched(store, RATIO_EVENTS, LOG_MAX_BATCH, PIPELINE.pipeline ?? LOG_PIPELINE[name]);
     print({ store: name, mode: 'plain', run, batchSize: LOG_MAX_BATCH, inFlight: PIPELINE.pipeline ?? LOG_PIPELINE[name], ...plain });
@@ -282,6 +303,9 @@ async function benchStore(name: 'pglite' | 'postgres', store: Store, signer: Aud
     const open = await openLoop(store, withCheckpoints, 1000, OPEN_SECONDS);
     const openSummary = summarise(open.measured);
     print({ store: name, mode: 'open1000', run, ...openSummary, transactions: open.stats.transactions, meanBatch: round(open.stats.events / Math.max(1, open.stats.transactions), 1) });
+    const floor = await commitFloor(store, 200);
+    print({ store: name, mode: 'commitFloor', run, note: 'one-row plain INSERT, committed alone', latencyMs: floor });
+    floorP50.push(floor.p50);
     ratios.push(ratio);
     plainRates.push(plain.eventsPerSecond);
     chainedRates.push(chained.eventsPerSecond);
@@ -301,6 +325,7 @@ async function benchStore(name: 'pglite' | 'postgres', store: Store, signer: Aud
     p50AddedMsAt1000PerSecond: p50Spread,
     targetP50AddedMs: TARGETS.p50AddedMs,
     meetsP50Target: p50Spread.median <= TARGETS.p50AddedMs,
+    commitFloorP50Ms: spread(floorP50),
   });
 
   const openP50: Record<string, number> = {};

@@ -12,7 +12,8 @@ export const AUDIT_UNAVAILABLE_MESSAGE =
 
 /**
  * Advisory lock (for the current schema) taken by a writer that reads the head itself, so writers
- * that have met each other take turns and none is starved. What keeps the chain whole is
+ * that have met each other take turns and none is starved: audit_append takes it shared, so batches
+ * in flight run side by side but none runs while a writer holds it. What keeps the chain whole is
  * audit_append's check of the event it chains onto and the seq primary key.
  */
 const CHAIN_LOCK = `pg_advisory_xact_lock(${0x4d410002}, hashtext(coalesce(current_schema(), '')))`;

@@ -10,7 +10,9 @@
 -- serialization_failure (40001) and its rows roll back with it, so a gap can never enter the chain;
 -- a batch chained onto a head that is no longer the head collides with the seq primary key (23505);
 -- the rows only become visible when the whole statement commits. The chain lock (0x4d410002 and the
--- schema) is no longer taken here; the appender still takes it when it reads the head itself.
+-- schema) is now taken shared: batches in flight do not exclude each other, but a writer that reads
+-- the head itself (the appender takes that lock exclusively, after meeting another process) still
+-- has the chain to itself until it commits, so writers take turns and none is starved.
 --
 -- The in-flight lock is keyed by the schema and the seq (modulo 2^31: the two-int4 form of an
 -- advisory lock). Two keys that collide only make a batch wait longer.
@@ -25,6 +27,7 @@ BEGIN
       USING ERRCODE = 'serialization_failure',
             DETAIL = 'The first event of the log follows the genesis hash.';
   END IF;
+  PERFORM pg_advisory_xact_lock_shared(x'4d410002'::int, hashtext(coalesce(current_schema(), '')));
   PERFORM pg_advisory_xact_lock(v_schema_key, ((p_first_seq + cardinality(p_hashes) - 1) % 2147483647)::int);
   INSERT INTO audit_event (seq, id, at, request_id, operation, outcome, actor_id, enquiry_id, prev_hash, hash, body)
   SELECT p_first_seq + e.i - 1, (e.b->>'id')::uuid, (e.b->>'at')::timestamptz, e.b->>'requestId', e.b->>'operation',

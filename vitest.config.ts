@@ -15,5 +15,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // Transformed modules kept on disk (node_modules/.experimental-vitest-cache, keyed by content):
+    // each test file's fork reuses what another transformed rather than transforming the gateway again.
+    experimental: { fsModuleCache: true },
   },
 });

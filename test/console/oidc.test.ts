@@ -9,6 +9,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'j
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway } from '../../gateway/app.js';
+import { RELAXED_RATE_LIMITS } from '../helpers/gateway.js';
 import { configFromDocument } from '../../gateway/config.js';
 import { HTML_CONTENT_SECURITY_POLICY } from '../../gateway/http/headers.js';
 import { silentLogger } from '../../gateway/log.js';
@@ -212,6 +213,8 @@ describe('production sign-in with OpenID Connect (authorization code flow with P
         sandbox: { enabled: false },
         connectors: [{ kind: 'health', baseUrl: 'http://127.0.0.1:9/fhir', timeoutMs: 500 }],
         console: { oidc: { issuer: provider.issuer, clientId: CLIENT_ID, scope: 'openid profile' } },
+        // Not a test of load shedding: a busy test machine stalls this process's event loop.
+        limits: { overload: RELAXED_RATE_LIMITS.overload },
       },
       join(process.cwd(), 'mash-gateway.config.yaml'),
       { PORT: 0, HOST: '127.0.0.1', DATABASE_URL: undefined, LOG_LEVEL: 'silent', MASH_CONFIG: 'unused', SHUTDOWN_GRACE_MS: 2000, DATA_DIR: join(root, 'data'), NODE_ENV: undefined },

@@ -12,6 +12,7 @@ import { loadPolicyFile } from '../../policies/index.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { startSmtp } from '../helpers/smtp.js';
 import { openPostgresTestStore, testDatabaseUrl, uniqueSchema } from '../helpers/stores.js';
+import { RELAXED_RATE_LIMITS } from '../helpers/gateway.js';
 
 /**
  * Operation Encompass and the daily domestic-abuse meeting, end to end over HTTP on the sandbox
@@ -84,7 +85,7 @@ describe('Operation Encompass: a Friday-night incident, a bank holiday Monday, a
         sandbox: { enabled: false },
         // The agency systems are the test's sandbox, which outlives each gateway "process".
         connectors: [{ kind: 'health', baseUrl: sandbox.health.baseUrl, timeoutMs: 3000 }],
-        limits: { rate: { actor: { points: 100_000, perSeconds: 60 }, address: { points: 100_000, perSeconds: 60 }, unauthenticated: { points: 100_000, perSeconds: 60 }, inFlightPerActor: 100 } },
+        limits: { rate: { actor: { points: 100_000, perSeconds: 60 }, address: { points: 100_000, perSeconds: 60 }, unauthenticated: { points: 100_000, perSeconds: 60 }, inFlightPerActor: 100 }, overload: RELAXED_RATE_LIMITS.overload },
         notifications: {
           deadlineNear: { scanEverySeconds: 0 },
           delivery: { pollMs: 600_000 },

@@ -47,7 +47,8 @@ export async function startTestGateway(
       sandbox: { enabled: true, seed: 7, households: overrides.households ?? 60, healthPort: 0, policePort: 0, overnightIncidents: false, process: 'inline' },
       connectors: (overrides.agencies ?? ['health']).map((kind) => ({ kind, timeoutMs: overrides.agencyTimeoutMs ?? 1500 })),
       ...(overrides.policy ? { policy: overrides.policy } : {}),
-      limits: overrides.limits ?? RELAXED_RATE_LIMITS,
+      // A test's own `limits` keep shedding off unless they set `overload` themselves.
+      limits: overrides.limits === undefined ? RELAXED_RATE_LIMITS : { overload: RELAXED_RATE_LIMITS.overload, ...overrides.limits },
       incidents: { pollEverySeconds: 0 },
       encompass: { workEverySeconds: 0 },
       ...overrides.document,
